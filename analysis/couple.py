@@ -1,0 +1,95 @@
+"""Front kinetics and profiles of a diffusion-couple trajectory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from anodeflow.analysis.fronts import FrontAdvance
+from anodeflow.analysis.profiles import InterfaceProfile
+from anodeflow.analysis.structure import CrystallineHost
+from anodeflow.analysis.trajectory import Frame
+from anodeflow.errors import InputError
+
+
+@dataclass
+class CoupleResult:
+    """Per-frame series and end-of-run averages (thicknesses per interface, nm)."""
+
+    times_ps: list[float]
+    crystalline_host_atoms: list[int]
+    front_advance_nm: list[float]
+    front_advance_err_nm: float
+    front_velocity_nm_ps: float
+    front_positions_nm: list[float]
+    interface_width_nm: float
+    lithiated_thickness_nm: float
+    amorphous_thickness_nm: float
+    final_window_ps: float
+    final_profile: list[dict[str, float]]
+    profiles: list[dict] = field(default_factory=list)
+
+
+def analyse_couple(
+    frames: Iterable[Frame],
+    host: str,
+    carrier: str,
+    host_density_A3: float,
+    timestep_ps: float,
+    n_interfaces: int = 2,
+    bin_nm: float = 0.2,
+    final_fraction: float = 0.2,
+    on_frame: Callable[[int], None] | None = None,
+) -> CoupleResult:
+    """Classify host crystallinity, bin profiles and follow the front, frame by frame.
+
+    End-of-run values (widths, thicknesses, final profile) are averages over the last
+    ``final_fraction`` of the frames; front positions are the last frame's; ``front_velocity_nm_ps`` is the slope of a line
+    through L(t).
+    """
+    classifier = CrystallineHost(host)
+    profiler = InterfaceProfile(bin_nm=bin_nm, n_interfaces=n_interfaces)
+    front: FrontAdvance | None = None
+    per_frame = []
+    for i, frame in enumerate(frames):
+        host_mask, carrier_mask = frame.mask(host), frame.mask(carrier)
+        if i == 0 and not host_mask.any():
+            raise InputError(f"no {host} atoms in the trajectory; elements present: {sorted(set(frame.symbols))}")
+        classifier.compute(frame.positions, frame.cell, host_mask)
+        profiler.compute(frame.positions, frame.cell, host_mask, carrier_mask, classifier.crystalline)
+        if front is None:
+            area = float(np.linalg.norm(np.cross(frame.cell[0], frame.cell[1])))
+            front = FrontAdvance(area, host_density_A3, n_interfaces)
+        t = frame.step * timestep_ps
+        front.append(t, classifier.n_crystalline)
+        per_frame.append({
+            "time_ps": t, "front_positions_nm": profiler.front_positions_nm,
+            "interface_width_nm": profiler.interface_width_nm,
+            "lithiated_thickness_nm": profiler.lithiated_thickness_nm,
+            "amorphous_thickness_nm": profiler.amorphous_thickness_nm, "bins": profiler.bins(),
+        })
+        if on_frame is not None:
+            on_frame(i + 1)
+    if front is None:
+        raise InputError("the trajectory holds no frames")
+
+    n_final = max(1, int(round(final_fraction * len(per_frame))))
+    final = per_frame[-n_final:]
+    mean = lambda key: float(np.nanmean([f[key] for f in final]))  # noqa: E731
+    final_profile = [
+        {key: float(np.mean([f["bins"][b][key] for f in final])) for key in final[-1]["bins"][b]}
+        for b in range(len(final[-1]["bins"]))
+    ]
+    times = np.asarray(front.times_ps)
+    L = front.advance_nm
+    velocity = float(np.polyfit(times, L, 1)[0]) if len(L) > 1 and np.ptp(times) > 0 else float("nan")
+    return CoupleResult(
+        times_ps=times.tolist(), crystalline_host_atoms=front.n_crystalline, front_advance_nm=L.tolist(),
+        front_advance_err_nm=front.advance_err_nm, front_velocity_nm_ps=velocity,
+        front_positions_nm=per_frame[-1]["front_positions_nm"],
+        interface_width_nm=mean("interface_width_nm"), lithiated_thickness_nm=mean("lithiated_thickness_nm"),
+        amorphous_thickness_nm=mean("amorphous_thickness_nm"), final_window_ps=float(times[-1] - times[-n_final]),
+        final_profile=final_profile, profiles=per_frame,
+    )

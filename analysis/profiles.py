@@ -1,0 +1,90 @@
+"""Composition and crystallinity profiles along the interface normal of a couple."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anodeflow.analysis.fronts import fit_slab_fronts
+from anodeflow.errors import InputError
+
+#: a bin belongs to the lithiated/sodiated alloy when its non-crystalline host fraction is at
+#: least this (Li15Si4 has 0.21 Si) and its carrier fraction at least CARRIER_MIN
+ALLOY_HOST_MIN = 0.15
+CARRIER_MIN = 0.10
+#: a bin is amorphous host when its non-crystalline host fraction is at least this while the
+#: carrier fraction stays below CARRIER_MIN
+AMORPHOUS_HOST_MIN = 0.5
+
+
+class InterfaceProfile:
+    """Binned profiles along one axis of a couple with a crystalline host slab.
+
+    ``compute(positions, cell, host_mask, carrier_mask, crystalline)`` fills:
+    ``z_nm`` (bin centres, in the frame's coordinates), ``host_count``, ``carrier_count``,
+    ``crystalline_count``, ``carrier_fraction``, ``crystalline_fraction`` (crystalline host atoms
+    over all atoms), ``density_atoms_nm3``; from an erf fit of the crystalline fraction
+    ``front_positions_nm`` and ``interface_width_nm`` (mean 10-90 % width); and per interface
+    ``lithiated_thickness_nm`` (alloy bins) and ``amorphous_thickness_nm`` (carrier-poor
+    non-crystalline host bins).
+    """
+
+    def __init__(self, bin_nm: float = 0.2, axis: int = 2, n_interfaces: int = 2):
+        if bin_nm <= 0:
+            raise InputError(f"bin width must be > 0 nm, got {bin_nm}")
+        if axis not in (0, 1, 2):
+            raise InputError(f"axis must be 0, 1 or 2 (x, y, z), got {axis}")
+        self.bin_nm = bin_nm
+        self.axis = axis
+        self.n_interfaces = n_interfaces
+
+    def compute(self, positions, cell, host_mask, carrier_mask, crystalline) -> InterfaceProfile:
+        cell = np.asarray(cell, float)
+        L = float(np.linalg.norm(cell[self.axis]))
+        frac = np.linalg.solve(cell.T, np.asarray(positions, float).T).T[:, self.axis] % 1.0
+        # centre the crystalline slab in the window so its two fronts are not split by the boundary
+        crystalline = np.asarray(crystalline, bool)
+        if crystalline.any():
+            angle = np.angle(np.exp(2j * np.pi * frac[crystalline]).mean()) / (2 * np.pi)
+            shift = 0.5 - angle
+        else:
+            shift = 0.0
+        s = (frac + shift) % 1.0
+        nbins = max(1, int(round(L / (10 * self.bin_nm))))
+        edges = np.linspace(0, 1, nbins + 1)
+        count = lambda m: np.histogram(s[np.asarray(m, bool)], bins=edges)[0]  # noqa: E731
+        self.host_count = count(host_mask)
+        self.carrier_count = count(carrier_mask)
+        self.crystalline_count = count(crystalline)
+        total = np.histogram(s, bins=edges)[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.carrier_fraction = np.where(total > 0, self.carrier_count / total, 0.0)
+            self.crystalline_fraction = np.where(total > 0, self.crystalline_count / total, 0.0)
+            amorphous_host = np.where(total > 0, (self.host_count - self.crystalline_count) / total, 0.0)
+        volume_nm3 = abs(np.linalg.det(cell)) / 1000.0 / nbins
+        self.density_atoms_nm3 = total / volume_nm3
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        self.z_nm = ((centres - shift) % 1.0) * L / 10.0
+        self._window_nm = centres * L / 10.0
+
+        fit = fit_slab_fronts(centres * L, self.crystalline_fraction)
+        self.front_positions_nm = [float(((z / L - shift) % 1.0) * L / 10.0) if np.isfinite(z) else float("nan")
+                                   for z in (fit["z_lo_A"], fit["z_hi_A"])]
+        self.interface_width_nm = 0.05 * (fit["width_lo_A"] + fit["width_hi_A"])
+        bin_width_nm = L / 10.0 / nbins
+        alloy = (amorphous_host >= ALLOY_HOST_MIN) & (self.carrier_fraction >= CARRIER_MIN)
+        amorphous = (amorphous_host >= AMORPHOUS_HOST_MIN) & (self.carrier_fraction < CARRIER_MIN)
+        self.lithiated_thickness_nm = float(alloy.sum() * bin_width_nm / self.n_interfaces)
+        self.amorphous_thickness_nm = float(amorphous.sum() * bin_width_nm / self.n_interfaces)
+        return self
+
+    def bins(self) -> list[dict[str, float]]:
+        """Per-bin records along the window with the crystal slab centred (JSON-friendly).
+
+        ``z_nm`` is the bin centre in the frame's coordinates, ``z_centred_nm`` in the window's.
+        """
+        return [
+            {"z_nm": float(z), "z_centred_nm": float(zc), "host": int(h), "carrier": int(c), "crystalline": int(x),
+             "carrier_fraction": float(cf), "crystalline_fraction": float(xf), "density_atoms_nm3": float(d)}
+            for z, zc, h, c, x, cf, xf, d in zip(self.z_nm, self._window_nm, self.host_count, self.carrier_count, self.crystalline_count,
+                                             self.carrier_fraction, self.crystalline_fraction, self.density_atoms_nm3)
+        ]

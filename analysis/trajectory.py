@@ -1,0 +1,84 @@
+"""Streaming frames from LAMMPS dumps and extxyz files (one frame in memory at a time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from anodeflow.errors import InputError
+
+
+@dataclass
+class Frame:
+    """One snapshot: positions (A), 3x3 cell (rows a, b, c; A), element symbols, atom ids."""
+
+    step: int
+    positions: np.ndarray
+    cell: np.ndarray
+    symbols: np.ndarray
+    ids: np.ndarray
+
+    def mask(self, element: str) -> np.ndarray:
+        """Boolean mask of atoms of ``element``."""
+        return self.symbols == element
+
+
+def parse_type_map(text: str | None) -> dict[int, str]:
+    """``"1=Li,2=Si"`` -> {1: "Li", 2: "Si"}."""
+    if not text:
+        return {}
+    out = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        if not key.strip().isdigit() or not value.strip():
+            raise InputError(f"type map '{text}' is not of the form 1=Li,2=Si")
+        out[int(key)] = value.strip()
+    return out
+
+
+def read_frames(path: str | Path, type_map: Mapping[int, str] | None = None) -> Iterator[Frame]:
+    """Yield frames of a LAMMPS text dump or extxyz file, one at a time.
+
+    ``type_map`` maps numeric LAMMPS types to elements where the dump has no element column.
+    A missing, empty, corrupt or truncated file raises ``InputError`` naming the file and frame.
+    """
+    from ovito.io import import_file
+
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise InputError(f"trajectory '{path}' does not exist or is empty")
+    try:
+        pipeline = import_file(str(path), multiple_frames=True)
+        n_frames = pipeline.num_frames
+    except Exception as exc:
+        raise InputError(f"cannot read trajectory '{path}': {_first_line(exc)}") from None
+    type_map = dict(type_map or {})
+    for index in range(n_frames):
+        try:
+            data = pipeline.compute(index)
+            particles = data.particles
+            types = particles.particle_types
+            positions = np.array(particles.positions, dtype=float)
+            ids = (np.array(particles.identifiers, dtype=int) if particles.identifiers is not None
+                   else np.arange(1, particles.count + 1))
+            names = {t.id: t.name for t in types.types}
+            type_ids = np.array(types, dtype=int)
+        except Exception as exc:
+            raise InputError(f"trajectory '{path}' is corrupt at frame {index}: {_first_line(exc)}") from None
+        symbols = np.array([type_map.get(t) or names.get(t) or str(t) for t in type_ids])
+        unknown = {s for s in set(symbols) if s.isdigit()}
+        if unknown:
+            raise InputError(
+                f"trajectory '{path}' has numeric types {sorted(unknown)} without element names; "
+                "pass a type map such as 1=Li,2=Si"
+            )
+        step = int(data.attributes.get("Timestep", index))
+        order = np.argsort(ids)
+        yield Frame(step, positions[order], np.array(data.cell[:, :3]).T.copy(), symbols[order], ids[order])
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

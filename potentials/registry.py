@@ -1,0 +1,91 @@
+"""Registry of potential records shipped in ``potentials/data/*.yaml``."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field
+
+from anodeflow.errors import InputError
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class Potential(BaseModel):
+    """One interatomic potential: what it is, where it came from, how LAMMPS runs it."""
+
+    name: str
+    elements: list[str]
+    systems: list[str]
+    form: str
+    pair_style: str
+    citation: str
+    validity: str
+    timestep_fs: float = Field(..., gt=0, description="recommended MD timestep (fs)")
+    made_by: str
+    reference_values: dict[str, float] = Field(default_factory=dict)
+    meam: dict[str, Any] | None = Field(None, description="MEAM library and parameter tables")
+
+    def check_elements(self, elements: list[str]) -> None:
+        """Raise ``InputError`` if the potential does not cover every element given."""
+        missing = sorted(set(elements) - set(self.elements))
+        if missing:
+            raise InputError(
+                f"potential {self.name} has no parameters for {', '.join(missing)}; "
+                f"it covers {', '.join(self.elements)}"
+            )
+
+    def lammps_commands(self, type_elements: list[str], directory: Path) -> list[str]:
+        """LAMMPS ``pair_style``/``pair_coeff`` lines for atom types 1..n = ``type_elements``.
+
+        Data files the style needs are written into ``directory``.
+        """
+        self.check_elements(type_elements)
+        if self.pair_style == "meam":
+            from anodeflow.potentials.meam import write_meam_files
+
+            library, params = write_meam_files(self, Path(directory))
+            order = " ".join(self.elements)
+            mapping = " ".join(type_elements)
+            return ["pair_style meam", f"pair_coeff * * {library} {order} {params} {mapping}"]
+        raise InputError(f"potential {self.name}: pair_style {self.pair_style} has no LAMMPS writer")
+
+
+@cache
+def _records() -> dict[str, Potential]:
+    records = {}
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        record = Potential(**yaml.safe_load(path.read_text()))
+        records[record.name] = record
+    return records
+
+
+def list_potentials() -> list[Potential]:
+    """All shipped potential records, sorted by name."""
+    return list(_records().values())
+
+
+def get_potential(name: str) -> Potential:
+    """The record called ``name``; ``InputError`` listing the known names otherwise."""
+    try:
+        return _records()[name]
+    except KeyError:
+        raise InputError(
+            f"unknown potential '{name}'; known: {', '.join(_records())}"
+        ) from None
+
+
+def default_potential(system: str, defaults: dict[str, str] | None = None) -> Potential:
+    """The default potential for a carrier-host system such as ``Li-Si``."""
+    if defaults is None:
+        from anodeflow.settings import get_settings
+
+        defaults = get_settings().default_potentials
+    if system not in defaults:
+        raise InputError(
+            f"no potential for system '{system}'; systems with a default: {', '.join(sorted(defaults))}"
+        )
+    return get_potential(defaults[system])

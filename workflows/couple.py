@@ -1,0 +1,126 @@
+"""Diffusion-couple workflow: build -> LAMMPS MD -> analyse, as jobflow Makers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobflow import Flow, Maker, job
+
+from anodeflow.analysis import analyse_couple, read_frames
+from anodeflow.errors import InputError
+from anodeflow.progress import progress_bar
+from anodeflow.structures import build_couple, parse_miller, parse_system
+from anodeflow.structures.crystals import CRYSTALS
+from anodeflow.workflows.md import LammpsMDMaker, resolve_potential, type_elements_for
+from anodeflow.workflows.schemas import (
+    AtomsModel,
+    CoupleStructureDocument,
+    InterfaceMDDocument,
+    LammpsMDDocument,
+)
+
+#: atoms per conventional cubic cell of each lattice
+_ATOMS_PER_CELL = {"diamond": 8, "bcc": 2}
+
+
+def host_density_A3(host: str) -> float:
+    """Number density of the crystalline host (atoms/A^3)."""
+    spec = CRYSTALS[host]
+    return _ATOMS_PER_CELL[spec.structure] / spec.a_A**3
+
+
+@dataclass
+class BuildCoupleMaker(Maker):
+    """Build a host(hkl) | carrier couple (see :func:`anodeflow.structures.build_couple`)."""
+
+    name: str = "build couple"
+    miller: str = "110"
+    host_thickness_nm: float = 2.5
+    reservoir_thickness_nm: float = 2.5
+    size_nm: float = 2.0
+    interface_gap_A: float = 2.2
+
+    def __post_init__(self):
+        parse_miller(self.miller)
+        for key in ("host_thickness_nm", "reservoir_thickness_nm", "size_nm"):
+            value = getattr(self, key)
+            if not value > 0:
+                raise InputError(f"{key} must be > 0, got {value}")
+
+    @job
+    def make(self, system: str) -> CoupleStructureDocument:
+        atoms = build_couple(system, self.miller, self.host_thickness_nm, self.reservoir_thickness_nm,
+                             self.size_nm, self.interface_gap_A)
+        info = atoms.info
+        symbols = atoms.get_chemical_symbols()
+        return CoupleStructureDocument(
+            system=system, miller=info["miller"], n_atoms=len(atoms),
+            composition={e: symbols.count(e) for e in sorted(set(symbols))},
+            cell_nm=(atoms.cell.lengths() / 10).tolist(), area_nm2=info["area_A2"] / 100,
+            host_thickness_nm=info["host_thickness_A"] / 10, n_interfaces=info["n_interfaces"],
+            reservoir_strain=list(info["reservoir_strain"]), min_distance_A=info["min_distance_A"],
+            structure=AtomsModel.from_atoms(atoms),
+        )
+
+
+@dataclass
+class AnalyseCoupleMaker(Maker):
+    """Analyse a couple trajectory: crystallinity, profiles, L(t); writes ``couple.png``."""
+
+    name: str = "analyse couple"
+    bin_nm: float = 0.2
+    final_fraction: float = 0.2
+    plot: bool = True
+    progress: bool = True
+
+    @job(data=["frames", "profiles"])
+    def make(self, couple: CoupleStructureDocument, md: LammpsMDDocument) -> InterfaceMDDocument:
+        carrier, host = parse_system(couple.system)
+        frames = list(read_frames(md.trajectory))
+        with progress_bar(self.progress, "analyse frames", len(frames), unit="frames") as advance:
+            result = analyse_couple(frames, host, carrier, host_density_A3(host), md.timestep_fs / 1000.0,
+                                    couple.n_interfaces, self.bin_nm, self.final_fraction, on_frame=advance)
+        L = result.front_advance_nm
+        doc = InterfaceMDDocument(
+            system=couple.system, host=host, carrier=carrier, miller=couple.miller, n_atoms=md.n_atoms,
+            composition=couple.composition, temperature_K=md.temperature_K, time_ps=md.time_ps,
+            timestep_fs=md.timestep_fs, ensemble=md.ensemble, seed=md.seed, potential=md.potential,
+            versions=md.versions, dir_name=md.dir_name, times_ps=result.times_ps,
+            crystalline_host_atoms=result.crystalline_host_atoms, front_advance_nm=L,
+            front_advance_final_nm=L[-1], front_advance_err_nm=result.front_advance_err_nm,
+            front_velocity_nm_ps=result.front_velocity_nm_ps, front_positions_nm=result.front_positions_nm,
+            interface_width_nm=result.interface_width_nm, lithiated_thickness_nm=result.lithiated_thickness_nm,
+            amorphous_thickness_nm=result.amorphous_thickness_nm, final_window_ps=result.final_window_ps,
+            final_profile=result.final_profile, wall_time_s=md.wall_time_s,
+            frames={"symbols": frames[0].symbols.tolist(), "steps": [f.step for f in frames],
+                    "cells_A": [f.cell.round(4).tolist() for f in frames],
+                    "positions_A": [f.positions.round(3).tolist() for f in frames]},
+            profiles=result.profiles,
+        )
+        if self.plot:
+            from anodeflow.plots import plot_couple
+
+            path = Path(md.dir_name) / "couple.png"
+            plot_couple(doc.model_dump(), path, first_profile=result.profiles[0]["bins"])
+            doc.plot = str(path)
+        return doc
+
+
+@dataclass
+class CoupleMDFlowMaker(Maker):
+    """Build a couple, run MD on it, analyse the trajectory: one Flow, runnable locally or on HPC."""
+
+    name: str = "couple md"
+    build: BuildCoupleMaker = field(default_factory=BuildCoupleMaker)
+    md: LammpsMDMaker = field(default_factory=LammpsMDMaker)
+    analyse: AnalyseCoupleMaker = field(default_factory=AnalyseCoupleMaker)
+
+    def make(self, system: str) -> Flow:
+        carrier, host = parse_system(system)
+        potential = resolve_potential(self.md.potential, system)
+        type_elements_for([carrier, host], potential)
+        build = self.build.make(system)
+        md = self.md.make(build.output.structure, system)
+        analyse = self.analyse.make(build.output, md.output)
+        return Flow([build, md, analyse], output=analyse.output, name=f"{self.name} {system}")

