@@ -50,6 +50,7 @@ def read_frames(path: str | Path, type_map: Mapping[int, str] | None = None) -> 
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(f"trajectory '{path}' does not exist or is empty")
+    _check_dump_complete(path)
     try:
         pipeline = import_file(str(path), multiple_frames=True)
         n_frames = pipeline.num_frames
@@ -78,6 +79,37 @@ def read_frames(path: str | Path, type_map: Mapping[int, str] | None = None) -> 
         step = int(data.attributes.get("Timestep", index))
         order = np.argsort(ids)
         yield Frame(step, positions[order], np.array(data.cell[:, :3]).T.copy(), symbols[order], ids[order])
+
+
+def _check_dump_complete(path: Path, block: int = 1 << 20) -> None:
+    """Raise ``InputError`` if the last frame of a LAMMPS text dump is cut short.
+
+    Reads backwards from the end only as far as the last frame's header.
+    """
+    with open(path, "rb") as fh:
+        if not fh.read(15).startswith(b"ITEM: TIMESTEP"):
+            return
+        size = fh.seek(0, 2)
+        tail = b""
+        pos = size
+        while pos > 0 and b"ITEM: NUMBER OF ATOMS" not in tail:
+            step = min(block, pos)
+            pos -= step
+            fh.seek(pos)
+            tail = fh.read(step) + tail
+    header, _, rest = tail.rpartition(b"ITEM: NUMBER OF ATOMS")
+    lines = rest.split(b"\n")
+    try:
+        n_atoms = int(lines[1])
+        atoms_at = next(i for i, line in enumerate(lines) if line.startswith(b"ITEM: ATOMS"))
+    except (IndexError, ValueError, StopIteration):
+        raise InputError(f"trajectory '{path}' is truncated: its last frame has no complete header") from None
+    n_rows = sum(1 for line in lines[atoms_at + 1:] if line.strip())
+    if n_rows != n_atoms:
+        raise InputError(
+            f"trajectory '{path}' is truncated: its last frame has {n_rows} of {n_atoms} atom lines "
+            "(cut the incomplete frame off, or rerun)"
+        )
 
 
 def _first_line(exc: Exception) -> str:

@@ -46,8 +46,8 @@ def make_store(config: StoreSettings | None = None) -> JobStore:
 def open_store(settings: Settings | None = None) -> JobStore:
     """Connect the configured store; raise ``StoreError`` naming the store if that fails."""
     config = (settings or get_settings()).store
-    store = make_store(config)
     try:
+        store = make_store(config)
         store.connect()
     except Exception as exc:  # maggma raises driver-specific errors
         where = config.path if config.type == "monty" else (config.uri or f"{config.host}:{config.port}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,18 +25,8 @@ def parse_miller(miller: str | Sequence[int]) -> tuple[int, int, int]:
     """``"110"``, ``"1,1,0"``, ``"1 -1 0"`` or a sequence -> reduced (h, k, l)."""
     if isinstance(miller, str):
         text = miller.strip().strip("()[]")
-        if "," in text or " " in text:
-            parts = [p for p in text.replace(",", " ").split() if p]
-        elif text.lstrip("-").isdigit() and len(text.replace("-", "")) == 3:
-            parts = []
-            i = 0
-            while i < len(text):
-                sign = -1 if text[i] == "-" else 1
-                i += text[i] == "-"
-                parts.append(str(sign * int(text[i])))
-                i += 1
-        else:
-            parts = [text]
+        compact = re.fullmatch(r"(-?\d){3}", text)
+        parts = re.findall(r"-?\d", text) if compact else text.replace(",", " ").split()
         try:
             hkl = tuple(int(p) for p in parts)
         except ValueError:

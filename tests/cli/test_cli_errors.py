@@ -1,0 +1,59 @@
+"""The CLI: version, one-line errors with exit codes, and nothing stored on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def anodeflow(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "anodeflow.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def _stored_documents(home) -> int:
+    from anodeflow.store import open_store
+
+    if not (home / "store").exists():
+        return 0
+    return open_store().count()
+
+
+def test_version():
+    import anodeflow as pkg
+
+    result = anodeflow("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"anodeflow {pkg.__version__}"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "couple", "Xx-Si"], "error: unknown carrier 'Xx' in 'Xx-Si'; carriers: Li, Na"),
+    (["run", "couple", "Li-Cu"], "error: unknown host 'Cu' in 'Li-Cu'; hosts: Si, Ge"),
+    (["demo", "--temperature", "-5"], "error: temperature must be > 0 K, got -5.0"),
+    (["demo", "--orientation", "1x0"], "error: orientation '1x0' is not a Miller index such as 110 or 1,1,1"),
+    (["demo", "--orientation", "000"], "error: orientation '000' must be three integers, not all zero, e.g. 110"),
+    (["demo", "--time-ps", "0"], "error: time must be > 0 ps, got 0.0"),
+    (["run", "couple", "Na-Si"], "error: no potential for system 'Na-Si'; systems with a default: Li-Si"),
+    (["results", "show", "abcdef"], "error: no result with id 'abcdef'; see 'anodeflow results list'"),
+    (["potentials", "show", "nope"], "error: unknown potential 'nope'; known: LiSi-Cui2012-MEAM"),
+])
+def test_bad_input_is_one_line_exit_2_and_stores_nothing(args, message, isolated_home):
+    result = anodeflow(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == message
+    assert result.stdout == ""
+    assert _stored_documents(isolated_home) == 0
+
+
+def test_results_list_on_an_empty_store_is_empty_json():
+    result = anodeflow("results", "list", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout) == []
+
+
+def test_potentials_list_json():
+    result = anodeflow("potentials", "list", "--json")
+    assert result.returncode == 0
+    (record,) = json.loads(result.stdout)
+    assert record["name"] == "LiSi-Cui2012-MEAM" and record["timestep_fs"] == 1.0
