@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from jobflow import Flow, Maker, job
@@ -81,22 +81,15 @@ class AnalyseCoupleMaker(Maker):
         with progress_bar(self.progress, "analyse frames", len(frames), unit="frames") as advance:
             result = analyse_couple(frames, host, carrier, host_density_A3(host), md.timestep_fs / 1000.0,
                                     couple.n_interfaces, self.bin_nm, self.final_fraction, on_frame=advance)
-        L = result.front_advance_nm
         doc = InterfaceMDDocument(
-            system=couple.system, host=host, carrier=carrier, miller=couple.miller, n_atoms=md.n_atoms,
+            **asdict(result), system=couple.system, host=host, carrier=carrier, miller=couple.miller, n_atoms=md.n_atoms,
             composition=couple.composition, temperature_K=md.temperature_K, time_ps=md.time_ps,
             timestep_fs=md.timestep_fs, ensemble=md.ensemble, seed=md.seed, potential=md.potential,
-            versions=md.versions, dir_name=md.dir_name, times_ps=result.times_ps,
-            crystalline_host_atoms=result.crystalline_host_atoms, front_advance_nm=L,
-            front_advance_final_nm=L[-1], front_advance_err_nm=result.front_advance_err_nm,
-            front_velocity_nm_ps=result.front_velocity_nm_ps, front_positions_nm=result.front_positions_nm,
-            interface_width_nm=result.interface_width_nm, lithiated_thickness_nm=result.lithiated_thickness_nm,
-            amorphous_thickness_nm=result.amorphous_thickness_nm, final_window_ps=result.final_window_ps,
-            final_profile=result.final_profile, wall_time_s=md.wall_time_s,
+            versions=md.versions, dir_name=md.dir_name, front_advance_final_nm=result.front_advance_nm[-1],
+            wall_time_s=md.wall_time_s,
             frames={"symbols": frames[0].symbols.tolist(), "steps": [f.step for f in frames],
                     "cells_A": [f.cell.round(4).tolist() for f in frames],
                     "positions_A": [f.positions.round(3).tolist() for f in frames]},
-            profiles=result.profiles,
         )
         if self.plot:
             from anodeflow.plots import plot_couple

@@ -47,7 +47,7 @@ class LammpsMDMaker(Maker):
     minimize: bool = True
     seed: int = 1
     potential: str | None = None  # None: the configured default for the system
-    threads: int = 1
+    threads: int | None = None  # None: the lammps_threads setting
     progress: bool = True
 
     def __post_init__(self):
@@ -102,7 +102,13 @@ class LammpsMDMaker(Maker):
         thermo: list[ThermoRecord] = []
 
         start = time.perf_counter()
-        with Lammps(directory, threads=self.threads) as lmp:
+        if self.threads is None:
+            from anodeflow.settings import get_settings
+
+            threads = get_settings().lammps_threads
+        else:
+            threads = self.threads
+        with Lammps(directory, threads=threads) as lmp:
             lmp.load_atoms(atoms, type_elements)
             lmp.commands(potential.lammps_commands(type_elements, directory))
             lmp.commands(self.lammps_input(dt_fs, n_every, type_elements, trajectory))
