@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from anodeflow.analysis.bonds import host_bond_lengths
 from anodeflow.analysis.fronts import FrontAdvance
 from anodeflow.analysis.profiles import InterfaceProfile
 from anodeflow.analysis.structure import CrystallineHost
 from anodeflow.analysis.trajectory import Frame
 from anodeflow.errors import InputError
+
+
+def _nanmean(values) -> float:
+    values = np.asarray(values, float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
 @dataclass
@@ -25,7 +31,7 @@ class CoupleResult:
     front_velocity_nm_ps: float
     front_positions_nm: list[float]
     interface_width_nm: float
-    lithiated_thickness_nm: float
+    reacted_thickness_nm: float
     amorphous_thickness_nm: float
     final_window_ps: float
     final_profile: list[dict[str, float]]
@@ -41,6 +47,8 @@ def analyse_couple(
     n_interfaces: int = 2,
     bin_nm: float = 0.2,
     final_fraction: float = 0.2,
+    bond_cutoff_A: float | None = None,
+    axis: int = 2,
     on_frame: Callable[[int], None] | None = None,
 ) -> CoupleResult:
     """Classify host crystallinity, bin profiles and follow the front, frame by frame.
@@ -50,7 +58,7 @@ def analyse_couple(
     through L(t).
     """
     classifier = CrystallineHost(host)
-    profiler = InterfaceProfile(bin_nm=bin_nm, n_interfaces=n_interfaces)
+    profiler = InterfaceProfile(bin_nm=bin_nm, axis=axis, n_interfaces=n_interfaces)
     front: FrontAdvance | None = None
     per_frame = []
     for i, frame in enumerate(frames):
@@ -58,16 +66,17 @@ def analyse_couple(
         if i == 0 and not host_mask.any():
             raise InputError(f"no {host} atoms in the trajectory; elements present: {sorted(set(frame.symbols))}")
         classifier.compute(frame.positions, frame.cell, host_mask)
-        profiler.compute(frame.positions, frame.cell, host_mask, carrier_mask, classifier.crystalline)
+        bonds = host_bond_lengths(frame, host, bond_cutoff_A)
+        profiler.compute(frame.positions, frame.cell, host_mask, carrier_mask, classifier.crystalline, bonds)
         if front is None:
-            area = float(np.linalg.norm(np.cross(frame.cell[0], frame.cell[1])))
+            area = float(np.linalg.norm(np.cross(frame.cell[(axis + 1) % 3], frame.cell[(axis + 2) % 3])))
             front = FrontAdvance(area, host_density_A3, n_interfaces)
         t = frame.step * timestep_ps
         front.append(t, classifier.n_crystalline)
         per_frame.append({
             "time_ps": t, "front_positions_nm": profiler.front_positions_nm,
             "interface_width_nm": profiler.interface_width_nm,
-            "lithiated_thickness_nm": profiler.lithiated_thickness_nm,
+            "reacted_thickness_nm": profiler.reacted_thickness_nm,
             "amorphous_thickness_nm": profiler.amorphous_thickness_nm, "bins": profiler.bins(),
         })
         if on_frame is not None:
@@ -79,7 +88,7 @@ def analyse_couple(
     final = per_frame[-n_final:]
     mean = lambda key: float(np.nanmean([f[key] for f in final]))  # noqa: E731
     final_profile = [
-        {key: float(np.mean([f["bins"][b][key] for f in final])) for key in final[-1]["bins"][b]}
+        {key: _nanmean([f["bins"][b][key] for f in final]) for key in final[-1]["bins"][b]}
         for b in range(len(final[-1]["bins"]))
     ]
     times = np.asarray(front.times_ps)
@@ -89,7 +98,7 @@ def analyse_couple(
         times_ps=times.tolist(), crystalline_host_atoms=front.n_crystalline, front_advance_nm=L.tolist(),
         front_advance_err_nm=front.advance_err_nm, front_velocity_nm_ps=velocity,
         front_positions_nm=per_frame[-1]["front_positions_nm"],
-        interface_width_nm=mean("interface_width_nm"), lithiated_thickness_nm=mean("lithiated_thickness_nm"),
+        interface_width_nm=mean("interface_width_nm"), reacted_thickness_nm=mean("reacted_thickness_nm"),
         amorphous_thickness_nm=mean("amorphous_thickness_nm"), final_window_ps=float(times[-1] - times[-n_final]),
         final_profile=final_profile, profiles=per_frame,
     )

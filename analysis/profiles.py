@@ -24,7 +24,7 @@ class InterfaceProfile:
     ``crystalline_count``, ``carrier_fraction``, ``crystalline_fraction`` (crystalline host atoms
     over all atoms), ``density_atoms_nm3``; from an erf fit of the crystalline fraction
     ``front_positions_nm`` and ``interface_width_nm`` (mean 10-90 % width); and per interface
-    ``lithiated_thickness_nm`` (alloy bins) and ``amorphous_thickness_nm`` (carrier-poor
+    ``reacted_thickness_nm`` (alloy bins) and ``amorphous_thickness_nm`` (carrier-poor
     non-crystalline host bins).
     """
 
@@ -37,7 +37,9 @@ class InterfaceProfile:
         self.axis = axis
         self.n_interfaces = n_interfaces
 
-    def compute(self, positions, cell, host_mask, carrier_mask, crystalline) -> InterfaceProfile:
+    def compute(self, positions, cell, host_mask, carrier_mask, crystalline, host_bonds=None) -> InterfaceProfile:
+        """Bin one frame. ``host_bonds`` = (atom index, length A) of host-host first-shell bonds
+        (see :func:`anodeflow.analysis.bonds.host_bond_lengths`) adds the mean bond length per bin."""
         cell = np.asarray(cell, float)
         L = float(np.linalg.norm(cell[self.axis]))
         frac = np.linalg.solve(cell.T, np.asarray(positions, float).T).T[:, self.axis] % 1.0
@@ -60,6 +62,12 @@ class InterfaceProfile:
             self.carrier_fraction = np.where(total > 0, self.carrier_count / total, 0.0)
             self.crystalline_fraction = np.where(total > 0, self.crystalline_count / total, 0.0)
             amorphous_host = np.where(total > 0, (self.host_count - self.crystalline_count) / total, 0.0)
+        self.host_bond_A = np.full(nbins, np.nan)
+        if host_bonds is not None and len(host_bonds[0]):
+            which = np.minimum((s[host_bonds[0]] * nbins).astype(int), nbins - 1)
+            sums = np.bincount(which, weights=host_bonds[1], minlength=nbins)
+            counts = np.bincount(which, minlength=nbins)
+            self.host_bond_A = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         volume_nm3 = abs(np.linalg.det(cell)) / 1000.0 / nbins
         self.density_atoms_nm3 = total / volume_nm3
         centres = 0.5 * (edges[1:] + edges[:-1])
@@ -73,7 +81,7 @@ class InterfaceProfile:
         bin_width_nm = L / 10.0 / nbins
         alloy = (amorphous_host >= ALLOY_HOST_MIN) & (self.carrier_fraction >= CARRIER_MIN)
         amorphous = (amorphous_host >= AMORPHOUS_HOST_MIN) & (self.carrier_fraction < CARRIER_MIN)
-        self.lithiated_thickness_nm = float(alloy.sum() * bin_width_nm / self.n_interfaces)
+        self.reacted_thickness_nm = float(alloy.sum() * bin_width_nm / self.n_interfaces)
         self.amorphous_thickness_nm = float(amorphous.sum() * bin_width_nm / self.n_interfaces)
         return self
 
@@ -84,7 +92,9 @@ class InterfaceProfile:
         """
         return [
             {"z_nm": float(z), "z_centred_nm": float(zc), "host": int(h), "carrier": int(c), "crystalline": int(x),
-             "carrier_fraction": float(cf), "crystalline_fraction": float(xf), "density_atoms_nm3": float(d)}
-            for z, zc, h, c, x, cf, xf, d in zip(self.z_nm, self._window_nm, self.host_count, self.carrier_count, self.crystalline_count,
-                                             self.carrier_fraction, self.crystalline_fraction, self.density_atoms_nm3)
+             "carrier_fraction": float(cf), "crystalline_fraction": float(xf), "density_atoms_nm3": float(d),
+             "host_bond_A": float(b)}
+            for z, zc, h, c, x, cf, xf, d, b in zip(self.z_nm, self._window_nm, self.host_count, self.carrier_count,
+                                                    self.crystalline_count, self.carrier_fraction,
+                                                    self.crystalline_fraction, self.density_atoms_nm3, self.host_bond_A)
         ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,17 +13,26 @@ from anodeflow.errors import InputError
 
 @dataclass
 class Frame:
-    """One snapshot: positions (A), 3x3 cell (rows a, b, c; A), element symbols, atom ids."""
+    """One snapshot, atoms sorted by id.
+
+    positions (A), 3x3 cell (rows a, b, c; A), element symbols, atom ids, numeric types,
+    image flags (None if the file has none) and any extra per-atom columns asked for.
+    """
 
     step: int
     positions: np.ndarray
     cell: np.ndarray
     symbols: np.ndarray
     ids: np.ndarray
+    types: np.ndarray | None = None
+    images: np.ndarray | None = None
+    properties: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def mask(self, element: str) -> np.ndarray:
-        """Boolean mask of atoms of ``element``."""
-        return self.symbols == element
+    def mask(self, species: str) -> np.ndarray:
+        """Boolean mask of atoms of an element symbol, or of a numeric LAMMPS type ("2")."""
+        if species.isdigit() and self.types is not None:
+            return self.types == int(species)
+        return self.symbols == species
 
 
 def parse_type_map(text: str | None) -> dict[int, str]:
@@ -39,10 +48,15 @@ def parse_type_map(text: str | None) -> dict[int, str]:
     return out
 
 
-def read_frames(path: str | Path, type_map: Mapping[int, str] | None = None) -> Iterator[Frame]:
+def read_frames(
+    path: str | Path,
+    type_map: Mapping[int, str] | None = None,
+    columns: Sequence[str] = (),
+) -> Iterator[Frame]:
     """Yield frames of a LAMMPS text dump or extxyz file, one at a time.
 
-    ``type_map`` maps numeric LAMMPS types to elements where the dump has no element column.
+    ``type_map`` maps numeric LAMMPS types to elements where the dump has no element column;
+    ``columns`` names extra per-atom columns to load (e.g. ``c_stress[1]``) into ``properties``.
     A missing, empty, corrupt or truncated file raises ``InputError`` naming the file and frame.
     """
     from ovito.io import import_file
@@ -67,6 +81,13 @@ def read_frames(path: str | Path, type_map: Mapping[int, str] | None = None) -> 
                    else np.arange(1, particles.count + 1))
             names = {t.id: t.name for t in types.types}
             type_ids = np.array(types, dtype=int)
+            images = np.array(particles["Periodic Image"], dtype=int) if "Periodic Image" in particles else None
+            missing = [c for c in columns if c not in particles]
+            if missing:
+                raise InputError(f"trajectory '{path}' has no column(s) {missing}; it has {list(particles.keys())}")
+            extra = {c: np.array(particles[c]) for c in columns}
+        except InputError:
+            raise
         except Exception as exc:
             raise InputError(f"trajectory '{path}' is corrupt at frame {index}: {_first_line(exc)}") from None
         symbols = np.array([type_map.get(t) or names.get(t) or str(t) for t in type_ids])
@@ -78,7 +99,9 @@ def read_frames(path: str | Path, type_map: Mapping[int, str] | None = None) -> 
             )
         step = int(data.attributes.get("Timestep", index))
         order = np.argsort(ids)
-        yield Frame(step, positions[order], np.array(data.cell[:, :3]).T.copy(), symbols[order], ids[order])
+        yield Frame(step, positions[order], np.array(data.cell[:, :3]).T.copy(), symbols[order], ids[order],
+                    type_ids[order], None if images is None else images[order],
+                    {c: v[order] for c, v in extra.items()})
 
 
 def _check_dump_complete(path: Path, block: int = 1 << 20) -> None:

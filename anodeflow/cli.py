@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 import anodeflow
-from anodeflow.errors import AnodeflowError
+from anodeflow.cli_analyze import analyze_app
+from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
 
 app = typer.Typer(help="Interface amorphization and diffusion in alloying anodes: build, run, analyse, store.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -23,26 +20,7 @@ potentials_app = typer.Typer(help="Interatomic potentials shipped with anodeflow
 app.add_typer(run_app, name="run")
 app.add_typer(results_app, name="results")
 app.add_typer(potentials_app, name="potentials")
-
-console = Console()
-err_console = Console(stderr=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
-
-
-def handle_errors(func):
-    """Turn anodeflow errors into ``error: <message>`` and the error's exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except AnodeflowError as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper
-
+app.add_typer(analyze_app, name="analyze")
 
 def _version(value: bool):
     if value:
@@ -54,10 +32,6 @@ def _version(value: bool):
 def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                help="print the version and exit")] = False):
     """anodeflow command line."""
-
-
-def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
 
 
 # ---------------------------------------------------------------------------------------- run
@@ -85,11 +59,11 @@ def _run_couple(system: str, orientation: str, temperature: float, time_ps: floa
     doc = run_flow(flow, store=store, root_dir=out)
     summary = {k: doc[k] for k in ("system", "miller", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm",
                                    "front_advance_err_nm", "front_velocity_nm_ps", "interface_width_nm",
-                                   "lithiated_thickness_nm", "amorphous_thickness_nm", "front_positions_nm",
+                                   "reacted_thickness_nm", "amorphous_thickness_nm", "front_positions_nm",
                                    "wall_time_s", "plot", "dir_name")}
     summary["id"] = flow.output.uuid
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     table = Table(title=f"{system} ({doc['miller']}) couple, {doc['n_atoms']} atoms", show_header=False)
     table.add_column(no_wrap=True)
@@ -99,7 +73,7 @@ def _run_couple(system: str, orientation: str, temperature: float, time_ps: floa
         ("front velocity", f"{doc['front_velocity_nm_ps']:.4f} nm/ps"),
         ("crystalline host atoms", f"{doc['crystalline_host_atoms'][0]} -> {doc['crystalline_host_atoms'][-1]}"),
         ("interface width (10-90 %)", f"{doc['interface_width_nm']:.3f} nm"),
-        ("lithiated layer per interface", f"{doc['lithiated_thickness_nm']:.3f} nm"),
+        ("reacted (lithiated) layer per interface", f"{doc['reacted_thickness_nm']:.3f} nm"),
         ("amorphous host layer per interface", f"{doc['amorphous_thickness_nm']:.3f} nm"),
         ("potential", doc["potential"]["name"]),
         ("MD wall time", f"{doc['wall_time_s']:.1f} s"),
@@ -166,7 +140,7 @@ def results_list(
 
     rows = list_results(open_store(), doc_type)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table(title=f"{len(rows)} results")
     for col in ("id", "type", "system", "summary", "completed"):
@@ -179,7 +153,7 @@ def results_list(
 
 
 _SHORT = {"temperature_K": "T_K", "front_advance_final_nm": "L_nm", "front_advance_err_nm": "L_err_nm",
-          "lithiated_thickness_nm": "lith_nm", "interface_width_nm": "width_nm", "min_distance_A": "dmin_A"}
+          "reacted_thickness_nm": "reacted_nm", "interface_width_nm": "width_nm", "min_distance_A": "dmin_A"}
 
 
 def _fmt(value) -> str:
@@ -199,7 +173,7 @@ def results_show(
 
     doc = get_result(open_store(), result_id, load_data=data)
     if as_json:
-        _print_json(doc)
+        print_json(doc)
         return
     out = doc["output"]
     table = Table(title=f"{out.get('doc_type')} {doc['uuid']}", show_header=False)
@@ -221,7 +195,7 @@ def potentials_list(as_json: JsonOpt = False):
 
     records = list_potentials()
     if as_json:
-        _print_json([p.model_dump(exclude={"meam"}) for p in records])
+        print_json([p.model_dump(exclude={"meam"}) for p in records])
         return
     table = Table(title="potentials")
     for col in ("name", "systems", "form", "timestep (fs)"):
@@ -239,7 +213,7 @@ def potentials_show(name: str, as_json: JsonOpt = False):
 
     record = get_potential(name)
     if as_json:
-        _print_json(record.model_dump())
+        print_json(record.model_dump())
         return
     for key, value in record.model_dump(exclude={"meam"}).items():
         console.print(f"[bold]{key}[/]: {value}")

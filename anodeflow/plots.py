@@ -41,3 +41,84 @@ def plot_couple(doc: dict, path: str | Path, first_profile: list[dict] | None = 
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def _save(fig, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_profile(bins: list[dict], host: str, carrier: str, path) -> Path:
+    """Crystalline fraction, carrier fraction and host bond length along the normal."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    z = [b["z_centred_nm"] for b in bins]
+    ax.plot(z, [b["crystalline_fraction"] for b in bins], "C0-", label=f"crystalline {host}")
+    ax.plot(z, [b["carrier_fraction"] for b in bins], "C3-", label=f"{carrier} fraction")
+    ax.set_xlabel("z, crystal centred (nm)")
+    ax.set_ylabel("fraction of atoms in bin")
+    ax2 = ax.twinx()
+    ax2.plot(z, [b["host_bond_A"] for b in bins], "k.", ms=4, label=f"{host}-{host} bond")
+    ax2.set_ylabel(f"{host}-{host} first-shell bond (A)")
+    ax.legend(loc="center left", fontsize=8)
+    return _save(fig, path)
+
+
+def plot_rdfs(results: dict, path) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, res in results.items():
+        ax.plot(res.r_A, res.g, label=f"{name}: {res.first_peak_A:.2f} A, CN {res.coordination:.2f}")
+    ax.set_xlabel("r (A)")
+    ax.set_ylabel("g(r)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_kinetics(t, L, fit, path) -> Path:
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(t, L, "ko", ms=3, label="data")
+    tt = np.linspace(0, max(t), 200)
+    ax.plot(tt, fit.k_linear_nm_ps * tt + (L[0] if len(L) else 0), "C0-", label=f"linear k = {fit.k_linear_nm_ps:.3g} nm/ps")
+    ax.plot(tt, np.sqrt(np.clip(fit.k_parabolic_nm2_ps * tt, 0, None)), "C3--",
+            label=f"parabolic k = {fit.k_parabolic_nm2_ps:.3g} nm2/ps")
+    ax.set_title(f"{fit.regime}: n = {fit.exponent_n:.2f} ± {fit.exponent_n_err:.2f}")
+    ax.set_xlabel("t (ps)")
+    ax.set_ylabel("L (nm)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_msd(result, path) -> Path:
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    lag = np.array(result.lag_ps)
+    ax.plot(lag, result.msd_A2, "C0-", label=f"MSD {result.species}")
+    ax.plot(lag, 6 * result.D_A2_ps * lag, "k--", label=f"6Dt, D = {result.D_cm2_s:.3g} cm2/s")
+    ax.axvspan(*result.fit_window_ps, color="0.9")
+    ax.set_xlabel("lag (ps)")
+    ax.set_ylabel("MSD (A^2)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_arrhenius(fit, path) -> Path:
+    import numpy as np
+
+    from anodeflow.analysis.diffusion import KB_EV_K
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    T = np.array(fit.temperatures_K)
+    ax.semilogy(1000 / T, fit.D_cm2_s, "ko", label="runs")
+    TT = np.linspace(min(T.min(), 300), T.max(), 100)
+    ax.semilogy(1000 / TT, fit.D0_cm2_s * np.exp(-fit.Ea_eV / (KB_EV_K * TT)), "C0-",
+                label=f"Ea = {fit.Ea_eV:.3f} eV, D0 = {fit.D0_cm2_s:.3g} cm2/s")
+    ax.set_xlabel("1000 / T (1/K)")
+    ax.set_ylabel("D (cm2/s)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)

@@ -8,7 +8,7 @@ from anodeflow.errors import InputError
 
 SUMMARY_KEYS = {
     "interface_md": ["system", "miller", "temperature_K", "time_ps", "front_advance_final_nm",
-                     "front_advance_err_nm", "lithiated_thickness_nm", "interface_width_nm", "wall_time_s"],
+                     "front_advance_err_nm", "reacted_thickness_nm", "interface_width_nm", "wall_time_s"],
     "couple_structure": ["system", "miller", "n_atoms", "min_distance_A"],
     "lammps_md": ["system", "n_atoms", "temperature_K", "time_ps", "wall_time_s"],
 }

@@ -12,34 +12,57 @@ from anodeflow.errors import InputError
 
 @dataclass(frozen=True)
 class CrystalSpec:
-    """A cubic crystal: ASE structure name, lattice constant (A) and where the value comes from."""
+    """A crystal: element, structure name, lattice constants (A), where the values come from.
+
+    Cubic diamond/bcc crystals are built with ASE; the others from space group + Wyckoff
+    positions with pymatgen.
+    """
 
     element: str
     structure: str
     a_A: float
     source: str
+    c_A: float | None = None
+    spacegroup: str | None = None
+    wyckoff: tuple[float, float, float] | None = None
 
 
 CRYSTALS: dict[str, CrystalSpec] = {
     # Lattice constants at room temperature.
     "Si": CrystalSpec("Si", "diamond", 5.431, "Okada & Tokumaru, J. Appl. Phys. 56 (1984) 314"),
     "Ge": CrystalSpec("Ge", "diamond", 5.658, "Singh, Acta Cryst. A24 (1968) 686"),
+    "alpha-Sn": CrystalSpec("Sn", "diamond", 6.489, "Thewlis & Davey, Nature 174 (1954) 1011"),
+    "beta-Sn": CrystalSpec("Sn", "beta-Sn", 5.831, "Swanson & Tatge, NBS Circular 539 vol. 1 (1953)",
+                           c_A=3.182, spacegroup="I4_1/amd", wyckoff=(0.0, 0.0, 0.0)),
+    "Sb": CrystalSpec("Sb", "A7", 4.307, "Barrett, Cucka & Haefner, Acta Cryst. 16 (1963) 451",
+                      c_A=11.27, spacegroup="R-3m", wyckoff=(0.0, 0.0, 0.2336)),
     "Li": CrystalSpec("Li", "bcc", 3.51, "Berliner et al., Phys. Rev. B 39 (1989) 3251 (293 K)"),
     "Na": CrystalSpec("Na", "bcc", 4.29, "Barrett, Acta Cryst. 9 (1956) 671 (293 K)"),
 }
+#: hosts that couples can be built for (cubic lattices)
 HOSTS = ("Si", "Ge")
 CARRIERS = ("Li", "Na")
 
 
-def bulk_crystal(element: str, a_A: float | None = None) -> Atoms:
-    """Conventional cubic cell of ``element`` (diamond or bcc), lattice constant in A."""
-    spec = CRYSTALS.get(element)
+def bulk_crystal(name: str, a_A: float | None = None) -> Atoms:
+    """Conventional cell of crystal ``name`` (a key of ``CRYSTALS``), lattice constant a in A."""
+    spec = CRYSTALS.get(name)
     if spec is None:
-        raise InputError(f"no crystal for element '{element}'; known: {', '.join(CRYSTALS)}")
+        raise InputError(f"no crystal '{name}'; known: {', '.join(CRYSTALS)}")
     a = spec.a_A if a_A is None else a_A
     if a <= 0:
         raise InputError(f"lattice constant must be > 0 A, got {a}")
-    return bulk(element, spec.structure, a=a, cubic=True)
+    if spec.spacegroup is None:
+        return bulk(spec.element, spec.structure, a=a, cubic=True)
+    from pymatgen.core import Lattice, Structure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    c = spec.c_A * a / spec.a_A
+    lattice = Lattice.hexagonal(a, c) if spec.spacegroup.startswith("R") else Lattice.tetragonal(a, c)
+    structure = Structure.from_spacegroup(spec.spacegroup, lattice, [spec.element], [list(spec.wyckoff)])
+    atoms = AseAtomsAdaptor.get_atoms(structure)
+    atoms.info.clear()
+    return atoms
 
 
 def parse_system(system: str) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from anodeflow.analysis import analyse_couple, read_frames
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
 from anodeflow.structures import build_couple, parse_miller, parse_system
-from anodeflow.structures.crystals import CRYSTALS
+from anodeflow.structures.crystals import bulk_crystal
 from anodeflow.workflows.md import LammpsMDMaker, resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import (
     AtomsModel,
@@ -20,14 +20,10 @@ from anodeflow.workflows.schemas import (
     LammpsMDDocument,
 )
 
-#: atoms per conventional cubic cell of each lattice
-_ATOMS_PER_CELL = {"diamond": 8, "bcc": 2}
-
-
 def host_density_A3(host: str) -> float:
     """Number density of the crystalline host (atoms/A^3)."""
-    spec = CRYSTALS[host]
-    return _ATOMS_PER_CELL[spec.structure] / spec.a_A**3
+    cell = bulk_crystal(host)
+    return len(cell) / cell.get_volume()
 
 
 @dataclass

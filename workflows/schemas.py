@@ -144,7 +144,7 @@ class InterfaceMDDocument(BaseModel):
     front_velocity_nm_ps: float
     front_positions_nm: list[float]
     interface_width_nm: float
-    lithiated_thickness_nm: float
+    reacted_thickness_nm: float
     amorphous_thickness_nm: float
     final_window_ps: float
     final_profile: list[dict[str, float]]

@@ -67,7 +67,7 @@ def test_front_advances_beyond_noise(run):
 
 def test_interface_is_sharp_and_lithiated(run):
     doc = run[2]
-    assert doc["lithiated_thickness_nm"] > 0
+    assert doc["reacted_thickness_nm"] > 0
     assert 0.1 < doc["interface_width_nm"] < 1.0
     assert doc["amorphous_thickness_nm"] < 0.2  # no thick carrier-poor amorphous Si ahead of an ICR front
 

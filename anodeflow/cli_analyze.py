@@ -1,0 +1,291 @@
+"""``anodeflow analyze ...``: every analysis on a file, as a table, JSON or a picture."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
+from anodeflow.errors import InputError
+
+analyze_app = typer.Typer(help="Analyse trajectories and data files (frames in, numbers with units out).",
+                          no_args_is_help=True)
+
+FileArg = Annotated[Path, typer.Argument(help="LAMMPS dump or extxyz file")]
+TypesOpt = Annotated[str | None, typer.Option("--types", help="map dump types to elements, e.g. 1=Li,2=Si")]
+PlotOpt = Annotated[Path | None, typer.Option("--plot", help="write a PNG figure")]
+ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")]
+
+
+def _frames(path: Path, types: str | None, columns=()):
+    from anodeflow.analysis.trajectory import parse_type_map, read_frames
+
+    return read_frames(path, parse_type_map(types), columns)
+
+
+def _count_frames(path: Path) -> int:
+    from ovito.io import import_file
+
+    try:
+        return import_file(str(path), multiple_frames=True).num_frames
+    except Exception:  # noqa: BLE001 - the reader gives the proper error afterwards
+        return 0
+
+
+def _table(title: str, rows: dict) -> None:
+    table = Table(title=title, show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in rows.items():
+        table.add_row(key, f"{value:.5g}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------ profile
+@analyze_app.command("profile")
+@handle_errors
+def profile(
+    file: FileArg,
+    host: Annotated[str, typer.Option("--host", help="host element, e.g. Si, Sn, Sb")],
+    carrier: Annotated[str, typer.Option("--carrier", help="carrier element, e.g. Li, Na")],
+    normal: Annotated[str, typer.Option("--normal", help="interface normal: x, y or z")] = "z",
+    bin_nm: Annotated[float, typer.Option("--bin-nm", help="bin width (nm)")] = 0.2,
+    interfaces: Annotated[int, typer.Option("--interfaces", help="fronts in the cell (2: periodic couple)")] = 2,
+    final_fraction: Annotated[float, typer.Option("--final-fraction", help="fraction of last frames averaged")] = 0.2,
+    timestep_ps: Annotated[float, typer.Option("--timestep-ps", help="MD timestep (ps), for frame times")] = 0.001,
+    types: TypesOpt = None,
+    plot: PlotOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Crystallinity, carrier fraction, density and host bond length along the normal; fronts and layers."""
+    from anodeflow.analysis.couple import analyse_couple
+    from anodeflow.analysis.structure import DEFAULT_LATTICE
+    from anodeflow.progress import progress_bar
+    from anodeflow.workflows.couple import host_density_A3
+
+    if normal not in ("x", "y", "z"):
+        raise InputError(f"normal '{normal}' must be x, y or z")
+    if interfaces < 1:
+        raise InputError(f"--interfaces must be >= 1, got {interfaces}")
+    if host not in DEFAULT_LATTICE:
+        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
+    with progress_bar(progress and not as_json, "profile frames", _count_frames(file), "frames") as advance:
+        result = analyse_couple(_frames(file, types), host, carrier, host_density_A3(DEFAULT_LATTICE[host]),
+                                timestep_ps, interfaces, bin_nm, final_fraction, axis="xyz".index(normal),
+                                on_frame=advance)
+    out = {
+        "host": host, "carrier": carrier, "n_frames": len(result.times_ps),
+        "amorphous_thickness_nm": result.amorphous_thickness_nm, "reacted_thickness_nm": result.reacted_thickness_nm,
+        "interface_width_nm": result.interface_width_nm, "front_positions_nm": result.front_positions_nm,
+        "front_advance_nm": result.front_advance_nm[-1], "final_window_ps": result.final_window_ps,
+        "bins": result.final_profile,
+    }
+    if plot:
+        from anodeflow.plots import plot_profile
+
+        plot_profile(result.final_profile, host, carrier, plot)
+    if as_json:
+        print_json(out)
+        return
+    _table(f"profile of {file.name} ({host} | {carrier})", {k: v for k, v in out.items() if k != "bins"})
+
+
+# -------------------------------------------------------------------------------------- bonds
+@analyze_app.command("bonds")
+@handle_errors
+def bonds(
+    file: FileArg,
+    pairs: Annotated[str | None, typer.Option("--pairs", help="comma-separated pairs, e.g. Si-Si,Li-Si (default all)")] = None,
+    r_max: Annotated[float, typer.Option("--r-max", help="RDF range (A)")] = 6.0,
+    bins: Annotated[int, typer.Option("--bins", help="RDF bins")] = 300,
+    region: Annotated[str | None, typer.Option("--region", help="centres in a layer AXIS:LO_NM:HI_NM")] = None,
+    last: Annotated[int, typer.Option("--last", help="average over the last N frames (0: all)")] = 1,
+    types: TypesOpt = None,
+    plot: PlotOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Partial RDFs, first-peak positions and coordination numbers per pair."""
+    from anodeflow.analysis.bonds import PartialRDF
+    from anodeflow.analysis.diffusion import parse_region
+
+    bounds = parse_region(region)
+    rdf = PartialRDF(pairs.split(",") if pairs else None, r_max, bins)
+    frames = list(_frames(file, types)) if last == 0 else _last(_frames(file, types), last)
+    for frame in frames:
+        select = None
+        if bounds is not None:
+            axis, lo, hi = bounds
+            select = (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
+        rdf.compute(frame, select)
+    results = rdf.results()
+    out = {"n_frames": len(frames), "pairs": {
+        k: {"first_peak_A": v.first_peak_A, "coordination": v.coordination, "shells": v.shells}
+        for k, v in results.items()}}
+    if plot:
+        from anodeflow.plots import plot_rdfs
+
+        plot_rdfs(results, plot)
+    if as_json:
+        print_json(out)
+        return
+    table = Table(title=f"bonds in {file.name} ({len(frames)} frames)")
+    for col in ("pair", "first peak (A)", "coordination", "shells (r A: n)"):
+        table.add_column(col)
+    for k, v in results.items():
+        table.add_row(k, f"{v.first_peak_A:.3f}", f"{v.coordination:.2f}",
+                      ", ".join(f"{s['r_A']:.2f}: {s['neighbours']:.1f}" for s in v.shells))
+    console.print(table)
+
+
+def _last(frames, n: int) -> list:
+    if n < 1:
+        raise InputError(f"--last must be >= 0, got {n}")
+    from collections import deque
+
+    return list(deque(frames, maxlen=n))
+
+
+# ----------------------------------------------------------------------------------- kinetics
+@analyze_app.command("kinetics")
+@handle_errors
+def kinetics(
+    file: Annotated[Path, typer.Argument(help="CSV with columns t_ps, L_nm, or a couple trajectory")],
+    host: Annotated[str | None, typer.Option("--host", help="host element (trajectory input)")] = None,
+    carrier: Annotated[str | None, typer.Option("--carrier", help="carrier element (trajectory input)")] = None,
+    timestep_ps: Annotated[float, typer.Option("--timestep-ps", help="MD timestep (ps; trajectory input)")] = 0.001,
+    interfaces: Annotated[int, typer.Option("--interfaces", help="fronts in the cell (trajectory input)")] = 2,
+    types: TypesOpt = None,
+    plot: PlotOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Fit L(t) with linear, parabolic, power and mixed laws; classify ICR / DCR / mixed."""
+    from anodeflow.analysis.kinetics import fit_kinetics
+
+    t, L = _read_front(file, host, carrier, timestep_ps, interfaces, types)
+    fit = fit_kinetics(t, L)
+    out = fit.as_dict()
+    if plot:
+        from anodeflow.plots import plot_kinetics
+
+        plot_kinetics(t, L, fit, plot)
+    if as_json:
+        print_json(out)
+        return
+    _table(f"front kinetics of {file.name}: {fit.regime}", out)
+
+
+def _read_front(file: Path, host, carrier, timestep_ps, interfaces, types):
+    if file.suffix.lower() == ".csv":
+        if not file.is_file():
+            raise InputError(f"file '{file}' does not exist")
+        with open(file, newline="") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"t_ps", "L_nm"} <= set(reader.fieldnames):
+                raise InputError(f"'{file}' needs columns t_ps and L_nm; it has {reader.fieldnames}")
+            try:
+                rows = [(float(r["t_ps"]), float(r["L_nm"])) for r in reader]
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"'{file}' has a non-numeric value: {exc}") from None
+        return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+    if not host or not carrier:
+        raise InputError("a trajectory needs --host and --carrier (or give a CSV with t_ps, L_nm)")
+    from anodeflow.analysis.couple import analyse_couple
+    from anodeflow.analysis.structure import DEFAULT_LATTICE
+    from anodeflow.workflows.couple import host_density_A3
+
+    if host not in DEFAULT_LATTICE:
+        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
+    result = analyse_couple(_frames(file, types), host, carrier, host_density_A3(DEFAULT_LATTICE[host]),
+                            timestep_ps, interfaces)
+    return np.array(result.times_ps), np.array(result.front_advance_nm)
+
+
+# ---------------------------------------------------------------------------------- diffusion
+@analyze_app.command("diffusion")
+@handle_errors
+def diffusion(
+    file: FileArg,
+    species: Annotated[str, typer.Option("--species", help="element symbol or LAMMPS type id")],
+    timestep_ps: Annotated[float, typer.Option("--timestep-ps", help="MD timestep (ps); frame times = TIMESTEP x this")],
+    region: Annotated[str | None, typer.Option("--region", help="atoms starting in AXIS:LO_NM:HI_NM")] = None,
+    blocks: Annotated[int, typer.Option("--blocks", help="blocks for the uncertainty")] = 5,
+    types: TypesOpt = None,
+    plot: PlotOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Tracer MSD (unwrapped, drift removed, FFT) and D with a block-averaged uncertainty."""
+    from anodeflow.analysis.diffusion import diffusion_from_frames
+    from anodeflow.progress import progress_bar
+
+    with progress_bar(progress and not as_json, "read frames", _count_frames(file), "frames") as advance:
+        frames = _counted(_frames(file, types), advance)
+        result = diffusion_from_frames(frames, species, timestep_ps, region, n_blocks=blocks)
+    out = result.as_dict(with_msd=False)
+    out["region"] = region
+    if plot:
+        from anodeflow.plots import plot_msd
+
+        plot_msd(result, plot)
+    if as_json:
+        print_json(out)
+        return
+    _table(f"diffusion of {species} in {file.name}", out)
+
+
+def _counted(frames, advance):
+    for i, frame in enumerate(frames):
+        advance(i + 1)
+        yield frame
+
+
+@analyze_app.command("arrhenius")
+@handle_errors
+def arrhenius(
+    files: Annotated[list[Path], typer.Argument(help="CSV (T_K, D_cm2_s[, D_err_cm2_s]) or JSON files from 'analyze diffusion --json' with --temperatures")],
+    temperatures: Annotated[str | None, typer.Option("--temperatures", help="comma-separated T (K), one per JSON file")] = None,
+    plot: PlotOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Arrhenius fit D = D0 exp(-Ea/kT) over several runs; D extrapolated to 300 K."""
+    from anodeflow.analysis.diffusion import fit_arrhenius
+
+    T, D, E = [], [], []
+    if len(files) == 1 and files[0].suffix.lower() == ".csv":
+        with open(files[0], newline="") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"T_K", "D_cm2_s"} <= set(reader.fieldnames):
+                raise InputError(f"'{files[0]}' needs columns T_K and D_cm2_s; it has {reader.fieldnames}")
+            for r in reader:
+                T.append(float(r["T_K"]))
+                D.append(float(r["D_cm2_s"]))
+                E.append(float(r.get("D_err_cm2_s") or "nan"))
+    else:
+        temps = [float(x) for x in temperatures.split(",")] if temperatures else []
+        if len(temps) != len(files):
+            raise InputError(f"give one temperature per file with --temperatures ({len(files)} files, {len(temps)} T)")
+        for path, temp in zip(files, temps):
+            try:
+                doc = json.loads(Path(path).read_text())
+            except (OSError, ValueError) as exc:
+                raise InputError(f"cannot read diffusion JSON '{path}': {exc}") from None
+            T.append(temp)
+            D.append(float(doc["D_cm2_s"]))
+            E.append(float(doc.get("D_err_cm2_s") or "nan"))
+    fit = fit_arrhenius(T, D, E)
+    out = fit.as_dict()
+    if plot:
+        from anodeflow.plots import plot_arrhenius
+
+        plot_arrhenius(fit, plot)
+    if as_json:
+        print_json(out)
+        return
+    _table("Arrhenius fit", out)

@@ -1,0 +1,50 @@
+"""Pieces every CLI module shares: consoles, error handling, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from anodeflow.errors import AnodeflowError
+
+console = Console()
+err_console = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (units in key names)")]
+
+
+def handle_errors(func):
+    """Turn anodeflow errors into one line ``error: <message>`` and the error's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except AnodeflowError as exc:
+            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _json_safe(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
+        return _json_safe(obj.item())
+    return obj
+
+
+def print_json(obj) -> None:
+    """Strict JSON on stdout (NaN and infinities become null)."""
+    sys.stdout.write(json.dumps(_json_safe(obj), indent=2, default=str, allow_nan=False) + "\n")
