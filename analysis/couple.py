@@ -58,13 +58,13 @@ def analyse_couple(
     through L(t).
     """
     classifier = CrystallineHost(host)
-    profiler = InterfaceProfile(bin_nm=bin_nm, axis=axis, n_interfaces=n_interfaces)
+    profiler = InterfaceProfile(bin_nm=bin_nm, axis=axis, n_interfaces=n_interfaces, host_density_A3=host_density_A3)
     front: FrontAdvance | None = None
     per_frame = []
     for i, frame in enumerate(frames):
         host_mask, carrier_mask = frame.mask(host), frame.mask(carrier)
         if i == 0 and not host_mask.any():
-            raise InputError(f"no {host} atoms in the trajectory; elements present: {sorted(set(frame.symbols))}")
+            raise InputError(f"no {host} atoms in the trajectory; elements present: {sorted(map(str, set(frame.symbols)))}")
         classifier.compute(frame.positions, frame.cell, host_mask)
         bonds = host_bond_lengths(frame, host, bond_cutoff_A)
         profiler.compute(frame.positions, frame.cell, host_mask, carrier_mask, classifier.crystalline, bonds)

@@ -215,7 +215,7 @@ def diffusion_from_frames(frames, species: str, timestep_ps: float, region: str 
                 select &= (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
             if not select.any():
                 raise InputError(f"no atoms of species '{species}'{' in region ' + region if region else ''}; "
-                                 f"species present: {sorted(set(frame.symbols))}")
+                                 f"species present: {sorted(map(str, set(frame.symbols)))}")
             masses = np.array([atomic_masses[atomic_numbers[s]] if s in atomic_numbers else 1.0
                                for s in frame.symbols])
         if frame.images is not None:

@@ -11,8 +11,8 @@ from anodeflow.errors import InputError
 #: least this (Li15Si4 has 0.21 Si) and its carrier fraction at least CARRIER_MIN
 ALLOY_HOST_MIN = 0.15
 CARRIER_MIN = 0.10
-#: a bin is amorphous host when its non-crystalline host fraction is at least this while the
-#: carrier fraction stays below CARRIER_MIN
+#: without a host density, a bin counts as amorphous host when its non-crystalline host fraction
+#: is at least this while the carrier fraction stays below CARRIER_MIN
 AMORPHOUS_HOST_MIN = 0.5
 
 
@@ -28,7 +28,8 @@ class InterfaceProfile:
     non-crystalline host bins).
     """
 
-    def __init__(self, bin_nm: float = 0.2, axis: int = 2, n_interfaces: int = 2):
+    def __init__(self, bin_nm: float = 0.2, axis: int = 2, n_interfaces: int = 2,
+                 host_density_A3: float | None = None):
         if bin_nm <= 0:
             raise InputError(f"bin width must be > 0 nm, got {bin_nm}")
         if axis not in (0, 1, 2):
@@ -36,6 +37,7 @@ class InterfaceProfile:
         self.bin_nm = bin_nm
         self.axis = axis
         self.n_interfaces = n_interfaces
+        self.host_density_A3 = host_density_A3
 
     def compute(self, positions, cell, host_mask, carrier_mask, crystalline, host_bonds=None) -> InterfaceProfile:
         """Bin one frame. ``host_bonds`` = (atom index, length A) of host-host first-shell bonds
@@ -80,9 +82,15 @@ class InterfaceProfile:
         self.interface_width_nm = 0.05 * (fit["width_lo_A"] + fit["width_hi_A"])
         bin_width_nm = L / 10.0 / nbins
         alloy = (amorphous_host >= ALLOY_HOST_MIN) & (self.carrier_fraction >= CARRIER_MIN)
-        amorphous = (amorphous_host >= AMORPHOUS_HOST_MIN) & (self.carrier_fraction < CARRIER_MIN)
         self.reacted_thickness_nm = float(alloy.sum() * bin_width_nm / self.n_interfaces)
-        self.amorphous_thickness_nm = float(amorphous.sum() * bin_width_nm / self.n_interfaces)
+        carrier_poor = self.carrier_fraction < CARRIER_MIN
+        if self.host_density_A3:
+            area_A2 = abs(np.linalg.det(cell)) / L
+            n_amorphous = (self.host_count - self.crystalline_count)[carrier_poor].sum()
+            self.amorphous_thickness_nm = float(n_amorphous / (self.host_density_A3 * area_A2 * self.n_interfaces) / 10)
+        else:
+            amorphous = (amorphous_host >= AMORPHOUS_HOST_MIN) & carrier_poor
+            self.amorphous_thickness_nm = float(amorphous.sum() * bin_width_nm / self.n_interfaces)
         return self
 
     def bins(self) -> list[dict[str, float]]:

@@ -8,15 +8,17 @@ from contextlib import contextmanager
 
 @contextmanager
 def progress_bar(enabled: bool, label: str, total: int | None, unit: str = "steps") -> Iterator[Callable[[int], None]]:
-    """Yield ``advance(done)``; shows a rich bar (on stderr) when ``enabled``."""
-    if not enabled:
+    """Yield ``advance(done)``; shows a rich bar on stderr when ``enabled`` and stderr is a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
         yield lambda done: None
         return
-    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns = [TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.completed}/{task.total} " + unit), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=Console(stderr=True)) as bar:
+    with Progress(*columns, console=console) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)
