@@ -87,17 +87,25 @@ class CrystallineHost:
         return self
 
 
-def _identify_diamond(positions, cell, host_mask) -> np.ndarray:
+def ovito_data(positions, cell, pbc=(True, True, True), selection=None):
+    """An OVITO ``DataCollection`` of particles (A) in a cell with rows a, b, c (origin at 0)."""
     from ovito.data import DataCollection
-    from ovito.modifiers import IdentifyDiamondModifier
 
     data = DataCollection()
     matrix = np.zeros((3, 4))
     matrix[:, :3] = np.asarray(cell).T
-    data.create_cell(matrix, pbc=(True, True, True))
+    data.create_cell(matrix, pbc=tuple(bool(p) for p in pbc))
     particles = data.create_particles(count=len(positions))
     particles.create_property("Position", data=np.asarray(positions, dtype=float))
-    particles.create_property("Selection", data=host_mask.astype(np.int32))
+    if selection is not None:
+        particles.create_property("Selection", data=np.asarray(selection).astype(np.int32))
+    return data
+
+
+def _identify_diamond(positions, cell, host_mask) -> np.ndarray:
+    from ovito.modifiers import IdentifyDiamondModifier
+
+    data = ovito_data(positions, cell, selection=host_mask)
     data.apply(IdentifyDiamondModifier(only_selected=True))
     structure = np.asarray(data.particles["Structure Type"])
     return (structure != IdentifyDiamondModifier.Type.OTHER) & host_mask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,10 +83,10 @@ def read_frames(
             names = {t.id: t.name for t in types.types}
             type_ids = np.array(types, dtype=int)
             images = np.array(particles["Periodic Image"], dtype=int) if "Periodic Image" in particles else None
-            missing = [c for c in columns if c not in particles]
+            extra = {c: _column(particles, c) for c in columns}
+            missing = [c for c, v in extra.items() if v is None]
             if missing:
                 raise InputError(f"trajectory '{path}' has no column(s) {missing}; it has {list(particles.keys())}")
-            extra = {c: np.array(particles[c]) for c in columns}
         except InputError:
             raise
         except Exception as exc:
@@ -102,6 +103,20 @@ def read_frames(
         yield Frame(step, positions[order], np.array(data.cell[:, :3]).T.copy(), symbols[order], ids[order],
                     type_ids[order], None if images is None else images[order],
                     {c: v[order] for c, v in extra.items()})
+
+
+def _column(particles, name: str) -> np.ndarray | None:
+    """A per-atom dump column by its LAMMPS name.
+
+    OVITO files some columns under standard properties (``c_stress[1..6]`` becomes the six
+    components xx, yy, zz, xy, xz, yz of "Stress Tensor"); those are mapped back.
+    """
+    if name in particles:
+        return np.array(particles[name])
+    match = re.fullmatch(r"\w+\[([1-6])\]", name)
+    if match and "Stress Tensor" in particles:
+        return np.array(particles["Stress Tensor"])[:, int(match.group(1)) - 1]
+    return None
 
 
 def _check_dump_complete(path: Path, block: int = 1 << 20) -> None:

@@ -289,3 +289,111 @@ def arrhenius(
         print_json(out)
         return
     _table("Arrhenius fit", out)
+
+
+# ------------------------------------------------------------------------------------- stress
+@analyze_app.command("stress")
+@handle_errors
+def stress(
+    file: FileArg,
+    host: Annotated[str, typer.Option("--host", help="host element")],
+    carrier: Annotated[str, typer.Option("--carrier", help="carrier element")],
+    stress_compute: Annotated[str, typer.Option("--stress-column", help="dump columns PREFIX[1..6] of compute stress/atom")] = "c_stress",
+    volume_column: Annotated[str | None, typer.Option("--volume-column", help="per-atom volume column, e.g. c_vor[1] (default: bin volumes)")] = None,
+    activation_volume: Annotated[float | None, typer.Option("--activation-volume-A3", help="dV (A^3) for the barrier shift -sigma dV")] = None,
+    normal: Annotated[str, typer.Option("--normal", help="x, y or z")] = "z",
+    bin_nm: Annotated[float, typer.Option("--bin-nm", help="bin width (nm)")] = 0.2,
+    types: TypesOpt = None,
+    plot: PlotOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Mean-stress profile, host and alloy mean stress, and the stress term of Eq. (1) (last frame)."""
+    from anodeflow.analysis.stress import analyse_stress, stress_columns
+    from anodeflow.analysis.structure import CrystallineHost
+
+    if normal not in ("x", "y", "z"):
+        raise InputError(f"normal '{normal}' must be x, y or z")
+    columns = stress_columns(stress_compute) + ([volume_column] if volume_column else [])
+    (frame,) = _last(_frames(file, types, columns), 1)
+    stress_bar_A3 = np.column_stack([frame.properties[c] for c in stress_columns(stress_compute)])
+    crystalline = CrystallineHost(host).compute(frame.positions, frame.cell, frame.mask(host)).crystalline
+    result = analyse_stress(frame.positions, frame.cell, frame.symbols, stress_bar_A3, host, carrier, crystalline,
+                            frame.properties.get(volume_column) if volume_column else None,
+                            "xyz".index(normal), bin_nm, activation_volume)
+    out = {k: v for k, v in vars(result).items()}
+    out["step"] = frame.step
+    if plot:
+        from anodeflow.plots import plot_stress
+
+        plot_stress(result, plot)
+    if as_json:
+        print_json(out)
+        return
+    _table(f"stress in {file.name} (step {frame.step})",
+           {k: v for k, v in out.items() if k not in ("z_nm", "mean_stress_profile_GPa")})
+
+
+# ------------------------------------------------------------------------------- dislocations
+@analyze_app.command("dislocations")
+@handle_errors
+def dislocations(
+    file: FileArg,
+    host: Annotated[str, typer.Option("--host", help="host element (diamond or bcc lattices)")],
+    lattice: Annotated[str | None, typer.Option("--lattice", help="diamond, fcc, bcc or hcp (default from host)")] = None,
+    nonperiodic: Annotated[str, typer.Option("--nonperiodic", help="axes without periodicity, e.g. xy for a cylinder")] = "",
+    types: TypesOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Dislocation lines per frame (OVITO DXA): line length, density, Burgers-vector families."""
+    from anodeflow.analysis.dislocations import DislocationContent
+    from anodeflow.progress import progress_bar
+
+    dxa = DislocationContent(host, lattice)
+    pbc = tuple(axis not in nonperiodic for axis in "xyz")
+    per_frame = []
+    with progress_bar(progress and not as_json, "DXA frames", _count_frames(file), "frames") as advance:
+        for i, frame in enumerate(_frames(file, types)):
+            dxa.compute(frame.positions, frame.cell, pbc, frame.mask(host))
+            per_frame.append({"step": frame.step, "line_length_nm": dxa.line_length_nm, "density_m2": dxa.density_m2,
+                              "n_segments": dxa.n_segments, "burgers_families": dxa.burgers_families})
+            advance(i + 1)
+    if not per_frame:
+        raise InputError(f"trajectory '{file}' holds no frames")
+    out = {**per_frame[-1], "frames": per_frame}
+    if as_json:
+        print_json(out)
+        return
+    table = Table(title=f"dislocations in {file.name} ({host}, DXA)")
+    for col in ("step", "line length (nm)", "density (m^-2)", "segments", "Burgers families (nm)"):
+        table.add_column(col)
+    for r in per_frame:
+        table.add_row(str(r["step"]), f"{r['line_length_nm']:.3f}", f"{r['density_m2']:.3g}", str(r["n_segments"]),
+                      ", ".join(f"{k}: {v:.2f}" for k, v in r["burgers_families"].items()))
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------- render
+@analyze_app.command("render")
+@handle_errors
+def render(
+    file: FileArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write")],
+    host: Annotated[str | None, typer.Option("--host", help="colour host atoms by crystallinity")] = None,
+    frame_index: Annotated[int, typer.Option("--frame", help="frame index (-1: last)")] = -1,
+    size: Annotated[str, typer.Option("--size", help="image size WxH in pixels")] = "800x600",
+    types: TypesOpt = None,
+):
+    """Render one frame with OVITO (software Tachyon renderer), coloured by species and structure."""
+    from anodeflow.plots import render_frame
+
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise InputError(f"size '{size}' is not of the form WIDTHxHEIGHT, e.g. 800x600") from None
+    frames = list(_frames(file, types)) if frame_index >= 0 else _last(_frames(file, types), 1)
+    if frame_index >= len(frames):
+        raise InputError(f"frame {frame_index} does not exist; the file has {len(frames)} frames")
+    frame = frames[frame_index] if frame_index >= 0 else frames[-1]
+    path = render_frame(frame, output, host, (width, height))
+    console.print(f"wrote {path}")

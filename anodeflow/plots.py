@@ -122,3 +122,53 @@ def plot_arrhenius(fit, path) -> Path:
     ax.set_ylabel("D (cm2/s)")
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def plot_stress(result, path) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(result.z_nm, result.mean_stress_profile_GPa, "C0.-")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_xlabel("z (nm)")
+    ax.set_ylabel("mean stress (GPa, tensile > 0)")
+    ax.set_title(f"host {result.mean_stress_host_GPa:.2f} GPa, alloy {result.mean_stress_alloy_GPa:.2f} GPa")
+    return _save(fig, path)
+
+
+#: colours: crystalline host, other host, carriers, anything else
+_COLOURS = {"crystalline": (0.15, 0.35, 0.85), "host": (0.95, 0.6, 0.1), "carrier": (0.55, 0.85, 0.35),
+            "other": (0.6, 0.6, 0.6)}
+
+
+def render_frame(frame, path, host: str | None = None, size=(800, 600)) -> Path:
+    """Render a frame with OVITO's software Tachyon renderer (needs a Vulkan loader, e.g. Mesa's)."""
+    import numpy as np
+    from ovito.pipeline import Pipeline, StaticSource
+    from ovito.vis import TachyonRenderer, Viewport
+
+    from anodeflow.analysis.structure import CrystallineHost, ovito_data
+    from anodeflow.errors import EngineError
+
+    colours = np.tile(_COLOURS["other"], (len(frame.positions), 1))
+    if host:
+        host_mask = frame.mask(host)
+        crystalline = CrystallineHost(host).compute(frame.positions, frame.cell, host_mask).crystalline
+        colours[host_mask] = _COLOURS["host"]
+        colours[crystalline] = _COLOURS["crystalline"]
+        colours[~host_mask] = _COLOURS["carrier"]
+    data = ovito_data(frame.positions, frame.cell)
+    data.particles_.create_property("Color", data=colours)
+    data.particles_.create_property("Radius", data=np.full(len(colours), 1.1))
+    pipeline = Pipeline(source=StaticSource(data=data))
+    pipeline.add_to_scene()
+    try:
+        viewport = Viewport(type=Viewport.Type.Ortho, camera_dir=(1.0, 0.6, -0.25))
+        viewport.zoom_all()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        viewport.render_image(size=size, filename=str(path), renderer=TachyonRenderer())
+    except Exception as exc:  # OVITO reports a missing Vulkan driver as a RuntimeError
+        raise EngineError(f"OVITO could not render: {str(exc).splitlines()[0]} "
+                          "(install Debian's libvulkan1 and mesa-vulkan-drivers)") from None
+    finally:
+        pipeline.remove_from_scene()
+    return path

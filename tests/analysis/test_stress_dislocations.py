@@ -1,0 +1,135 @@
+"""Stress from LAMMPS per-atom stresses, dislocation content by DXA, rendering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from anodeflow.analysis.dislocations import DislocationContent, burgers_family
+from anodeflow.analysis.stress import GPA_A3_TO_EV, analyse_stress, eq1_stress_term_eV, stress_columns
+from anodeflow.analysis.trajectory import read_frames
+from anodeflow.errors import InputError
+
+
+@pytest.mark.usefixtures("lammps_available")
+def test_per_atom_stress_matches_lammps_pressure(tmp_path):
+    """Si compressed by 1 %: volume-averaged per-atom mean stress equals -P from LAMMPS's thermo."""
+    from anodeflow.potentials import get_potential
+    from anodeflow.workflows.engine import Lammps
+
+    si = bulk("Si", "diamond", a=5.4223 * 0.99, cubic=True).repeat(3)
+    pot = get_potential("LiSi-Cui2012-MEAM")
+    dump = tmp_path / "stress.lammpstrj"
+    with Lammps(tmp_path) as lmp:
+        lmp.load_atoms(si, ["Li", "Si"])
+        lmp.commands(pot.lammps_commands(["Li", "Si"], tmp_path))
+        lmp.commands(["compute stress all stress/atom NULL",
+                      f'dump d all custom 1 "{dump}" id type element x y z ' + " ".join(stress_columns()),
+                      "dump_modify d element Li Si sort id"])
+        lmp.run(0)
+        pressure_GPa = lmp.thermo("press") * 1e-4
+    frame = next(read_frames(dump, columns=stress_columns()))
+    stress = np.column_stack([frame.properties[c] for c in stress_columns()])
+    # bins one lattice constant wide, so each holds the same atomic planes
+    result = analyse_stress(frame.positions, frame.cell, frame.symbols, stress, "Si", "Li",
+                            np.ones(len(si), bool), bin_nm=5.4223 * 0.99 / 10)
+    assert pressure_GPa > 1.0  # compressed
+    assert result.mean_stress_host_GPa == pytest.approx(-pressure_GPa, rel=1e-5)
+    np.testing.assert_allclose(result.mean_stress_profile_GPa, -pressure_GPa, rtol=1e-5)
+
+
+def test_host_alloy_split_and_eq1():
+    """Host slab at -1 GPa next to a Li2Si alloy slab at +0.5 GPa (constructed per-atom stresses)."""
+    rng = np.random.default_rng(0)
+    n_host, n_alloy_si, n_alloy_li = 400, 100, 200
+    cell = np.diag([20.0, 20.0, 40.0])
+    host = np.column_stack([rng.uniform(0, 20, (n_host, 2)), rng.uniform(0, 20, n_host)])
+    alloy = np.column_stack([rng.uniform(0, 20, (n_alloy_si + n_alloy_li, 2)),
+                             rng.uniform(20, 40, n_alloy_si + n_alloy_li)])
+    positions = np.vstack([host, alloy])
+    symbols = np.array(["Si"] * (n_host + n_alloy_si) + ["Li"] * n_alloy_li)
+    crystalline = np.arange(len(symbols)) < n_host
+    volumes = np.where(crystalline, 20.0, 8000.0 / 300)  # A^3 per atom: host 8000/400, alloy 8000/300
+    stress = np.zeros((len(symbols), 6))
+    stress[:, :3] = np.where(crystalline, -1.0, 0.5)[:, None] * 1e4 * volumes[:, None]  # GPa -> bar A^3
+    r = analyse_stress(positions, cell, symbols, stress, "Si", "Li", crystalline, volumes_A3=volumes,
+                       bin_nm=1.0, activation_volume_A3=5.0)
+    assert r.mean_stress_host_GPa == pytest.approx(-1.0)
+    assert r.mean_stress_alloy_GPa == pytest.approx(0.5)
+    assert r.x_alloy == pytest.approx(2.0)
+    assert r.volume_host_A3 == pytest.approx(20.0) and r.volume_alloy_A3 == pytest.approx(80.0)
+    # (1/x)[s_h V_h - s_a V_a] = (1/2)[-1*20 - 0.5*80] GPa A^3 = -30 GPa A^3 = -0.18724 eV
+    assert r.eq1_stress_term_eV == pytest.approx(-30 * GPA_A3_TO_EV)
+    assert GPA_A3_TO_EV == pytest.approx(6.2415e-3, rel=1e-4)
+    assert r.barrier_shift_eV == pytest.approx(5.0 * GPA_A3_TO_EV)  # 1 GPa compression x 5 A^3
+    with pytest.raises(InputError, match="x must be > 0"):
+        eq1_stress_term_eV(1, 1, 1, 1, 0)
+
+
+@pytest.mark.parametrize("kind", ["DiamondGlide60Degree", "DiamondGlideScrew"])
+def test_dxa_recovers_a_matscipy_dislocation(kind):
+    """Si (C11 165.7, C12 63.9, C44 79.6 GPa; McSkimin & Andreatch 1964): one 1/2<110> line."""
+    import matscipy.dislocation as md
+
+    builder = getattr(md, kind)(5.431, 165.7, 63.9, 79.6, symbol="Si")
+    _, disloc = builder.build_cylinder(20.0, method="adsl", verbose=False)
+    disloc = disloc.repeat((1, 1, 5))
+    result = DislocationContent("Si").compute(disloc.positions, disloc.cell.array, (False, False, True))
+    period_nm = disloc.cell[2, 2] / 10
+    assert result.line_length_nm == pytest.approx(period_nm, rel=0.05)
+    assert result.burgers_families == {"1/2<110>": pytest.approx(result.line_length_nm)}
+    # the recovered Burgers vector is the one matscipy inserted (a/2 <110>, up to sign and frame)
+    b_in = np.sort(np.abs(builder.burgers)) / 5.431
+    b_out = np.sort(np.abs(result.segments[0][1]))
+    np.testing.assert_allclose(b_out, b_in, atol=1e-6)
+    assert result.density_m2 == pytest.approx(result.line_length_nm * 1e-9 / (disloc.get_volume() * 1e-30))
+
+
+def test_perfect_crystal_has_no_dislocations():
+    si = bulk("Si", "diamond", a=5.431, cubic=True).repeat(4)
+    result = DislocationContent("Si").compute(si.positions, si.cell.array)
+    assert result.line_length_nm == 0.0 and result.n_segments == 0
+
+
+def test_dxa_unsupported_lattices():
+    with pytest.raises(InputError, match="not supported for host 'Sn'"):
+        DislocationContent("Sn")
+    assert burgers_family([0.5, -0.5, 0]) == "1/2<110>"
+    assert burgers_family([1 / 6, 1 / 6, -1 / 3]) == "1/6<211>"
+
+
+def test_render_writes_a_png(tmp_path):
+    from anodeflow.structures import build_couple
+
+    atoms = build_couple("Li-Si", "100", host_thickness_nm=2.0, reservoir_thickness_nm=1.0, size_nm=2.2)
+    dump = tmp_path / "c.lammpstrj"
+    lx, ly, lz = atoms.cell.lengths()
+    lines = ["ITEM: TIMESTEP", "0", "ITEM: NUMBER OF ATOMS", str(len(atoms)), "ITEM: BOX BOUNDS pp pp pp",
+             f"0 {lx}", f"0 {ly}", f"0 {lz}", "ITEM: ATOMS id type element x y z"]
+    lines += [f"{i + 1} {1 if s == 'Li' else 2} {s} {p[0]} {p[1]} {p[2]}"
+              for i, (s, p) in enumerate(zip(atoms.get_chemical_symbols(), atoms.positions))]
+    dump.write_text("\n".join(lines) + "\n")
+    png = tmp_path / "snap.png"
+    result = subprocess.run([sys.executable, "-m", "anodeflow.cli", "analyze", "render", str(dump), "--host", "Si",
+                             "-o", str(png), "--size", "320x240"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = png.read_bytes()
+    assert data[:4] == b"\x89PNG"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (320, 240)
+    dislocations = subprocess.run([sys.executable, "-m", "anodeflow.cli", "analyze", "dislocations", str(dump),
+                                   "--host", "Si", "--json"], capture_output=True, text=True, timeout=300)
+    assert dislocations.returncode == 0, dislocations.stderr
+    out = json.loads(dislocations.stdout)
+    assert out["line_length_nm"] == 0.0 and out["density_m2"] == 0.0 and out["burgers_families"] == {}
+
+
+def test_dxa_on_a_too_small_cell_is_a_clear_error():
+    si = bulk("Si", "diamond", a=5.431, cubic=True)
+    with pytest.raises(InputError, match="DXA cannot analyse this cell: "):
+        DislocationContent("Si").compute(si.positions, si.cell.array)
