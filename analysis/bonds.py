@@ -121,15 +121,22 @@ class PartialRDF:
 
 
 def host_bond_lengths(frame: Frame, host: str, cutoff_A: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Host-host first-shell bonds: (index of first atom, length in A), each bond once."""
-    import freud
+    """Host-host first-shell bonds: (index of first atom, length in A), each bond once (OVITO)."""
+    from ovito.modifiers import CreateBondsModifier
+
+    from anodeflow.analysis.structure import ovito_data
 
     cutoff = cutoff_A or FIRST_SHELL_CUTOFF_A.get(host)
     if cutoff is None:
         raise InputError(f"no first-shell cutoff for '{host}'; pass one (known: {', '.join(FIRST_SHELL_CUTOFF_A)})")
-    mask = frame.mask(host)
-    index = np.flatnonzero(mask)
-    box, points = freud_system(frame.positions[mask], frame.cell)
-    nlist = freud.locality.AABBQuery(box, points).query(points, {"r_max": cutoff, "exclude_ii": True}).toNeighborList()
-    keep = nlist.query_point_indices < nlist.point_indices
-    return index[nlist.query_point_indices[keep]], np.asarray(nlist.distances[keep])
+    index = np.flatnonzero(frame.mask(host))
+    positions = frame.positions[index]
+    data = ovito_data(positions, frame.cell)
+    data.apply(CreateBondsModifier(cutoff=cutoff))
+    bonds = data.particles.bonds
+    if bonds is None or bonds.count == 0:
+        return index[:0], np.zeros(0)
+    pairs = np.asarray(bonds.topology)
+    images = np.asarray(bonds.pbc_vectors)
+    vectors = positions[pairs[:, 1]] - positions[pairs[:, 0]] + images @ np.asarray(frame.cell)
+    return index[pairs[:, 0]], np.linalg.norm(vectors, axis=1)

@@ -54,21 +54,22 @@ class InterfaceProfile:
             shift = 0.0
         s = (frac + shift) % 1.0
         nbins = max(1, int(round(L / (10 * self.bin_nm))))
-        edges = np.linspace(0, 1, nbins + 1)
-        count = lambda m: np.histogram(s[np.asarray(m, bool)], bins=edges)[0]  # noqa: E731
+        which = np.minimum((s * nbins).astype(np.int64), nbins - 1)
+        count = lambda m: np.bincount(which, weights=np.asarray(m, dtype=float), minlength=nbins)  # noqa: E731
         self.host_count = count(host_mask)
         self.carrier_count = count(carrier_mask)
         self.crystalline_count = count(crystalline)
-        total = np.histogram(s, bins=edges)[0]
+        total = np.bincount(which, minlength=nbins)
+        edges = np.linspace(0, 1, nbins + 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.carrier_fraction = np.where(total > 0, self.carrier_count / total, 0.0)
             self.crystalline_fraction = np.where(total > 0, self.crystalline_count / total, 0.0)
             amorphous_host = np.where(total > 0, (self.host_count - self.crystalline_count) / total, 0.0)
         self.host_bond_A = np.full(nbins, np.nan)
         if host_bonds is not None and len(host_bonds[0]):
-            which = np.minimum((s[host_bonds[0]] * nbins).astype(int), nbins - 1)
-            sums = np.bincount(which, weights=host_bonds[1], minlength=nbins)
-            counts = np.bincount(which, minlength=nbins)
+            bond_bin = which[host_bonds[0]]
+            sums = np.bincount(bond_bin, weights=host_bonds[1], minlength=nbins)
+            counts = np.bincount(bond_bin, minlength=nbins)
             self.host_bond_A = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         volume_nm3 = abs(np.linalg.det(cell)) / 1000.0 / nbins
         self.density_atoms_nm3 = total / volume_nm3

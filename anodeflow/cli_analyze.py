@@ -38,6 +38,22 @@ def _count_frames(path: Path) -> int:
         return 0
 
 
+def _couple_result(file: Path, host: str, carrier: str, types: str | None, timestep_ps: float = 0.001,
+                   interfaces: int = 2, bin_nm: float = 0.2, final_fraction: float = 0.2, axis: int = 2,
+                   on_frame=None):
+    """Stream a couple trajectory through :func:`anodeflow.analysis.couple.analyse_couple`."""
+    from anodeflow.analysis.couple import analyse_couple
+    from anodeflow.analysis.structure import DEFAULT_LATTICE
+    from anodeflow.workflows.couple import host_density_A3
+
+    if host not in DEFAULT_LATTICE:
+        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
+    if interfaces < 1:
+        raise InputError(f"--interfaces must be >= 1, got {interfaces}")
+    return analyse_couple(_frames(file, types), host, carrier, host_density_A3(DEFAULT_LATTICE[host]), timestep_ps,
+                          interfaces, bin_nm, final_fraction, axis=axis, on_frame=on_frame)
+
+
 def _table(title: str, rows: dict) -> None:
     table = Table(title=title, show_header=False)
     table.add_column(no_wrap=True)
@@ -65,21 +81,13 @@ def profile(
     progress: ProgressOpt = True,
 ):
     """Crystallinity, carrier fraction, density and host bond length along the normal; fronts and layers."""
-    from anodeflow.analysis.couple import analyse_couple
-    from anodeflow.analysis.structure import DEFAULT_LATTICE
     from anodeflow.progress import progress_bar
-    from anodeflow.workflows.couple import host_density_A3
 
     if normal not in ("x", "y", "z"):
         raise InputError(f"normal '{normal}' must be x, y or z")
-    if interfaces < 1:
-        raise InputError(f"--interfaces must be >= 1, got {interfaces}")
-    if host not in DEFAULT_LATTICE:
-        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
     with progress_bar(progress and not as_json, "profile frames", _count_frames(file), "frames") as advance:
-        result = analyse_couple(_frames(file, types), host, carrier, host_density_A3(DEFAULT_LATTICE[host]),
-                                timestep_ps, interfaces, bin_nm, final_fraction, axis="xyz".index(normal),
-                                on_frame=advance)
+        result = _couple_result(file, host, carrier, types, timestep_ps, interfaces, bin_nm, final_fraction,
+                                "xyz".index(normal), advance)
     out = {
         "host": host, "carrier": carrier, "n_frames": len(result.times_ps),
         "amorphous_thickness_nm": result.amorphous_thickness_nm, "reacted_thickness_nm": result.reacted_thickness_nm,
@@ -196,14 +204,7 @@ def _read_front(file: Path, host, carrier, timestep_ps, interfaces, types):
         return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
     if not host or not carrier:
         raise InputError("a trajectory needs --host and --carrier (or give a CSV with t_ps, L_nm)")
-    from anodeflow.analysis.couple import analyse_couple
-    from anodeflow.analysis.structure import DEFAULT_LATTICE
-    from anodeflow.workflows.couple import host_density_A3
-
-    if host not in DEFAULT_LATTICE:
-        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
-    result = analyse_couple(_frames(file, types), host, carrier, host_density_A3(DEFAULT_LATTICE[host]),
-                            timestep_ps, interfaces)
+    result = _couple_result(file, host, carrier, types, timestep_ps, interfaces)
     return np.array(result.times_ps), np.array(result.front_advance_nm)
 
 

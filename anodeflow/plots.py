@@ -35,12 +35,7 @@ def plot_couple(doc: dict, path: str | Path, first_profile: list[dict] | None = 
     ax2.set_xlabel("t (ps)")
     ax2.set_ylabel("front advance L per interface (nm)")
     ax2.set_title(f"v = {doc['front_velocity_nm_ps']:.3g} nm/ps")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _save(fig, path) -> Path:
