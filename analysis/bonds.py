@@ -122,7 +122,7 @@ class PartialRDF:
 
 def host_bond_lengths(frame: Frame, host: str, cutoff_A: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Host-host first-shell bonds: (index of first atom, length in A), each bond once (OVITO)."""
-    from ovito.modifiers import CreateBondsModifier
+    from ovito.modifiers import ComputePropertyModifier, CreateBondsModifier
 
     from anodeflow.analysis.structure import ovito_data
 
@@ -133,10 +133,8 @@ def host_bond_lengths(frame: Frame, host: str, cutoff_A: float | None = None) ->
     positions = frame.positions[index]
     data = ovito_data(positions, frame.cell)
     data.apply(CreateBondsModifier(cutoff=cutoff))
-    bonds = data.particles.bonds
-    if bonds is None or bonds.count == 0:
+    if data.particles.bonds is None or data.particles.bonds.count == 0:
         return index[:0], np.zeros(0)
-    pairs = np.asarray(bonds.topology)
-    images = np.asarray(bonds.pbc_vectors)
-    vectors = positions[pairs[:, 1]] - positions[pairs[:, 0]] + images @ np.asarray(frame.cell)
-    return index[pairs[:, 0]], np.linalg.norm(vectors, axis=1)
+    data.apply(ComputePropertyModifier(operate_on="bonds", output_property="Length", expressions=["BondLength"]))
+    bonds = data.particles.bonds
+    return index[np.asarray(bonds.topology)[:, 0]], np.asarray(bonds["Length"], dtype=float)

@@ -29,12 +29,21 @@ def unwrap(positions: np.ndarray, cell: np.ndarray) -> np.ndarray:
     return unwrapped
 
 
-def msd_fft(x: np.ndarray) -> np.ndarray:
+def msd_fft(x: np.ndarray, chunk: int = 1000) -> np.ndarray:
     """Time-averaged MSD per lag of (frames, atoms, 3) unwrapped positions, averaged over atoms (A^2).
 
-    The FFT algorithm: MSD(m) = S1(m) - 2 S2(m) (Calandrini et al., nMoldyn, 2011).
+    The FFT algorithm: MSD(m) = S1(m) - 2 S2(m) (Calandrini et al., nMoldyn, 2011), over blocks
+    of ``chunk`` atoms so the FFT work arrays stay small.
     """
     x = np.asarray(x, float)
+    n_atoms = x.shape[1]
+    if n_atoms > chunk:
+        total = sum(_msd_fft_block(x[:, i:i + chunk]) * x[:, i:i + chunk].shape[1] for i in range(0, n_atoms, chunk))
+        return total / n_atoms
+    return _msd_fft_block(x)
+
+
+def _msd_fft_block(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     r2 = np.sum(x**2, axis=2)  # (frames, atoms)
     r2_pad = np.concatenate([r2, np.zeros((1, r2.shape[1]))])

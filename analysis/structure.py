@@ -108,4 +108,4 @@ def _identify_diamond(positions, cell, host_mask) -> np.ndarray:
     data = ovito_data(positions, cell, selection=host_mask)
     data.apply(IdentifyDiamondModifier(only_selected=True))
     structure = np.asarray(data.particles["Structure Type"])
-    return (structure != IdentifyDiamondModifier.Type.OTHER) & host_mask
+    return (structure != int(IdentifyDiamondModifier.Type.OTHER)) & host_mask

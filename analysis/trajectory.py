@@ -91,18 +91,23 @@ def read_frames(
             raise
         except Exception as exc:
             raise InputError(f"trajectory '{path}' is corrupt at frame {index}: {_first_line(exc)}") from None
-        symbols = np.array([type_map.get(t) or names.get(t) or str(t) for t in type_ids])
-        unknown = {s for s in set(symbols) if s.isdigit()}
+        present = np.unique(type_ids)
+        lookup = {t: type_map.get(t) or names.get(t) or str(t) for t in present.tolist()}
+        symbols = np.array([lookup[t] for t in present.tolist()])[np.searchsorted(present, type_ids)]
+        unknown = {s for s in lookup.values() if s.isdigit()}
         if unknown:
             raise InputError(
                 f"trajectory '{path}' has numeric types {sorted(unknown)} without element names; "
                 "pass a type map such as 1=Li,2=Si"
             )
         step = int(data.attributes.get("Timestep", index))
+        cell = np.array(data.cell[:, :3]).T.copy()
+        if np.all(ids[1:] > ids[:-1]):  # already sorted (dump_modify sort id): no copies
+            yield Frame(step, positions, cell, symbols, ids, type_ids, images, extra)
+            continue
         order = np.argsort(ids)
-        yield Frame(step, positions[order], np.array(data.cell[:, :3]).T.copy(), symbols[order], ids[order],
-                    type_ids[order], None if images is None else images[order],
-                    {c: v[order] for c, v in extra.items()})
+        yield Frame(step, positions[order], cell, symbols[order], ids[order], type_ids[order],
+                    None if images is None else images[order], {c: v[order] for c, v in extra.items()})
 
 
 def _column(particles, name: str) -> np.ndarray | None:
