@@ -181,13 +181,47 @@ def fit_arrhenius(temperatures_K: Iterable[float], D_cm2_s: Iterable[float],
     )
 
 
+#: regions named by what the first frame's profile finds there (see ``region_mask``)
+NAMED_REGIONS = ("crystal", "amorphous", "alloy")
+
+
+def region_mask(frame, region: str, host: str | None = None, carrier: str | None = None) -> np.ndarray:
+    """Atoms of ``frame`` inside ``region``: ``AXIS:LO_NM:HI_NM`` or a named region.
+
+    Named regions come from the profile along z of this frame: ``crystal`` (bins mostly
+    crystalline host), ``alloy`` (the reacted layer) and ``amorphous`` (carrier-poor,
+    non-crystalline host); they need ``host`` and ``carrier``.
+    """
+    if region in NAMED_REGIONS:
+        if not host or not carrier:
+            raise InputError(f"region '{region}' needs the host and carrier elements (--host, --carrier)")
+        from anodeflow.analysis.profiles import ALLOY_HOST_MIN, AMORPHOUS_HOST_MIN, CARRIER_MIN, InterfaceProfile
+        from anodeflow.analysis.structure import CrystallineHost
+
+        host_mask, carrier_mask = frame.mask(host), frame.mask(carrier)
+        crystalline = CrystallineHost(host).compute(frame.positions, frame.cell, host_mask).crystalline
+        profile = InterfaceProfile().compute(frame.positions, frame.cell, host_mask, carrier_mask, crystalline)
+        total = profile.host_count + profile.carrier_count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            amorphous_host = np.where(total > 0, (profile.host_count - profile.crystalline_count) / total, 0)
+        chosen = {
+            "crystal": profile.crystalline_fraction >= 0.5,
+            "alloy": (amorphous_host >= ALLOY_HOST_MIN) & (profile.carrier_fraction >= CARRIER_MIN),
+            "amorphous": (amorphous_host >= AMORPHOUS_HOST_MIN) & (profile.carrier_fraction < CARRIER_MIN),
+        }[region]
+        return chosen[profile.bin_index]
+    axis, lo, hi = parse_region(region)
+    return (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
+
+
 def parse_region(text: str | None) -> tuple[int, float, float] | None:
     """``"z:1.0:2.5"`` (nm) -> (axis, lo_A, hi_A); None for no region."""
     if not text:
         return None
     parts = text.split(":")
     if len(parts) != 3 or parts[0] not in ("x", "y", "z"):
-        raise InputError(f"region '{text}' is not of the form AXIS:LO_NM:HI_NM, e.g. z:1.0:2.5")
+        raise InputError(f"region '{text}' is not of the form AXIS:LO_NM:HI_NM (e.g. z:1.0:2.5) "
+                         f"nor one of {', '.join(NAMED_REGIONS)}")
     try:
         lo, hi = float(parts[1]), float(parts[2])
     except ValueError:
@@ -198,19 +232,21 @@ def parse_region(text: str | None) -> tuple[int, float, float] | None:
 
 
 def diffusion_from_frames(frames, species: str, timestep_ps: float, region: str | None = None,
-                          remove_drift: bool = True, **kwargs) -> DiffusionResult:
+                          remove_drift: bool = True, host: str | None = None, carrier: str | None = None,
+                          **kwargs) -> DiffusionResult:
     """Tracer D of ``species`` (element or LAMMPS type id) from a stream of frames.
 
     Positions are unwrapped with image flags when the dump has them, otherwise by
     minimum-image steps between frames; the system's centre-of-mass drift is removed
-    (masses from ASE). ``region`` ("z:LO:HI" in nm) selects atoms by their first-frame
-    position. Frame times are TIMESTEP x ``timestep_ps``. Memory: selected atoms x frames.
+    (masses from ASE). ``region`` ("z:LO:HI" in nm, or crystal/amorphous/alloy with ``host``
+    and ``carrier``; see :func:`region_mask`) selects atoms by their first-frame position. Frame times are TIMESTEP x ``timestep_ps``. Memory: selected atoms x frames.
     """
     from ase.data import atomic_masses, atomic_numbers
 
     if not timestep_ps > 0:
         raise InputError(f"timestep must be > 0 ps, got {timestep_ps}")
-    bounds = parse_region(region)
+    if region and region not in NAMED_REGIONS:
+        parse_region(region)
     selected_path, com_path, steps = [], [], []
     prev_frac = unwrapped_frac = None
     select = masses = None
@@ -219,9 +255,8 @@ def diffusion_from_frames(frames, species: str, timestep_ps: float, region: str 
         frac = np.linalg.solve(cell.T, frame.positions.T).T
         if select is None:
             select = frame.mask(species)
-            if bounds is not None:
-                axis, lo, hi = bounds
-                select &= (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
+            if region:
+                select &= region_mask(frame, region, host, carrier)
             if not select.any():
                 raise InputError(f"no atoms of species '{species}'{' in region ' + region if region else ''}; "
                                  f"species present: {sorted(map(str, set(frame.symbols)))}")

@@ -55,6 +55,7 @@ class InterfaceProfile:
         s = (frac + shift) % 1.0
         nbins = max(1, int(round(L / (10 * self.bin_nm))))
         which = np.minimum((s * nbins).astype(np.int64), nbins - 1)
+        self.bin_index = which
         count = lambda m: np.bincount(which, weights=np.asarray(m, dtype=float), minlength=nbins)  # noqa: E731
         self.host_count = count(host_mask)
         self.carrier_count = count(carrier_mask)

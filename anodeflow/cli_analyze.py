@@ -215,7 +215,9 @@ def diffusion(
     file: FileArg,
     species: Annotated[str, typer.Option("--species", help="element symbol or LAMMPS type id")],
     timestep_ps: Annotated[float, typer.Option("--timestep-ps", help="MD timestep (ps); frame times = TIMESTEP x this")],
-    region: Annotated[str | None, typer.Option("--region", help="atoms starting in AXIS:LO_NM:HI_NM")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="atoms starting in AXIS:LO_NM:HI_NM, or crystal|amorphous|alloy")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="host element (for named regions)")] = None,
+    carrier: Annotated[str | None, typer.Option("--carrier", help="carrier element (for named regions)")] = None,
     blocks: Annotated[int, typer.Option("--blocks", help="blocks for the uncertainty")] = 5,
     types: TypesOpt = None,
     plot: PlotOpt = None,
@@ -228,7 +230,8 @@ def diffusion(
 
     with progress_bar(progress and not as_json, "read frames", _count_frames(file), "frames") as advance:
         frames = _counted(_frames(file, types), advance)
-        result = diffusion_from_frames(frames, species, timestep_ps, region, n_blocks=blocks)
+        result = diffusion_from_frames(frames, species, timestep_ps, region, host=host, carrier=carrier,
+                                       n_blocks=blocks)
     out = result.as_dict(with_msd=False)
     out["region"] = region
     if plot:
@@ -392,9 +395,11 @@ def render(
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise InputError(f"size '{size}' is not of the form WIDTHxHEIGHT, e.g. 800x600") from None
-    frames = list(_frames(file, types)) if frame_index >= 0 else _last(_frames(file, types), 1)
-    if frame_index >= len(frames):
-        raise InputError(f"frame {frame_index} does not exist; the file has {len(frames)} frames")
-    frame = frames[frame_index] if frame_index >= 0 else frames[-1]
+    if frame_index >= 0:
+        frame = next((f for i, f in enumerate(_frames(file, types)) if i == frame_index), None)
+        if frame is None:
+            raise InputError(f"frame {frame_index} does not exist in '{file}'")
+    else:
+        (frame,) = _last(_frames(file, types), 1)
     path = render_frame(frame, output, host, (width, height))
     console.print(f"wrote {path}")

@@ -142,3 +142,31 @@ def test_arrhenius_recovers_barrier_and_prefactor():
     assert fit.D_300K_cm2_s == pytest.approx(1e-3 * np.exp(-0.58 / (KB_EV_K * 300)), rel=1e-6)
     with pytest.raises(InputError, match="temperatures must be > 0 K"):
         fit_arrhenius([-5, 300], [1e-5, 1e-4])
+
+
+def test_named_regions_select_by_first_frame_profile():
+    """In an ideal Si(100) | Li couple, 'crystal' holds only Si and no Li; 'alloy' nothing yet."""
+    from anodeflow.analysis.diffusion import region_mask
+    from anodeflow.analysis.trajectory import Frame
+    from anodeflow.structures import build_couple
+
+    atoms = build_couple("Li-Si", "100", host_thickness_nm=2.2, reservoir_thickness_nm=2.0, size_nm=1.6)
+    frame = Frame(0, atoms.positions, atoms.cell.array, np.array(atoms.get_chemical_symbols()),
+                  np.arange(1, len(atoms) + 1))
+    crystal = region_mask(frame, "crystal", "Si", "Li")
+    assert set(frame.symbols[crystal]) == {"Si"} and crystal.sum() >= 0.9 * frame.mask("Si").sum()
+    assert region_mask(frame, "amorphous", "Si", "Li").sum() == 0
+    with pytest.raises(InputError, match="needs the host and carrier"):
+        region_mask(frame, "alloy")
+
+
+def test_extxyz_frames(tmp_path):
+    from ase.build import bulk
+    from ase.io import write
+
+    frames = [bulk("Si", "diamond", a=5.431, cubic=True), bulk("Si", "diamond", a=5.5, cubic=True)]
+    path = tmp_path / "t.extxyz"
+    write(path, frames, format="extxyz")
+    read = list(read_frames(path))
+    assert len(read) == 2 and read[1].symbols.tolist() == ["Si"] * 8
+    np.testing.assert_allclose(read[1].cell, np.eye(3) * 5.5)
