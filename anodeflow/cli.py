@@ -10,6 +10,7 @@ from rich.table import Table
 
 import anodeflow
 from anodeflow.cli_analyze import analyze_app
+from anodeflow.cli_build import build_app
 from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
 
 app = typer.Typer(help="Interface amorphization and diffusion in alloying anodes: build, run, analyse, store.",
@@ -21,6 +22,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(results_app, name="results")
 app.add_typer(potentials_app, name="potentials")
 app.add_typer(analyze_app, name="analyze")
+app.add_typer(build_app, name="build")
 
 def _version(value: bool):
     if value:

@@ -1,0 +1,134 @@
+"""``anodeflow build ...``: structures to files (extxyz, LAMMPS data or CIF by extension)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from anodeflow.cli_common import console, handle_errors
+from anodeflow.errors import InputError
+
+build_app = typer.Typer(help="Build cells and write them to a file.", no_args_is_help=True)
+OutOpt = Annotated[Path, typer.Option("-o", "--output", help="file: .extxyz/.xyz, .data/.lmp (LAMMPS) or .cif")]
+FORMATS = {".extxyz": "extxyz", ".xyz": "extxyz", ".data": "lammps-data", ".lmp": "lammps-data", ".cif": "cif"}
+
+
+def write_structure(atoms, path: Path) -> None:
+    """Write ``atoms`` in the format its extension names; regions go along in extxyz."""
+    from ase.io import write
+
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"unknown output format '{path.suffix}'; use one of {', '.join(FORMATS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = atoms.copy()
+    if fmt != "extxyz":
+        out.info.clear()
+        for key in [k for k in out.arrays if k not in ("numbers", "positions")]:
+            del out.arrays[key]
+    else:
+        out.info = {k: (json.dumps(v) if isinstance(v, dict | list | tuple) else v) for k, v in atoms.info.items()}
+    kwargs = {"specorder": sorted(set(out.get_chemical_symbols())), "masses": True} if fmt == "lammps-data" else {}
+    write(path, out, format=fmt, **kwargs)
+
+
+def summarise(atoms, path: Path, extra: dict | None = None) -> None:
+    from anodeflow.structures.couples import min_distance
+
+    symbols = atoms.get_chemical_symbols()
+    rows = {"file": str(path), "atoms": len(atoms),
+            "composition": ", ".join(f"{e} {symbols.count(e)}" for e in sorted(set(symbols))),
+            "cell (nm)": " x ".join(f"{v / 10:.3f}" for v in atoms.cell.lengths()),
+            "min distance (A)": f"{min_distance(atoms):.3f}"}
+    rows.update(extra or {})
+    table = Table(show_header=False, title="built")
+    for key, value in rows.items():
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+@build_app.command("crystal")
+@handle_errors
+def crystal(name: Annotated[str, typer.Argument(help="Si, Ge, alpha-Sn, beta-Sn, Sb, Li, Na")],
+            output: OutOpt, repeat: Annotated[str, typer.Option("--repeat", help="supercell, e.g. 2,2,2")] = "1,1,1"):
+    """A conventional crystal cell (cited lattice constants), optionally repeated."""
+    from anodeflow.structures import bulk_crystal
+
+    try:
+        reps = tuple(int(v) for v in repeat.split(","))
+    except ValueError:
+        reps = ()
+    if len(reps) != 3 or min(reps) < 1:
+        raise InputError(f"repeat '{repeat}' must be three positive integers, e.g. 2,2,2")
+    atoms = bulk_crystal(name).repeat(reps)
+    write_structure(atoms, output)
+    summarise(atoms, output)
+
+
+@build_app.command("interface")
+@handle_errors
+def interface(system: Annotated[str, typer.Argument(help="carrier-host, e.g. Li-Si")], output: OutOpt,
+              orientation: Annotated[str, typer.Option("--orientation", help="host Miller plane, e.g. 110")] = "110",
+              host_nm: Annotated[float, typer.Option("--host-nm", help="host slab thickness (nm)")] = 2.5,
+              reservoir_nm: Annotated[float, typer.Option("--reservoir-nm", help="reservoir thickness (nm)")] = 2.5,
+              size_nm: Annotated[float, typer.Option("--size-nm", help="in-plane size (nm)")] = 2.0,
+              fixed_nm: Annotated[float, typer.Option("--fixed-nm", help="fixed host layer (nm)")] = 0.0,
+              vacuum_nm: Annotated[float, typer.Option("--vacuum-nm", help="vacuum instead of periodic z (nm)")] = 0.0):
+    """A host(hkl) | bcc carrier couple with region tags."""
+    from anodeflow.structures import build_couple
+
+    atoms = build_couple(system, orientation, host_nm, reservoir_nm, size_nm, fixed_thickness_nm=fixed_nm,
+                         vacuum_nm=vacuum_nm)
+    write_structure(atoms, output)
+    summarise(atoms, output, {"reservoir strain (x, y)": ", ".join(f"{s:+.3%}" for s in atoms.info["reservoir_strain"]),
+                              "interfaces": atoms.info["n_interfaces"]})
+
+
+@build_app.command("nanowire")
+@handle_errors
+def nanowire(host: Annotated[str, typer.Argument(help="Si or Ge")], output: OutOpt,
+             axis: Annotated[str, typer.Option("--axis", help="wire axis [uvw], e.g. 110")] = "110",
+             diameter_nm: Annotated[float, typer.Option("--diameter-nm")] = 3.0,
+             length_nm: Annotated[float, typer.Option("--length-nm")] = 2.0,
+             shell: Annotated[str | None, typer.Option("--shell", help="carrier shell element, e.g. Li")] = None,
+             shell_nm: Annotated[float, typer.Option("--shell-nm", help="shell thickness (nm)")] = 0.0):
+    """A host nanowire along [uvw], optionally inside a carrier shell."""
+    from anodeflow.structures.nanowires import build_nanowire
+
+    atoms = build_nanowire(host, axis, diameter_nm, length_nm, shell=shell, shell_thickness_nm=shell_nm)
+    write_structure(atoms, output)
+    summarise(atoms, output, {"diameter (nm)": f"{atoms.info['diameter_nm']:.3f}", "axis": atoms.info["axis"]})
+
+
+@build_app.command("endpoints")
+@handle_errors
+def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, alpha-Sn, beta-Sn, Sb")],
+              carrier: Annotated[str, typer.Argument(help="Li or Na")], output: OutOpt):
+    """NEB endpoints of a bulk interstitial hop: writes OUTPUT with _initial/_final suffixes."""
+    from anodeflow.structures.endpoints import bulk_hop_endpoints
+
+    initial, final, record = bulk_hop_endpoints(host, carrier)
+    paths = [output.with_name(f"{output.stem}_{tag}{output.suffix}") for tag in ("initial", "final")]
+    for atoms, path in zip((initial, final), paths):
+        write_structure(atoms, path)
+    summarise(initial, paths[0], {"final": str(paths[1]), "hop distance (A)": f"{record.hop_distance_A:.3f}",
+                                  "site clearance (A)": f"{record.site_clearance_A:.3f}"})
+
+
+@build_app.command("dislocation")
+@handle_errors
+def dislocation(host: Annotated[str, typer.Argument(help="Si, Ge or alpha-Sn")], output: OutOpt,
+                kind: Annotated[str, typer.Option("--kind", help="60 or screw")] = "60",
+                radius_nm: Annotated[float, typer.Option("--radius-nm")] = 2.0,
+                length_cells: Annotated[int, typer.Option("--length-cells", help="line periods along z")] = 5):
+    """A straight dislocation in a cylinder (matscipy, anisotropic elasticity)."""
+    from anodeflow.structures.dislocations import build_dislocation
+
+    atoms = build_dislocation(host, kind, radius_nm, length_cells)
+    write_structure(atoms, output)
+    summarise(atoms, output, {"Burgers vector (A)": np.round(atoms.info["burgers_A"], 4).tolist()})

@@ -1,0 +1,51 @@
+"""Dislocations in diamond hosts (matscipy), as cylinders periodic along the line."""
+
+from __future__ import annotations
+
+import warnings
+
+from ase import Atoms
+
+from anodeflow.errors import InputError
+from anodeflow.structures.crystals import CRYSTALS
+
+#: cubic elastic constants C11, C12, C44 (GPa) at room temperature
+ELASTIC_CONSTANTS_GPA = {
+    "Si": ((165.7, 63.9, 79.6), "McSkimin & Andreatch, J. Appl. Phys. 35 (1964) 2161"),
+    "Ge": ((128.5, 48.3, 66.8), "McSkimin & Andreatch, J. Appl. Phys. 34 (1963) 651"),
+    "alpha-Sn": ((69.0, 29.3, 36.2), "Price, Rowe & Nicklow, Phys. Rev. B 3 (1971) 1268 (90 K)"),
+}
+KINDS = {"60": "DiamondGlide60Degree", "screw": "DiamondGlideScrew"}
+
+
+def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0, length_cells: int = 5) -> Atoms:
+    """A straight dislocation along z in a cylinder of ``radius_nm`` (anisotropic elastic field).
+
+    ``kind``: ``60`` (60-degree glide, b = a/2<110>) or ``screw``; periodic along the line with
+    ``length_cells`` repeats of the line period; free surfaces around the cylinder. Built with
+    matscipy; ``atoms.info`` holds ``burgers_A`` and ``line_direction``. Other lattices
+    (beta-Sn, A7 Sb) are not supported: matscipy's builders assume a cubic lattice.
+    """
+    if host not in ELASTIC_CONSTANTS_GPA:
+        lattice = CRYSTALS[host].structure if host in CRYSTALS else "unknown"
+        raise InputError(f"dislocations are not supported for host '{host}' (lattice {lattice}); "
+                         f"supported: {', '.join(ELASTIC_CONSTANTS_GPA)} (diamond)")
+    if kind not in KINDS:
+        raise InputError(f"unknown dislocation kind '{kind}'; kinds: {', '.join(KINDS)}")
+    if not radius_nm > 0 or length_cells < 1:
+        raise InputError(f"need radius_nm > 0 and length_cells >= 1, got {radius_nm}, {length_cells}")
+    import matscipy.dislocation as md
+
+    (c11, c12, c44), _ = ELASTIC_CONSTANTS_GPA[host]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # matscipy warns that atomman is absent and uses its own solver
+        builder = getattr(md, KINDS[kind])(CRYSTALS[host].a_A, c11, c12, c44, symbol=CRYSTALS[host].element)
+        _, disloc = builder.build_cylinder(10 * radius_nm, method="adsl", verbose=False)
+    disloc = disloc.repeat((1, 1, length_cells))
+    for key in [k for k in disloc.arrays if disloc.arrays[k].dtype == bool]:
+        del disloc.arrays[key]
+    disloc.info.clear()
+    disloc.info.update(burgers_A=[float(v) for v in builder.burgers], line_direction=list(map(int, builder.axes[2])),
+                       kind=kind, pbc_line_only=True)
+    disloc.pbc = (False, False, True)
+    return disloc

@@ -1,0 +1,84 @@
+"""Nanowires: a crystalline host cylinder along [uvw], optionally inside a carrier shell."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from ase import Atoms
+
+from anodeflow.errors import InputError
+from anodeflow.structures.couples import REGIONS, _oriented, min_distance, orthogonal_directions, parse_miller
+from anodeflow.structures.crystals import CARRIERS, CRYSTALS, HOSTS
+
+
+def build_nanowire(
+    host: str = "Si",
+    axis: str | Sequence[int] = (1, 1, 0),
+    diameter_nm: float = 3.0,
+    length_nm: float = 2.0,
+    vacuum_nm: float = 1.0,
+    shell: str | None = None,
+    shell_thickness_nm: float = 0.0,
+    shell_gap_A: float = 2.2,
+    min_distance_A: float = 1.8,
+) -> Atoms:
+    """Cylinder of ``host`` with its axis along [uvw] = z, periodic along z, vacuum around it.
+
+    ``shell`` (a carrier element, e.g. "Li") adds a bcc carrier annulus of ``shell_thickness_nm``
+    at the metal's density, ``shell_gap_A`` outside the host surface. ``atoms.info`` holds
+    ``axis``, ``diameter_nm`` (measured: twice the largest radial distance of a host atom from
+    the axis), ``host_radius_A``, ``length_nm`` and ``min_distance_A``.
+    """
+    if host not in HOSTS:
+        raise InputError(f"unknown nanowire host '{host}'; hosts: {', '.join(HOSTS)}")
+    uvw = parse_miller(axis)
+    for name, value in {"diameter_nm": diameter_nm, "length_nm": length_nm}.items():
+        if not value > 0:
+            raise InputError(f"{name} must be > 0, got {value}")
+    if vacuum_nm < 0 or shell_thickness_nm < 0:
+        raise InputError("vacuum_nm and shell_thickness_nm must be >= 0")
+    if shell is not None and shell not in CARRIERS:
+        raise InputError(f"unknown shell element '{shell}'; carriers: {', '.join(CARRIERS)}")
+
+    radius = 5.0 * diameter_nm
+    unit = _oriented(host, orthogonal_directions(uvw), (1, 1, 1), None)
+    lx, ly, lz = unit.cell.lengths()
+    nz = max(1, round(10 * length_nm / lz))
+    outer = radius + (shell_gap_A + 10 * shell_thickness_nm if shell else 0.0)
+    nx, ny = (int(np.ceil(2 * outer / L)) + 1 for L in (lx, ly))
+    block = unit.repeat((nx, ny, nz))
+    centre = np.array([nx * lx / 2, ny * ly / 2])
+    r = np.linalg.norm(block.positions[:, :2] - centre, axis=1)
+    wire = block[r <= radius]
+    if len(wire) == 0:
+        raise InputError(f"diameter {diameter_nm} nm holds no {host} atom; use a larger diameter")
+    box_xy = 2 * outer + 20 * vacuum_nm
+    shift = box_xy / 2 - centre
+    wire.positions[:, :2] += shift
+    wire.set_cell([box_xy, box_xy, nz * lz])
+    wire.pbc = True
+    region = [REGIONS["host"]] * len(wire)
+    atoms = wire
+    if shell and shell_thickness_nm > 0:
+        a_c = CRYSTALS[shell].a_A
+        m = int(np.ceil(box_xy / a_c))
+        mz = max(1, round(nz * lz / a_c))
+        res = _oriented(shell, ([1, 0, 0], [0, 1, 0], [0, 0, 1]), (m, m, mz), None)
+        res.positions[:, 2] *= nz * lz / (mz * a_c)  # match the wire period, keep x-y spacing
+        res.positions[:, 0:2] *= (mz * a_c / (nz * lz)) ** 0.5  # and restore the metal's density
+        rr = np.linalg.norm(res.positions[:, :2] - box_xy / 2, axis=1)
+        keep = (rr >= radius + shell_gap_A) & (rr <= outer) & (res.positions[:, 2] < nz * lz)
+        ring = res[keep]
+        atoms = wire + ring
+        region += [REGIONS["reservoir"]] * len(ring)
+    atoms.set_cell([box_xy, box_xy, nz * lz])
+    atoms.pbc = True
+    atoms.arrays["region"] = np.array(region)
+    dmin = min_distance(atoms)
+    if dmin < min_distance_A:
+        raise InputError(f"nanowire has atoms {dmin:.2f} A apart (< {min_distance_A} A); increase shell_gap_A")
+    host_r = np.linalg.norm(wire.positions[:, :2] - box_xy / 2, axis=1)
+    atoms.info.update(axis="".join(map(str, uvw)), host_radius_A=float(host_r.max()),
+                      diameter_nm=float(2 * host_r.max() / 10), min_distance_A=dmin, length_nm=nz * lz / 10)
+    return atoms

@@ -1,0 +1,142 @@
+"""Crystals, nanowires, NEB endpoints and dislocations: numbers from the literature."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import spglib
+
+from anodeflow.errors import InputError
+from anodeflow.structures import REGIONS, bulk_crystal
+from anodeflow.structures.couples import min_distance
+from anodeflow.structures.dislocations import build_dislocation
+from anodeflow.structures.endpoints import bulk_hop_endpoints, interstitial_sites
+from anodeflow.structures.nanowires import build_nanowire
+
+AMU_G = 1.66053907e-24
+
+
+# space group numbers (International Tables) and room-temperature densities (g/cm^3, CRC Handbook)
+@pytest.mark.parametrize(("name", "spacegroup", "density"), [
+    ("Si", 227, 2.329), ("Ge", 227, 5.323), ("alpha-Sn", 227, 5.769), ("beta-Sn", 141, 7.265),
+    ("Sb", 166, 6.697), ("Li", 229, 0.534), ("Na", 229, 0.968),
+])
+def test_crystal_symmetry_and_density(name, spacegroup, density):
+    atoms = bulk_crystal(name)
+    cell = (atoms.cell.array, atoms.get_scaled_positions(), atoms.numbers)
+    assert spglib.get_symmetry_dataset(cell, symprec=1e-4).number == spacegroup
+    rho = atoms.get_masses().sum() * AMU_G / (atoms.get_volume() * 1e-24)
+    assert rho == pytest.approx(density, rel=0.01)
+
+
+def test_unknown_crystal():
+    with pytest.raises(InputError, match="no crystal 'Xx'; known: Si, Ge, alpha-Sn, beta-Sn, Sb, Li, Na"):
+        bulk_crystal("Xx")
+
+
+@pytest.mark.parametrize("axis", ["100", "110", "111"])
+def test_nanowire_diameter_and_axis(axis):
+    wire = build_nanowire("Si", axis, diameter_nm=3.0, length_nm=2.0)
+    assert abs(wire.info["diameter_nm"] - 3.0) <= 0.2352  # within one Si-Si bond (2.352 A)
+    assert min_distance(wire) == pytest.approx(2.352, abs=0.001)
+    # periodic along the axis: the wire repeats every |[uvw]| lattice periods (a = 5.431 A)
+    hkl = np.array([int(c) for c in axis])
+    period = 5.431 * np.linalg.norm(hkl) / (2 if axis == "110" else 1)
+    assert wire.cell[2, 2] / period == pytest.approx(round(wire.cell[2, 2] / period), abs=1e-9)
+
+
+def test_nanowire_shell_keeps_metal_density():
+    wire = build_nanowire("Si", "110", diameter_nm=2.0, length_nm=2.0, shell="Li", shell_thickness_nm=0.8)
+    li = wire.arrays["region"] == REGIONS["reservoir"]
+    r = np.linalg.norm(wire.positions[li, :2] - wire.cell[0, 0] / 2, axis=1)
+    r_in, r_out = wire.info["host_radius_A"] + 2.2, 10 + 2.2 + 8
+    volume = np.pi * (r_out**2 - (10 + 2.2) ** 2) * wire.cell[2, 2]
+    assert li.sum() / volume == pytest.approx(2 / 3.51**3, rel=0.1)  # bcc Li, a = 3.51 A
+    assert r.min() >= 10 + 2.2 - 1e-6 and r.max() <= r_out + 1e-6
+    assert r_in <= 10 + 2.2 + 1e-6
+    assert min_distance(wire) >= 1.8
+
+
+def test_si_td_hop():
+    """Li in c-Si: Td -> Td through the hexagonal site, hop a sqrt(3)/4 = 2.352 A."""
+    initial, final, record = bulk_hop_endpoints("Si", "Li")
+    assert record.hop_distance_A == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)
+    assert record.site_clearance_A == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)  # Td: 4 Si at bond length
+    assert record.midpoint_clearance_A < record.site_clearance_A  # the Hex site is tighter
+    moved = np.linalg.norm(initial.positions - final.positions, axis=1)
+    assert (moved > 1e-9).sum() == 1  # exactly one atom moved ...
+    assert initial.get_chemical_symbols()[int(np.argmax(moved))] == "Li"  # ... the carrier ...
+    d = final.positions[-1] - initial.positions[-1]
+    d -= np.diag(initial.cell.array) * np.round(d / np.diag(initial.cell.array))
+    assert np.linalg.norm(d) == pytest.approx(record.hop_distance_A, abs=1e-9)  # ... by the stated distance
+    assert min(initial.cell.lengths()) >= 10.0
+
+
+@pytest.mark.parametrize(("host", "carrier"), [("beta-Sn", "Na"), ("Sb", "Na"), ("Ge", "Na")])
+def test_other_hosts_give_one_carrier_hops(host, carrier):
+    initial, final, record = bulk_hop_endpoints(host, carrier)
+    assert initial.get_chemical_symbols().count(carrier) == 1 == final.get_chemical_symbols().count(carrier)
+    np.testing.assert_allclose(initial.positions[:-1], final.positions[:-1])
+    assert record.hop_distance_A >= 1.0 and record.site_clearance_A > 2.0
+
+
+def test_interstitial_sites_of_diamond():
+    sites, clearance = interstitial_sites(bulk_crystal("Si"))
+    assert clearance[0] == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)
+    assert np.sum(np.isclose(clearance, clearance[0], atol=1e-6)) == 8  # 8 Td sites per conventional cell
+
+
+@pytest.mark.parametrize("kind", ["60", "screw"])
+def test_built_dislocation_is_recovered_by_dxa(kind):
+    from anodeflow.analysis.dislocations import DislocationContent
+
+    disloc = build_dislocation("Si", kind, radius_nm=2.0, length_cells=5)
+    result = DislocationContent("Si").compute(disloc.positions, disloc.cell.array, (False, False, True))
+    assert result.line_length_nm == pytest.approx(disloc.cell[2, 2] / 10, rel=0.05)
+    b_dxa = np.sort(np.abs(result.segments[0][1])) * 5.431
+    np.testing.assert_allclose(b_dxa, np.sort(np.abs(disloc.info["burgers_A"])), atol=1e-3)
+
+
+def test_dislocation_errors():
+    with pytest.raises(InputError, match="not supported for host 'Sb'"):
+        build_dislocation("Sb")
+    with pytest.raises(InputError, match="unknown dislocation kind 'edge'"):
+        build_dislocation("Si", "edge")
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "anodeflow.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("suffix", [".extxyz", ".data", ".cif"])
+def test_build_cli_writes_readable_files(tmp_path, suffix):
+    from ase.io import read
+
+    out = tmp_path / f"couple{suffix}"
+    result = _cli("build", "interface", "Li-Si", "-o", out, "--orientation", "100", "--size-nm", "1.2",
+                  "--host-nm", "1.5", "--reservoir-nm", "1.0")
+    assert result.returncode == 0, result.stderr
+    assert "min distance (A)" in result.stdout
+    kwargs = {"format": "lammps-data", "atom_style": "atomic"} if suffix == ".data" else {}
+    atoms = read(out, **kwargs)
+    assert 100 < len(atoms) < 1000 and set(atoms.get_chemical_symbols()) == {"Li", "Si"}
+    if suffix == ".extxyz":
+        assert set(atoms.arrays["region"]) == {REGIONS["host"], REGIONS["reservoir"]}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["build", "interface", "Li-Si", "-o", "x.extxyz", "--orientation", "000"], "orientation '000' must be three"),
+    (["build", "interface", "Li-Si", "-o", "x.extxyz", "--host-nm", "-1"], "host_thickness_nm must be > 0, got -1.0"),
+    (["build", "crystal", "Xx", "-o", "x.cif"], "no crystal 'Xx'"),
+    (["build", "crystal", "Si", "-o", "x.pdf"], "unknown output format '.pdf'"),
+    (["build", "nanowire", "Si", "-o", "x.cif", "--diameter-nm", "0"], "diameter_nm must be > 0"),
+    (["build", "endpoints", "Si", "K", "-o", "x.cif"], "unknown carrier 'K'"),
+])
+def test_build_cli_bad_input(tmp_path, args, message):
+    result = _cli(*[str(tmp_path / a) if a.startswith("x.") else a for a in args])
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
