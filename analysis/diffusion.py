@@ -195,21 +195,13 @@ def region_mask(frame, region: str, host: str | None = None, carrier: str | None
     if region in NAMED_REGIONS:
         if not host or not carrier:
             raise InputError(f"region '{region}' needs the host and carrier elements (--host, --carrier)")
-        from anodeflow.analysis.profiles import ALLOY_HOST_MIN, AMORPHOUS_HOST_MIN, CARRIER_MIN, InterfaceProfile
+        from anodeflow.analysis.profiles import InterfaceProfile
         from anodeflow.analysis.structure import CrystallineHost
 
         host_mask, carrier_mask = frame.mask(host), frame.mask(carrier)
         crystalline = CrystallineHost(host).compute(frame.positions, frame.cell, host_mask).crystalline
         profile = InterfaceProfile().compute(frame.positions, frame.cell, host_mask, carrier_mask, crystalline)
-        total = profile.host_count + profile.carrier_count
-        with np.errstate(invalid="ignore", divide="ignore"):
-            amorphous_host = np.where(total > 0, (profile.host_count - profile.crystalline_count) / total, 0)
-        chosen = {
-            "crystal": profile.crystalline_fraction >= 0.5,
-            "alloy": (amorphous_host >= ALLOY_HOST_MIN) & (profile.carrier_fraction >= CARRIER_MIN),
-            "amorphous": (amorphous_host >= AMORPHOUS_HOST_MIN) & (profile.carrier_fraction < CARRIER_MIN),
-        }[region]
-        return chosen[profile.bin_index]
+        return getattr(profile, f"{region}_bins")[profile.bin_index]
     axis, lo, hi = parse_region(region)
     return (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
 

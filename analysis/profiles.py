@@ -16,16 +16,32 @@ CARRIER_MIN = 0.10
 AMORPHOUS_HOST_MIN = 0.5
 
 
+def layer_classes(total, host, carrier, crystalline) -> dict[str, np.ndarray]:
+    """Per-bin classes from atom counts per bin: ``crystal``, ``alloy`` (reacted layer), ``amorphous``."""
+    total = np.asarray(total, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crystalline_fraction = np.where(total > 0, np.asarray(crystalline) / total, 0.0)
+        carrier_fraction = np.where(total > 0, np.asarray(carrier) / total, 0.0)
+        amorphous_host = np.where(total > 0, (np.asarray(host) - np.asarray(crystalline)) / total, 0.0)
+    carrier_poor = carrier_fraction < CARRIER_MIN
+    return {"crystal": crystalline_fraction >= 0.5,
+            "alloy": (amorphous_host >= ALLOY_HOST_MIN) & ~carrier_poor,
+            "amorphous": (amorphous_host >= AMORPHOUS_HOST_MIN) & carrier_poor}
+
+
 class InterfaceProfile:
     """Binned profiles along one axis of a couple with a crystalline host slab.
 
     ``compute(positions, cell, host_mask, carrier_mask, crystalline)`` fills:
     ``z_nm`` (bin centres, in the frame's coordinates), ``host_count``, ``carrier_count``,
     ``crystalline_count``, ``carrier_fraction``, ``crystalline_fraction`` (crystalline host atoms
-    over all atoms), ``density_atoms_nm3``; from an erf fit of the crystalline fraction
+    over all atoms), ``density_atoms_nm3``, ``host_bond_A`` (mean host-host first-shell bond),
+    ``bin_index`` (bin of each atom) and the per-bin classes ``crystal_bins``, ``alloy_bins``
+    (the reacted layer) and ``amorphous_bins``; from an erf fit of the crystalline fraction
     ``front_positions_nm`` and ``interface_width_nm`` (mean 10-90 % width); and per interface
-    ``reacted_thickness_nm`` (alloy bins) and ``amorphous_thickness_nm`` (carrier-poor
-    non-crystalline host bins).
+    ``reacted_thickness_nm`` (alloy bins) and ``amorphous_thickness_nm``: with
+    ``host_density_A3`` the non-crystalline host atoms in carrier-poor bins over (density x
+    area), free of bin quantisation; without it, the width of the amorphous bins.
     """
 
     def __init__(self, bin_nm: float = 0.2, axis: int = 2, n_interfaces: int = 2,
@@ -65,7 +81,6 @@ class InterfaceProfile:
         with np.errstate(invalid="ignore", divide="ignore"):
             self.carrier_fraction = np.where(total > 0, self.carrier_count / total, 0.0)
             self.crystalline_fraction = np.where(total > 0, self.crystalline_count / total, 0.0)
-            amorphous_host = np.where(total > 0, (self.host_count - self.crystalline_count) / total, 0.0)
         self.host_bond_A = np.full(nbins, np.nan)
         if host_bonds is not None and len(host_bonds[0]):
             bond_bin = which[host_bonds[0]]
@@ -83,16 +98,16 @@ class InterfaceProfile:
                                    for z in (fit["z_lo_A"], fit["z_hi_A"])]
         self.interface_width_nm = 0.05 * (fit["width_lo_A"] + fit["width_hi_A"])
         bin_width_nm = L / 10.0 / nbins
-        alloy = (amorphous_host >= ALLOY_HOST_MIN) & (self.carrier_fraction >= CARRIER_MIN)
-        self.reacted_thickness_nm = float(alloy.sum() * bin_width_nm / self.n_interfaces)
         carrier_poor = self.carrier_fraction < CARRIER_MIN
+        classes = layer_classes(total, self.host_count, self.carrier_count, self.crystalline_count)
+        self.crystal_bins, self.alloy_bins, self.amorphous_bins = (classes[k] for k in ("crystal", "alloy", "amorphous"))
+        self.reacted_thickness_nm = float(self.alloy_bins.sum() * bin_width_nm / self.n_interfaces)
         if self.host_density_A3:
             area_A2 = abs(np.linalg.det(cell)) / L
             n_amorphous = (self.host_count - self.crystalline_count)[carrier_poor].sum()
             self.amorphous_thickness_nm = float(n_amorphous / (self.host_density_A3 * area_A2 * self.n_interfaces) / 10)
         else:
-            amorphous = (amorphous_host >= AMORPHOUS_HOST_MIN) & carrier_poor
-            self.amorphous_thickness_nm = float(amorphous.sum() * bin_width_nm / self.n_interfaces)
+            self.amorphous_thickness_nm = float(self.amorphous_bins.sum() * bin_width_nm / self.n_interfaces)
         return self
 
     def bins(self) -> list[dict[str, float]]:

@@ -76,7 +76,7 @@ def analyse_stress(positions, cell, symbols, stress_bar_A3, host: str, carrier: 
     carrier >= 10 % (the reacted layer of :class:`~anodeflow.analysis.profiles.InterfaceProfile`).
     ``barrier_shift_eV`` = -sigma_host x dV: compression (sigma < 0) raises a migration barrier.
     """
-    from anodeflow.analysis.profiles import ALLOY_HOST_MIN, CARRIER_MIN
+    from anodeflow.analysis.profiles import layer_classes
 
     symbols = np.asarray(symbols)
     stress = np.asarray(stress_bar_A3, float)
@@ -87,12 +87,10 @@ def analyse_stress(positions, cell, symbols, stress_bar_A3, host: str, carrier: 
     nbins = which.max() + 1 if len(which) else 0
     is_host, is_carrier = symbols == host, symbols == carrier
     crystalline = np.asarray(crystalline, bool)
-    total = np.bincount(which, minlength=nbins)
-    amorphous_host = np.bincount(which, weights=(is_host & ~crystalline).astype(float), minlength=nbins)
-    carriers = np.bincount(which, weights=is_carrier.astype(float), minlength=nbins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alloy_bin = (amorphous_host / total >= ALLOY_HOST_MIN) & (carriers / total >= CARRIER_MIN)
-    alloy = alloy_bin[which]
+    count = lambda m: np.bincount(which, weights=m.astype(float), minlength=nbins)  # noqa: E731
+    classes = layer_classes(np.bincount(which, minlength=nbins), count(is_host), count(is_carrier),
+                            count(is_host & crystalline))
+    alloy = classes["alloy"][which]
     host_region = is_host & crystalline
     sigma_h = region_mean_stress_GPa(stress, volumes, host_region)
     sigma_a = region_mean_stress_GPa(stress, volumes, alloy)

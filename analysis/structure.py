@@ -35,6 +35,15 @@ def _steinhardt(positions, cell, k: int) -> np.ndarray:
     return np.asarray(st.particle_order)
 
 
+def host_density_A3(host: str) -> float:
+    """Number density (atoms/A^3) of the crystal that ``host`` (an element) forms by default."""
+    from anodeflow.structures.crystals import number_density_A3
+
+    if host not in DEFAULT_LATTICE:
+        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
+    return number_density_A3(DEFAULT_LATTICE[host])
+
+
 @cache
 def reference_order(lattice: str) -> tuple[float, float]:
     """Averaged (q4, q6) of a perfect crystal of ``lattice``."""

@@ -43,14 +43,12 @@ def _couple_result(file: Path, host: str, carrier: str, types: str | None, times
                    on_frame=None):
     """Stream a couple trajectory through :func:`anodeflow.analysis.couple.analyse_couple`."""
     from anodeflow.analysis.couple import analyse_couple
-    from anodeflow.analysis.structure import DEFAULT_LATTICE
-    from anodeflow.workflows.couple import host_density_A3
+    from anodeflow.analysis.structure import host_density_A3
 
-    if host not in DEFAULT_LATTICE:
-        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
+    density = host_density_A3(host)
     if interfaces < 1:
         raise InputError(f"--interfaces must be >= 1, got {interfaces}")
-    return analyse_couple(_frames(file, types), host, carrier, host_density_A3(DEFAULT_LATTICE[host]), timestep_ps,
+    return analyse_couple(_frames(file, types), host, carrier, density, timestep_ps,
                           interfaces, bin_nm, final_fraction, axis=axis, on_frame=on_frame)
 
 

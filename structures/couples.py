@@ -109,7 +109,6 @@ def build_couple(
     mz = max(1, round(10 * reservoir_thickness_nm / a_z))
     res = _oriented(carrier, ([1, 0, 0], [0, 1, 0], [0, 0, 1]), (mx, my, mz), None)
     res.set_cell(np.diag([Lx, Ly, mz * a_z]), scale_atoms=True)
-    Rz = res.cell[2, 2]
 
     # plane-to-plane spacing across each interface equals interface_gap_A
     zh, zr = slab.positions[:, 2], res.positions[:, 2]

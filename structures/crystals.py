@@ -65,6 +65,12 @@ def bulk_crystal(name: str, a_A: float | None = None) -> Atoms:
     return atoms
 
 
+def number_density_A3(name: str) -> float:
+    """Atoms per A^3 of crystal ``name`` at its tabulated lattice constants."""
+    cell = bulk_crystal(name)
+    return len(cell) / cell.get_volume()
+
+
 def parse_system(system: str) -> tuple[str, str]:
     """Split a carrier-host name such as ``Li-Si`` into (carrier, host), checking both."""
     parts = system.split("-")

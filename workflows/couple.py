@@ -8,10 +8,10 @@ from pathlib import Path
 from jobflow import Flow, Maker, job
 
 from anodeflow.analysis import analyse_couple, read_frames
+from anodeflow.analysis.structure import host_density_A3
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
 from anodeflow.structures import build_couple, parse_miller, parse_system
-from anodeflow.structures.crystals import bulk_crystal
 from anodeflow.workflows.md import LammpsMDMaker, resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import (
     AtomsModel,
@@ -19,12 +19,6 @@ from anodeflow.workflows.schemas import (
     InterfaceMDDocument,
     LammpsMDDocument,
 )
-
-def host_density_A3(host: str) -> float:
-    """Number density of the crystalline host (atoms/A^3)."""
-    cell = bulk_crystal(host)
-    return len(cell) / cell.get_volume()
-
 
 @dataclass
 class BuildCoupleMaker(Maker):
