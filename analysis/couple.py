@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -102,3 +102,40 @@ def analyse_couple(
         amorphous_thickness_nm=mean("amorphous_thickness_nm"), final_window_ps=float(times[-1] - times[-n_final]),
         final_profile=final_profile, profiles=per_frame,
     )
+
+
+def analyse_final_state(frames: Sequence[Frame], host: str, carrier: str, stress_prefix: str | None = None,
+                        bin_nm: float = 0.2, axis: int = 2) -> dict:
+    """Bonds (partial RDFs), stress profile and dislocation content of the last frames of a run.
+
+    Returns ``{"bonds": {pair: {first_peak_A, coordination}}, "stress": {...} | None,
+    "dislocations": {...} | None, "notes": [...]}``. RDFs average all ``frames``; stress (needs
+    the ``stress_prefix[1..6]`` per-atom columns) and DXA use the last one. A host without a DXA
+    lattice or a cell DXA cannot map gives ``dislocations = None`` and the reason in ``notes``.
+    """
+    from anodeflow.analysis.bonds import PartialRDF
+    from anodeflow.analysis.dislocations import DislocationContent
+    from anodeflow.analysis.stress import analyse_stress, stress_columns
+
+    if not frames:
+        raise InputError("no frames to analyse")
+    rdf = PartialRDF()
+    for frame in frames:
+        rdf.compute(frame)
+    bonds = {k: {"first_peak_A": v.first_peak_A, "coordination": v.coordination} for k, v in rdf.results().items()}
+    last, notes = frames[-1], []
+    stress = None
+    if stress_prefix:
+        tensor = np.column_stack([last.properties[c] for c in stress_columns(stress_prefix)])
+        crystalline = CrystallineHost(host).compute(last.positions, last.cell, last.mask(host)).crystalline
+        result = analyse_stress(last.positions, last.cell, last.symbols, tensor, host, carrier, crystalline,
+                                axis=axis, bin_nm=bin_nm)
+        stress = asdict(result)
+    dislocations = None
+    try:
+        dxa = DislocationContent(host).compute(last.positions, last.cell, host_mask=last.mask(host))
+        dislocations = {"line_length_nm": dxa.line_length_nm, "density_m2": dxa.density_m2,
+                        "n_segments": dxa.n_segments, "burgers_families": dxa.burgers_families}
+    except InputError as exc:
+        notes.append(f"dislocations: {exc}")
+    return {"bonds": bonds, "stress": stress, "dislocations": dislocations, "notes": notes}

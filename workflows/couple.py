@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from jobflow import Flow, Maker, job
 
 from anodeflow.analysis import analyse_couple, read_frames
+from anodeflow.analysis.couple import analyse_final_state
+from anodeflow.analysis.stress import stress_columns
 from anodeflow.analysis.structure import host_density_A3
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
@@ -56,7 +59,7 @@ class BuildCoupleMaker(Maker):
 
 @dataclass
 class AnalyseCoupleMaker(Maker):
-    """Analyse a couple trajectory: crystallinity, profiles, L(t); writes ``couple.png``."""
+    """Analyse a couple trajectory: crystallinity, profiles, L(t), bonds, stress, dislocations; writes ``couple.png``."""
 
     name: str = "analyse couple"
     bin_nm: float = 0.2
@@ -66,17 +69,24 @@ class AnalyseCoupleMaker(Maker):
 
     @job(data=["frames", "profiles"])
     def make(self, couple: CoupleStructureDocument, md: LammpsMDDocument) -> InterfaceMDDocument:
+        return self.analyse(couple, md)
+
+    def analyse(self, couple: CoupleStructureDocument, md: LammpsMDDocument) -> InterfaceMDDocument:
+        """The document for a finished (or resumed) MD run of ``couple`` (usable without jobflow)."""
         carrier, host = parse_system(couple.system)
-        frames = list(read_frames(md.trajectory))
+        stress_prefix = "c_stress" if set(stress_columns()) <= set(md.dump_columns) else None
+        frames = list(read_frames(md.trajectory, columns=stress_columns() if stress_prefix else ()))
         with progress_bar(self.progress, "analyse frames", len(frames), unit="frames") as advance:
             result = analyse_couple(frames, host, carrier, host_density_A3(host), md.timestep_fs / 1000.0,
                                     couple.n_interfaces, self.bin_nm, self.final_fraction, on_frame=advance)
+        n_final = max(1, int(round(self.final_fraction * len(frames))))
+        final = analyse_final_state(frames[-n_final:], host, carrier, stress_prefix, self.bin_nm)
         doc = InterfaceMDDocument(
-            **asdict(result), system=couple.system, host=host, carrier=carrier, miller=couple.miller, n_atoms=md.n_atoms,
-            composition=couple.composition, temperature_K=md.temperature_K, time_ps=md.time_ps,
+            **asdict(result), **final, system=couple.system, host=host, carrier=carrier, miller=couple.miller,
+            n_atoms=md.n_atoms, composition=couple.composition, temperature_K=md.temperature_K, time_ps=md.time_ps,
             timestep_fs=md.timestep_fs, ensemble=md.ensemble, seed=md.seed, potential=md.potential,
             versions=md.versions, dir_name=md.dir_name, front_advance_final_nm=result.front_advance_nm[-1],
-            wall_time_s=md.wall_time_s,
+            wall_time_s=md.wall_time_s, restart_dir=md.dir_name if md.resumed_from_step is not None else None,
             frames={"symbols": frames[0].symbols.tolist(), "steps": [f.step for f in frames],
                     "cells_A": [f.cell.round(4).tolist() for f in frames],
                     "positions_A": [f.positions.round(3).tolist() for f in frames]},
@@ -90,13 +100,21 @@ class AnalyseCoupleMaker(Maker):
         return doc
 
 
-@dataclass
-class CoupleMDFlowMaker(Maker):
-    """Build a couple, run MD on it, analyse the trajectory: one Flow, runnable locally or on HPC."""
+def _interface_md_defaults() -> LammpsMDMaker:
+    return LammpsMDMaker(dump_stress=True, restart_every_ps=1.0)
 
-    name: str = "couple md"
+
+@dataclass
+class InterfaceMDMaker(Maker):
+    """Build a couple, run MD on it, analyse the trajectory: one Flow, runnable locally or on HPC.
+
+    The MD writes restart files (``md.restart_every_ps``) so a killed run continues with
+    :func:`resume_interface_md` (CLI ``anodeflow run resume DIR``).
+    """
+
+    name: str = "interface md"
     build: BuildCoupleMaker = field(default_factory=BuildCoupleMaker)
-    md: LammpsMDMaker = field(default_factory=LammpsMDMaker)
+    md: LammpsMDMaker = field(default_factory=_interface_md_defaults)
     analyse: AnalyseCoupleMaker = field(default_factory=AnalyseCoupleMaker)
 
     def make(self, system: str) -> Flow:
@@ -104,6 +122,25 @@ class CoupleMDFlowMaker(Maker):
         potential = resolve_potential(self.md.potential, system)
         type_elements_for([carrier, host], potential)
         build = self.build.make(system)
-        md = self.md.make(build.output.structure, system)
+        md = self.md.make(build.output.structure, system, context=build.output)
         analyse = self.analyse.make(build.output, md.output)
         return Flow([build, md, analyse], output=analyse.output, name=f"{self.name} {system}")
+
+
+def resume_interface_md(directory: str | Path, analyse: AnalyseCoupleMaker | None = None,
+                        progress: bool = True) -> InterfaceMDDocument:
+    """Continue the killed MD job in ``directory`` and analyse it (the build job's output is re-derived)."""
+    from anodeflow.workflows.md import SETUP_FILE, resume_md
+
+    md = resume_md(directory, progress=progress)
+    setup = json.loads((Path(directory) / SETUP_FILE).read_text())
+    if setup.get("context", {}).get("doc_type") != "couple_structure":
+        raise InputError(f"{directory} holds a plain MD run, not an interface MD run (no couple record)")
+    couple = CoupleStructureDocument(**setup["context"])
+    return (analyse or AnalyseCoupleMaker(progress=progress)).analyse(couple, md)
+
+
+@job(data=["frames", "profiles"])
+def resume_interface_md_job(directory: str) -> InterfaceMDDocument:
+    """Jobflow job around :func:`resume_interface_md` so the resumed result is stored like any other."""
+    return resume_interface_md(directory)

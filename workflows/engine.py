@@ -64,7 +64,7 @@ class Lammps:
     LAMMPS's own error message.
     """
 
-    def __init__(self, directory: str | Path, threads: int = 1, log: bool = True):
+    def __init__(self, directory: str | Path, threads: int = 1, log: bool = True, log_name: str = LOG_NAME):
         if threads < 1:
             raise InputError(f"threads must be >= 1, got {threads}")
         load_mpi()
@@ -72,7 +72,7 @@ class Lammps:
 
         self.directory = Path(directory).resolve()
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.log_path = self.directory / LOG_NAME if log else None
+        self.log_path = self.directory / log_name if log else None
         args = ["-log", str(self.log_path) if log else "none", "-screen", "none", "-nocite"]
         if threads > 1:
             args += ["-pk", "omp", str(threads), "-sf", "omp"]
@@ -116,9 +116,13 @@ class Lammps:
     def load_atoms(self, atoms: Atoms, type_elements: Sequence[str], masses: bool = True) -> Path:
         """Define a metal-units box from ``atoms`` (types in ``type_elements`` order).
 
-        Writes ``structure.data`` into the run folder and reads it; returns its path.
+        Writes ``structure.data`` into the run folder and reads it; returns its path. Per-atom
+        region tags (``atoms.arrays["region"]``, codes in :data:`anodeflow.structures.REGIONS`)
+        become the integer property ``i_region`` and one LAMMPS group per region present.
         """
         from ase.io import write
+
+        from anodeflow.structures import REGIONS
 
         unknown = sorted(set(atoms.get_chemical_symbols()) - set(type_elements))
         if unknown:
@@ -126,8 +130,19 @@ class Lammps:
         path = self.directory / "structure.data"
         write(path, atoms, format="lammps-data", specorder=list(type_elements), masses=masses,
               atom_style="atomic", units="metal")
-        self.commands(["units metal", "atom_style atomic", "atom_modify map array sort 0 0.0",
-                       f'read_data "{path}"'])
+        region = atoms.arrays.get("region")
+        self.commands(["units metal", "atom_style atomic", "atom_modify map array sort 0 0.0"])
+        if region is None:
+            self.command(f'read_data "{path}"')
+            return path
+        with open(path, "a") as fh:
+            fh.write("\nRegions\n\n")
+            fh.writelines(f"{i} {r}\n" for i, r in enumerate(region, start=1))
+        self.commands(["fix regions all property/atom i_region ghost no",
+                       f'read_data "{path}" fix regions NULL Regions'])
+        for name, code in REGIONS.items():
+            if np.any(region == code):
+                self.commands([f"variable in_{name} atom i_region=={code}", f"group {name} variable in_{name}"])
         return path
 
     @property

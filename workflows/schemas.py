@@ -95,6 +95,7 @@ class LammpsMDDocument(BaseModel):
     system: str
     dir_name: str
     trajectory: str
+    dump_columns: list[str]
     log_file: str
     type_elements: list[str]
     n_atoms: int
@@ -103,12 +104,16 @@ class LammpsMDDocument(BaseModel):
     time_ps: float
     timestep_fs: float
     n_steps: int
+    final_step: int
+    resumed_from_step: int | None = None
     seed: int
     potential: PotentialSummary
     versions: Versions
     thermo: list[ThermoRecord]
     wall_time_s: float
     atom_steps_per_s: float
+    density_g_cm3: float
+    final_structure: AtomsModel | None = Field(None, description="last configuration (data store)")
 
 
 class InterfaceMDDocument(BaseModel):
@@ -148,6 +153,11 @@ class InterfaceMDDocument(BaseModel):
     amorphous_thickness_nm: float
     final_window_ps: float
     final_profile: list[dict[str, float]]
+    bonds: dict[str, dict[str, float]] = Field(default_factory=dict, description="pair -> first_peak_A, coordination")
+    stress: dict | None = Field(None, description="mean-stress profile and Eq. (1) term (GPa, eV)")
+    dislocations: dict | None = Field(None, description="DXA line length (nm), density (m^-2), Burgers families")
+    notes: list[str] = Field(default_factory=list)
+    restart_dir: str | None = None
     wall_time_s: float
     frames: dict | None = Field(None, description="positions per frame (data store)")
     profiles: list[dict] | None = Field(None, description="per-frame profiles (data store)")

@@ -12,7 +12,7 @@ from anodeflow.analysis import CrystallineHost, FrontAdvance, InterfaceProfile, 
 from anodeflow.analysis.fronts import WIDTH_10_90_PER_SIGMA
 from anodeflow.analysis.trajectory import Frame
 from anodeflow.errors import InputError
-from anodeflow.structures import REGIONS, build_couple
+from anodeflow.structures import build_couple
 
 
 def _frame(atoms: Atoms, step: int = 0) -> Frame:

@@ -1,0 +1,268 @@
+"""``anodeflow run ...``: workflows run locally into the configured store, one summary each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
+from anodeflow.errors import InputError
+
+run_app = typer.Typer(help="Run workflows into the results store.", no_args_is_help=True)
+
+TemperatureOpt = Annotated[float, typer.Option("--temperature", help="MD temperature (K)")]
+OrientationOpt = Annotated[str, typer.Option("--orientation", help="host Miller plane normal to the interface, e.g. 110")]
+TimeOpt = Annotated[float, typer.Option("--time-ps", help="MD time (ps)")]
+SizeOpt = Annotated[float, typer.Option("--size-nm", help="in-plane size (nm); slab and reservoir are 1.25x this")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="velocity seed (same seed, same run)")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="folder for run files and plots (default: settings work_dir)")]
+ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")]
+SystemArg = Annotated[str, typer.Argument(help="carrier-host system, e.g. Li-Si")]
+PotentialOpt = Annotated[str | None, typer.Option("--potential", help="potential name (default: the system's default)")]
+
+
+def _floats(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"{what} '{text}' must be comma-separated numbers, e.g. 1000,1200,1400") from None
+    return values
+
+
+def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool, describe: str) -> dict:
+    """Run ``flow`` into the store; print a table (or JSON) of ``keys`` plus the result id."""
+    from anodeflow.settings import get_settings
+    from anodeflow.store import open_store
+    from anodeflow.workflows.run import run_flow
+
+    settings = get_settings()
+    store = open_store(settings)
+    if not as_json:
+        where = settings.store.path if settings.store.type == "monty" else settings.store.host
+        console.print(f"[bold]{describe}[/]; store: {settings.store.type} {where}")
+    doc = run_flow(flow, store=store, root_dir=out)
+    summary = {k: doc.get(k) for k in keys}
+    summary["id"] = flow.output.uuid
+    if as_json:
+        print_json(summary)
+    else:
+        table = Table(title=title, show_header=False)
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        for key, value in summary.items():
+            table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
+        console.print(table)
+    return doc
+
+
+# ------------------------------------------------------------------------------ couple / demo
+def run_couple_flow(system: str, orientation: str, temperature: float, time_ps: float, size_nm: float,
+                    seed: int, out: Path | None, as_json: bool, progress: bool, restart_every_ps: float = 1.0) -> dict:
+    from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
+    from anodeflow.workflows.md import LammpsMDMaker
+
+    show = progress and not as_json
+    maker = InterfaceMDMaker(
+        build=BuildCoupleMaker(miller=orientation, size_nm=size_nm,
+                               host_thickness_nm=1.25 * size_nm, reservoir_thickness_nm=1.25 * size_nm),
+        md=LammpsMDMaker(temperature_K=temperature, time_ps=time_ps, seed=seed, progress=show, dump_stress=True,
+                         restart_every_ps=min(restart_every_ps, time_ps)),
+        analyse=AnalyseCoupleMaker(progress=show),
+    )
+    flow = maker.make(system)  # validates every input before anything runs or is stored
+    keys = ["system", "miller", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm", "front_advance_err_nm",
+            "front_velocity_nm_ps", "interface_width_nm", "reacted_thickness_nm", "amorphous_thickness_nm",
+            "front_positions_nm", "bonds", "dislocations", "wall_time_s", "plot", "dir_name"]
+    return _execute(flow, f"{system} ({orientation}) couple", keys, out, as_json,
+                    f"{system} couple ({orientation}), {temperature:g} K, {time_ps:g} ps")
+
+
+@run_app.command("couple")
+@handle_errors
+def run_couple(
+    system: SystemArg,
+    orientation: OrientationOpt = "110",
+    temperature: TemperatureOpt = 1500.0,
+    time_ps: TimeOpt = 10.0,
+    size_nm: SizeOpt = 2.0,
+    seed: SeedOpt = 1,
+    restart_every_ps: Annotated[float, typer.Option("--restart-every-ps", help="LAMMPS restart interval (ps)")] = 1.0,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Build a host | carrier couple, run LAMMPS MD, analyse front, bonds, stress, dislocations; store it."""
+    run_couple_flow(system, orientation, temperature, time_ps, size_nm, seed, out, as_json, progress, restart_every_ps)
+
+
+@run_app.command("resume")
+@handle_errors
+def run_resume(
+    directory: Annotated[Path, typer.Argument(help="run folder of a killed interface MD job (holds md_setup.json)")],
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Continue a killed interface MD run from its newest restart file, analyse and store it."""
+    from anodeflow.workflows.couple import resume_interface_md_job
+
+    flow = resume_interface_md_job(str(directory.resolve()))
+    keys = ["system", "miller", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm",
+            "front_velocity_nm_ps", "reacted_thickness_nm", "amorphous_thickness_nm", "dir_name"]
+    _execute(flow, f"resumed {directory}", keys, out, as_json, f"resume {directory}")
+
+
+# --------------------------------------------------------------------------------- meltquench
+def _amorphous_maker(x: float, n_atoms: int, melt_K: float, melt_ps: float, rate: float, anneal_K: float,
+                     anneal_ps: float, seed: int, potential: str | None, progress: bool):
+    from anodeflow.workflows.md import MeltQuenchMaker
+    from anodeflow.workflows.studies import AmorphousAlloyMaker
+
+    return AmorphousAlloyMaker(carrier_fraction=x, n_atoms=n_atoms, seed=seed, melt_quench=MeltQuenchMaker(
+        temperature_K=melt_K, time_ps=melt_ps, quench_rate_K_ps=rate, anneal_temperature_K=anneal_K,
+        anneal_time_ps=anneal_ps, seed=seed, potential=potential, progress=progress))
+
+
+XOpt = Annotated[float, typer.Option("--x", help="atomic carrier fraction of the alloy, 0 < x < 1")]
+AtomsOpt = Annotated[int, typer.Option("--atoms", help="number of atoms")]
+MeltOpt = Annotated[float, typer.Option("--melt-K", help="melt temperature (K)")]
+MeltTimeOpt = Annotated[float, typer.Option("--melt-ps", help="melt time (ps)")]
+RateOpt = Annotated[float, typer.Option("--quench-rate-K-ps", help="quench rate (K/ps)")]
+AnnealOpt = Annotated[float, typer.Option("--anneal-K", help="anneal temperature (K)")]
+AnnealTimeOpt = Annotated[float, typer.Option("--anneal-ps", help="anneal time (ps)")]
+
+
+@run_app.command("meltquench")
+@handle_errors
+def run_meltquench(
+    system: SystemArg,
+    x: XOpt = 0.5,
+    n_atoms: AtomsOpt = 128,
+    melt_K: MeltOpt = 2000.0,
+    melt_ps: MeltTimeOpt = 10.0,
+    quench_rate: RateOpt = 100.0,
+    anneal_K: AnnealOpt = 300.0,
+    anneal_ps: AnnealTimeOpt = 5.0,
+    seed: SeedOpt = 1,
+    potential: PotentialOpt = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Amorphous alloy at carrier fraction x: random packing -> melt -> quench -> anneal (NPT)."""
+    maker = _amorphous_maker(x, n_atoms, melt_K, melt_ps, quench_rate, anneal_K, anneal_ps, seed, potential,
+                             progress and not as_json)
+    flow = maker.make(system)
+    keys = ["system", "n_atoms", "temperature_K", "time_ps", "density_g_cm3", "potential", "wall_time_s", "dir_name"]
+    _execute(flow, f"amorphous {system} x={x:g}", keys, out, as_json, f"melt-quench {system} x={x:g}")
+
+
+# ---------------------------------------------------------------------------------- diffusion
+@run_app.command("diffusion")
+@handle_errors
+def run_diffusion(
+    system: SystemArg,
+    temperatures: Annotated[str, typer.Option("--temperatures", help="comma-separated temperatures (K)")] = "800,1000,1200",
+    x: XOpt = 0.5,
+    n_atoms: AtomsOpt = 128,
+    time_ps: TimeOpt = 10.0,
+    species: Annotated[str | None, typer.Option("--species", help="comma-separated elements (default: the carrier)")] = None,
+    melt_ps: MeltTimeOpt = 5.0,
+    quench_rate: RateOpt = 200.0,
+    seed: SeedOpt = 1,
+    potential: PotentialOpt = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Amorphous alloy (melt-quench) -> NVT MD at each temperature -> tracer D -> Arrhenius Ea, D0, D(300 K)."""
+    from jobflow import Flow
+
+    from anodeflow.workflows.md import LammpsMDMaker
+    from anodeflow.workflows.studies import DiffusionFlowMaker
+
+    show = progress and not as_json
+    T = _floats(temperatures, "--temperatures")
+    glass = _amorphous_maker(x, n_atoms, 2000.0, melt_ps, quench_rate, 300.0, 2.0, seed, potential, show).make(system)
+    study = DiffusionFlowMaker(temperatures_K=T, species=tuple(species.split(",")) if species else (),
+                               equilibration_ps=min(1.0, time_ps / 5),
+                               md=LammpsMDMaker(time_ps=time_ps, dump_every_ps=0.05, minimize=False, seed=seed,
+                                                potential=potential, progress=show))
+    diffusion = study.make(glass.output.final_structure, system)
+    flow = Flow([glass, diffusion], output=diffusion.output, name=f"diffusion {system}")
+    doc = _execute(flow, f"diffusion in amorphous {system} x={x:g}", ["system", "arrhenius"] if as_json else ["system"],
+                   out, as_json, f"diffusion {system} x={x:g} at {', '.join(f'{t:g}' for t in T)} K")
+    if not as_json:
+        table = Table(title="tracer diffusion")
+        for col in ("species", "T (K)", "D (cm^2/s)", "err (cm^2/s)"):
+            table.add_column(col)
+        for r in doc["runs"]:
+            table.add_row(r["species"], f"{r['temperature_K']:g}", f"{r['D_cm2_s']:.3g}", f"{r['D_err_cm2_s']:.2g}")
+        console.print(table)
+        for sp, fit in doc["arrhenius"].items():
+            if "Ea_eV" in fit:
+                console.print(f"{sp}: Ea = {fit['Ea_eV']:.3f} ± {fit['Ea_err_eV']:.3f} eV, D0 = {fit['D0_cm2_s']:.3g} cm^2/s, "
+                              f"D(300 K) = {fit['D_300K_cm2_s']:.3g} cm^2/s")
+
+
+# ----------------------------------------------------------------------------------- kinetics
+@run_app.command("kinetics")
+@handle_errors
+def run_kinetics(
+    system: SystemArg,
+    orientations: Annotated[str, typer.Option("--orientations", help="comma-separated Miller planes")] = "100,110,111",
+    temperatures: Annotated[str, typer.Option("--temperatures", help="comma-separated temperatures (K)")] = "1500",
+    time_ps: TimeOpt = 10.0,
+    size_nm: SizeOpt = 2.0,
+    seed: SeedOpt = 1,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Couples at several orientations/temperatures -> L(t) each -> regime (ICR/DCR) and front-speed anisotropy."""
+    from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
+    from anodeflow.workflows.md import LammpsMDMaker
+    from anodeflow.workflows.studies import KineticsFlowMaker
+
+    show = progress and not as_json
+    maker = KineticsFlowMaker(
+        orientations=tuple(orientations.split(",")), temperatures_K=_floats(temperatures, "--temperatures"),
+        interface_md=InterfaceMDMaker(
+            build=BuildCoupleMaker(size_nm=size_nm, host_thickness_nm=1.25 * size_nm,
+                                   reservoir_thickness_nm=1.25 * size_nm),
+            md=LammpsMDMaker(time_ps=time_ps, seed=seed, progress=show, restart_every_ps=min(1.0, time_ps)),
+            analyse=AnalyseCoupleMaker(progress=show)))
+    flow = maker.make(system)
+    _execute(flow, f"front kinetics {system}", ["system", "runs", "anisotropy"], out, as_json,
+             f"kinetics {system}: {orientations} at {temperatures} K")
+
+
+# ---------------------------------------------------------------------------------------- neb
+@run_app.command("neb")
+@handle_errors
+def run_neb(
+    system: SystemArg,
+    kind: Annotated[str, typer.Option("--kind", help="hop kind: bulk")] = "bulk",
+    images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
+    min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest supercell edge (A)")] = 10.0,
+    strains: Annotated[str | None, typer.Option("--strains", help="comma-separated hydrostatic strains: fit the activation volume")] = None,
+    potential: PotentialOpt = None,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Climbing-image NEB barrier of a carrier hop (LAMMPS potential via atomate2's ASE NEB makers)."""
+    from anodeflow.workflows.neb import BulkNebMaker, StrainedBarrierMaker
+
+    neb = BulkNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, potential=potential)
+    if strains:
+        flow = StrainedBarrierMaker(strains=_floats(strains, "--strains"), neb=neb).make(system)
+        keys = ["system", "kind", "strains", "pressures_GPa", "barriers_eV", "activation_volume_A3",
+                "barrier_at_0_GPa_eV"]
+    else:
+        flow = neb.make(system)
+        keys = ["system", "kind", "barrier_eV", "reverse_barrier_eV", "energies_eV", "hop_distance_A", "n_atoms",
+                "pressure_GPa", "converged", "method"]
+    _execute(flow, f"{system} {kind} hop", keys, out, as_json, f"NEB {system} {kind}")
