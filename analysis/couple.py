@@ -119,7 +119,9 @@ def analyse_final_state(frames: Sequence[Frame], host: str, carrier: str, stress
 
     if not frames:
         raise InputError("no frames to analyse")
-    rdf = PartialRDF()
+    cell = np.asarray(frames[-1].cell, float)
+    widths = [abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[(i + 1) % 3], cell[(i + 2) % 3])) for i in range(3)]
+    rdf = PartialRDF(r_max_A=min(6.0, 0.49 * min(widths)))
     for frame in frames:
         rdf.compute(frame)
     bonds = {k: {"first_peak_A": v.first_peak_A, "coordination": v.coordination} for k, v in rdf.results().items()}

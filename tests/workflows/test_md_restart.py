@@ -118,3 +118,34 @@ def test_resume_without_restart_files_is_a_clear_error(tmp_path):
 def test_bad_md_settings(bad, match):
     with pytest.raises(InputError, match=match):
         LammpsMDMaker(**bad)
+
+
+def test_cli_resume_of_a_killed_interface_run(tmp_path):
+    """``anodeflow run couple`` killed mid-MD, then ``anodeflow run resume DIR`` finishes, analyses and stores it."""
+    env = {**os.environ, "ANODEFLOW_HOME": str(tmp_path), "ANODEFLOW_CONFIG": str(tmp_path / "none.yaml"),
+           "ANODEFLOW_STORE__PATH": str(tmp_path / "store"), "ANODEFLOW_WORK_DIR": str(tmp_path / "runs")}
+    cli = [sys.executable, "-m", "anodeflow.cli"]
+    proc = subprocess.Popen([*cli, "run", "couple", "Li-Si", "--orientation", "100", "--size-nm", "1.2",
+                             "--time-ps", "6", "--restart-every-ps", "0.5", "--no-progress", "--json"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not list((tmp_path / "runs").glob("*/restart.b")):
+        assert proc.poll() is None, "the run ended before its second restart file"
+        assert time.time() < deadline
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (md_dir,) = [p.parent for p in (tmp_path / "runs").glob("*/md_setup.json")]
+    listed = subprocess.run([*cli, "results", "list", "--json"], capture_output=True, text=True, env=env)
+    assert [r["doc_type"] for r in json.loads(listed.stdout)] == ["couple_structure"]  # MD never finished
+
+    resumed = subprocess.run([*cli, "run", "resume", str(md_dir), "--json", "--no-progress"],
+                             capture_output=True, text=True, env=env, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["time_ps"] == pytest.approx(6.0) and summary["miller"] == "100"
+    assert _frames_steps(md_dir / "traj.lammpstrj") == list(range(0, 6001, 100))
+    listed = subprocess.run([*cli, "results", "list", "--json"], capture_output=True, text=True, env=env)
+    assert sorted(r["doc_type"] for r in json.loads(listed.stdout)) == ["couple_structure", "interface_md"]
+    bad = subprocess.run([*cli, "run", "resume", str(tmp_path)], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "not an anodeflow MD folder" in bad.stderr
