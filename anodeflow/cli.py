@@ -12,6 +12,7 @@ from anodeflow.cli_analyze import analyze_app
 from anodeflow.cli_build import build_app
 from anodeflow.cli_run import OrientationOpt, OutOpt, ProgressOpt, SeedOpt, SizeOpt, TemperatureOpt, TimeOpt, run_app, run_couple_flow
 from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
+from anodeflow.errors import InputError
 
 app = typer.Typer(help="Interface amorphization and diffusion in alloying anodes: build, run, analyse, store.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -49,6 +50,63 @@ def demo(
 ):
     """The main job: a Si(110) | Li couple lithiating in LAMMPS (= 'run couple Li-Si')."""
     run_couple_flow("Li-Si", orientation, temperature, time_ps, size_nm, seed, out, as_json, progress)
+
+
+# ------------------------------------------------------------------------------- submit / jobs
+@app.command("submit", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@handle_errors
+def submit_cmd(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="what to run: couple, meltquench, diffusion, kinetics, neb or resume")],
+    scheduler: Annotated[str, typer.Option("--scheduler", help="slurm or pbs")] = "slurm",
+    resources: Annotated[str | None, typer.Option(
+        "--resources", help="e.g. processes=4,threads=2,time=2:00:00,queue=debug (default: per kind)")] = None,
+    as_json: JsonOpt = False,
+):
+    """Submit 'anodeflow run KIND ARGS...' as a batch job; results go to the configured store.
+
+    Everything after KIND is passed to 'anodeflow run KIND', e.g.
+    'anodeflow submit couple Li-Si --time-ps 20 --resources threads=2'.
+    """
+    from anodeflow.submit import parse_resources, submit
+
+    record = submit(kind, list(ctx.args), scheduler, parse_resources(resources, kind))
+    if as_json:
+        print_json(record.model_dump())
+        return
+    console.print(f"submitted {scheduler} job [bold]{record.job_id}[/] ({kind} {' '.join(record.args)}); "
+                  f"folder {record.work_dir}")
+
+
+@app.command("jobs")
+@handle_errors
+def jobs_cmd(
+    wait: Annotated[str | None, typer.Option("--wait", help="block until this job id is done or failed")] = None,
+    timeout: Annotated[float, typer.Option("--timeout-s", help="give up waiting after this many seconds")] = 3600.0,
+    as_json: JsonOpt = False,
+):
+    """Submitted batch jobs: scheduler state, exit code, stored result id or the error."""
+    from anodeflow.submit import job_status, list_submitted, wait_for
+
+    records = list_submitted()
+    if wait is not None:
+        matching = [r for r in records if r.job_id == wait]
+        if not matching:
+            raise InputError(f"no submitted job with id '{wait}'; known: {', '.join(r.job_id for r in records) or 'none'}")
+        rows = [wait_for(matching[0], timeout)]
+    else:
+        rows = [job_status(r) for r in records]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} batch jobs")
+    for col in ("job", "scheduler", "run", "state", "result / error", "submitted"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        outcome = (r["result_id"] or "")[:8] if r["state"] == "DONE" else (r["error"] or "")
+        table.add_row(r["job_id"], r["scheduler"], f"{r['kind']} {' '.join(r['args'])}", r["state"], outcome,
+                      r["submitted_at"][:19])
+    console.print(table)
 
 
 # ------------------------------------------------------------------------------------ results

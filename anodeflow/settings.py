@@ -59,13 +59,14 @@ class Settings(BaseSettings):
 
     store: StoreSettings = StoreSettings()
     work_dir: Path = Field(ANODEFLOW_HOME / "runs", description="parent folder of run folders")
+    jobs_dir: Path = Field(ANODEFLOW_HOME / "jobs", description="one folder per batch job submitted with 'anodeflow submit'")
     default_potentials: dict[str, str] = Field(
         default_factory=lambda: {"Li-Si": "LiSi-Cui2012-MEAM"},
         description="potential name per carrier-host system",
     )
     lammps_threads: int = Field(1, ge=1, description="OpenMP threads per LAMMPS process")
 
-    @field_validator("work_dir", mode="after")
+    @field_validator("work_dir", "jobs_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()

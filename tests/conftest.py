@@ -19,6 +19,7 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("ANODEFLOW_CONFIG", str(home / "config.yaml"))
     monkeypatch.setenv("ANODEFLOW_STORE__PATH", str(home / "store"))
     monkeypatch.setenv("ANODEFLOW_WORK_DIR", str(home / "runs"))
+    monkeypatch.setenv("ANODEFLOW_JOBS_DIR", str(home / "jobs"))
     for key in list(os.environ):
         if key.startswith("ANODEFLOW_STORE__") and key != "ANODEFLOW_STORE__PATH":
             monkeypatch.delenv(key)
