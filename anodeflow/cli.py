@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -166,6 +167,51 @@ def results_show(
             value = "{" + ", ".join(value)[:100] + " ...}"
         table.add_row(key, _fmt(value))
     console.print(table)
+
+
+SystemFilter = Annotated[str | None, typer.Option("--system", help="only this carrier-host system, e.g. Na-Sn")]
+TypeFilter = Annotated[str | None, typer.Option("--type", help="only this document type, e.g. interface_md")]
+WhereOpt = Annotated[str | None, typer.Option("--where", help="conditions on output keys, e.g. 'amorphous_thickness_nm>1,temperature_K=1500'")]
+
+
+@results_app.command("query")
+@handle_errors
+def results_query(system: SystemFilter = None, doc_type: TypeFilter = None, where: WhereOpt = None,
+                  as_json: JsonOpt = False):
+    """Stored results matching a system, a type and conditions (all scalar output fields)."""
+    from anodeflow.results import query_results
+    from anodeflow.store import open_store
+
+    rows = query_results(open_store(), system, doc_type, where)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} matching results")
+    for col in ("id", "type", "system", "values"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        values = " ".join(f"{_SHORT.get(k, k)}={_fmt(v)}" for k, v in r.items()
+                          if k not in ("id", "doc_type", "system", "completed_at", "schema_version", "dir_name", "plot"))
+        table.add_row(r["id"][:8], str(r.get("doc_type")), str(r.get("system") or ""), values)
+    console.print(table)
+
+
+@results_app.command("export")
+@handle_errors
+def results_export(
+    file: Annotated[Path, typer.Argument(help="output file (.csv or .parquet)")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or parquet (default: from the extension)")] = None,
+    system: SystemFilter = None, doc_type: TypeFilter = None, where: WhereOpt = None, as_json: JsonOpt = False,
+):
+    """Export matching results, one row per document, to CSV or Parquet."""
+    from anodeflow.results import export_results
+    from anodeflow.store import open_store
+
+    n = export_results(open_store(), file, fmt, system, doc_type, where)
+    if as_json:
+        print_json({"file": str(file), "rows": n})
+        return
+    console.print(f"wrote {n} rows to {file}")
 
 
 # --------------------------------------------------------------------------------- potentials

@@ -11,6 +11,11 @@ SUMMARY_KEYS = {
                      "front_advance_err_nm", "reacted_thickness_nm", "interface_width_nm", "wall_time_s"],
     "couple_structure": ["system", "miller", "n_atoms", "min_distance_A"],
     "lammps_md": ["system", "n_atoms", "temperature_K", "time_ps", "wall_time_s"],
+    "neb": ["system", "kind", "barrier_eV", "n_atoms", "strain"],
+    "activation_volume": ["system", "kind", "activation_volume_A3"],
+    "diffusion_study": ["system", "region"],
+    "kinetics_study": ["system"],
+    "amorphous_start": ["system", "carrier_fraction", "n_atoms"],
 }
 
 
@@ -41,3 +46,100 @@ def get_result(store: JobStore, id_or_prefix: str, load_data: bool = False) -> d
     doc = store.query_one({"uuid": matches[0]}, load=load_data)
     doc.pop("_id", None)
     return doc
+
+
+_OPERATORS = {">=": "$gte", "<=": "$lte", "!=": "$ne", ">": "$gt", "<": "$lt", "=": "$eq"}
+
+
+def _value(text: str):
+    text = text.strip()
+    try:
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    except ValueError:
+        return text.strip("'\"")
+
+
+def parse_where(text: str | None) -> dict:
+    """``"amorphous_thickness_nm>1,temperature_K=1500"`` -> a query on the stored outputs.
+
+    Conditions are joined by commas (all must hold); operators ``> >= < <= = !=``.
+    """
+    criteria: dict = {}
+    if not text:
+        return criteria
+    for part in text.split(","):
+        for symbol, op in _OPERATORS.items():
+            key, sep, value = part.partition(symbol)
+            if sep:
+                key = key.strip()
+                if not key.replace("_", "").replace(".", "").isalnum():
+                    raise InputError(f"bad key '{key}' in --where '{text}'")
+                criteria.setdefault(f"output.{key}", {})[op] = _value(value)
+                break
+        else:
+            raise InputError(f"condition '{part}' in --where has no operator; use one of {' '.join(_OPERATORS)}")
+    return criteria
+
+
+def _scalars(output: dict) -> dict:
+    """Scalar fields of a stored output (numbers, strings, short lists), for tables and exports."""
+    row = {}
+    for key, value in output.items():
+        if isinstance(value, bool | int | float | str) or value is None:
+            row[key] = value
+        elif isinstance(value, list) and len(value) <= 6 and all(isinstance(v, int | float) for v in value):
+            row[key] = ";".join(f"{v:g}" for v in value)
+        elif key == "potential" and isinstance(value, dict):
+            row["potential"] = value.get("name")
+    return row
+
+
+def query_results(store: JobStore, system: str | None = None, doc_type: str | None = None,
+                  where: str | None = None) -> list[dict]:
+    """Flat rows (id, completed_at and every scalar output field) of the matching documents, newest first."""
+    query: dict = {"output.doc_type": doc_type} if doc_type else {"output.doc_type": {"$exists": True}}
+    if system:
+        query["output.system"] = system
+    query.update(parse_where(where))
+    rows = []
+    for doc in store.query(query, properties=["uuid", "completed_at", "output"], load=False):
+        row = {"id": doc["uuid"], "completed_at": str(doc.get("completed_at"))}
+        row.update(_scalars(doc["output"]))
+        rows.append(row)
+    return sorted(rows, key=lambda r: r["completed_at"], reverse=True)
+
+
+def results_dataframe(store: JobStore, system: str | None = None, doc_type: str | None = None,
+                      where: str | None = None):
+    """:func:`query_results` as a pandas DataFrame (one row per document)."""
+    import pandas as pd
+
+    return pd.DataFrame(query_results(store, system, doc_type, where))
+
+
+EXPORT_FORMATS = ("csv", "parquet")
+
+
+def export_results(store: JobStore, path, fmt: str | None = None, system: str | None = None,
+                   doc_type: str | None = None, where: str | None = None) -> int:
+    """Write the matching documents' rows to CSV or Parquet (written whole, then moved into place).
+
+    Returns the number of rows. The format defaults to the file's extension.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    fmt = fmt or path.suffix.lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"export format '{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
+    frame = results_dataframe(store, system, doc_type, where)
+    tmp = path.with_name(f".{path.name}.partial")
+    if fmt == "csv":
+        frame.to_csv(tmp, index=False)
+    else:
+        try:
+            frame.to_parquet(tmp, index=False)
+        except ImportError as exc:
+            raise InputError(f"parquet export needs pyarrow ('pip install anodeflow[hpc]'): {exc}") from None
+    tmp.replace(path)
+    return len(frame)

@@ -43,6 +43,10 @@ def make_store(config: StoreSettings | None = None) -> JobStore:
     return JobStore(docs, additional_stores={DATA_STORE: data})
 
 
+#: keys indexed in the documents collection (queries by type, system, temperature, orientation)
+INDEXED_KEYS = ("uuid", "output.doc_type", "output.system", "output.temperature_K", "output.miller")
+
+
 def open_store(settings: Settings | None = None) -> JobStore:
     """Connect the configured store; raise ``StoreError`` naming the store if that fails."""
     config = (settings or get_settings()).store
@@ -52,4 +56,9 @@ def open_store(settings: Settings | None = None) -> JobStore:
     except Exception as exc:  # maggma raises driver-specific errors
         where = config.path if config.type == "monty" else (config.uri or f"{config.host}:{config.port}")
         raise StoreError(f"cannot open the {config.type} store at {where}: {exc}") from exc
+    for key in INDEXED_KEYS:
+        try:
+            store.docs_store.ensure_index(key)
+        except Exception:  # noqa: BLE001 - an index speeds queries up; its absence changes no result
+            pass
     return store
