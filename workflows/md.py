@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,7 +17,7 @@ from anodeflow.analysis.stress import stress_columns
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
 from anodeflow.potentials import Potential, default_potential, get_potential
-from anodeflow.workflows.engine import Lammps
+from anodeflow.workflows.engine import Lammps, inside_mpi_job
 from anodeflow.workflows.schemas import AtomsModel, LammpsMDDocument, PotentialSummary, ThermoRecord, Versions
 
 TRAJECTORY = "traj.lammpstrj"
@@ -23,6 +25,9 @@ SETUP_FILE = "md_setup.json"
 THERMO_FILE = "thermo.jsonl"
 RESTART_FILES = ("restart.a", "restart.b")
 FINAL_DATA = "final.data"
+START_FILE = "start_structure.json"  # the structure an MPI run starts from
+DOCUMENT_FILE = "md_document.json"  # written by rank 0 of an MPI run
+ERROR_FILE = "md_error.txt"
 ENSEMBLES = ("nvt", "npt", "npt_z", "npt_xy")
 #: LAMMPS fix npt keywords for each barostatted ensemble (P and damping filled in)
 BAROSTATS = {"npt": "iso {P} {P} {d}", "npt_z": "z {P} {P} {d}", "npt_xy": "x {P} {P} {d} y {P} {P} {d} couple xy"}
@@ -118,6 +123,7 @@ class LammpsMDMaker(Maker):
     seed: int = 1
     potential: str | None = None  # None: the configured default for the system
     threads: int | None = None  # None: the lammps_threads setting
+    mpi_ranks: int = 1  # > 1: LAMMPS runs under the mpich wheel's mpiexec with this many ranks
     progress: bool = True
 
     def __post_init__(self):
@@ -142,6 +148,8 @@ class LammpsMDMaker(Maker):
                              f"got {self.restart_every_ps}")
         if self.region_thermostats and any(s.ensemble != "nvt" for s in self.stages()):
             raise InputError("region_thermostats needs ensemble 'nvt' (one barostat cannot serve two thermostats)")
+        if self.mpi_ranks < 1:
+            raise InputError(f"mpi_ranks must be >= 1, got {self.mpi_ranks}")
         if not 1 <= self.seed < 2**31:
             raise InputError(f"seed must be in 1..2^31-1 (LAMMPS velocity seed), got {self.seed}")
 
@@ -198,7 +206,39 @@ class LammpsMDMaker(Maker):
         (directory / SETUP_FILE).write_text(json.dumps(setup, indent=1))
         (directory / THERMO_FILE).unlink(missing_ok=True)
         (directory / TRAJECTORY).unlink(missing_ok=True)
+        if self.mpi_ranks > 1 and not inside_mpi_job():
+            (directory / START_FILE).write_text(AtomsModel.from_atoms(atoms).model_dump_json())
+            return self._execute_mpi(directory, resume=False)
         return self._execute(atoms, system, potential, type_elements, directory, restart=None)
+
+    def _execute_mpi(self, directory: Path, resume: bool) -> LammpsMDDocument:
+        """Run :mod:`anodeflow.workflows.mpi_md` under ``mpiexec -n mpi_ranks``; progress from the thermo file."""
+        import subprocess
+        import sys
+
+        from anodeflow.errors import EngineError
+        from anodeflow.workflows.engine import mpiexec_path
+
+        for name in (DOCUMENT_FILE, ERROR_FILE):
+            (directory / name).unlink(missing_ok=True)
+        cmd = [str(mpiexec_path()), "-n", str(self.mpi_ranks), sys.executable, "-m", "anodeflow.workflows.mpi_md",
+               str(directory)] + (["--resume"] if resume else [])
+        env = {**os.environ, "OMP_NUM_THREADS": str(resolve_threads(self.threads))}
+        total = sum(max(1, round(1000 * s.time_ps / (self.timestep_fs or 1.0))) for s in self.stages())
+        thermo = directory / THERMO_FILE
+        with progress_bar(self.progress, f"MD on {self.mpi_ranks} MPI ranks", total) as advance:
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            while proc.poll() is None:
+                time.sleep(0.5)
+                if thermo.exists() and (lines := thermo.read_text().splitlines()):
+                    advance(json.loads(lines[-1])["step"])
+            stderr = proc.stderr.read()
+        if proc.returncode != 0 or not (directory / DOCUMENT_FILE).exists():
+            error = directory / ERROR_FILE
+            message = error.read_text().strip() if error.exists() else (stderr.strip().splitlines() or ["no output"])[-1]
+            raise EngineError(f"MPI LAMMPS run failed ({' '.join(cmd[:3])}): {message}", engine_message=message,
+                              log_path=str(directory / "log.lammps"))
+        return LammpsMDDocument.model_validate_json((directory / DOCUMENT_FILE).read_text())
 
     def _execute(self, atoms: Atoms | None, system: str, potential: Potential, type_elements: list[str],
                  directory: Path, restart: Path | None) -> LammpsMDDocument:
@@ -214,15 +254,17 @@ class LammpsMDMaker(Maker):
         start = time.perf_counter()
         log_name = "log.lammps" if restart is None else f"log.resume-{int(time.time())}.lammps"
         with Lammps(directory, threads=resolve_threads(self.threads), log_name=log_name) as lmp:
+            root = lmp.is_root  # under MPI only rank 0 writes the run's files (LAMMPS reads them there)
             if restart is None:
                 lmp.load_atoms(atoms, type_elements)
                 groups = _region_groups(atoms) if "region" in atoms.arrays else set()
             else:
                 lmp.commands([f'read_restart "{restart}"'])
                 groups = set(_region_names_in(lmp))
-            lmp.commands(potential.lammps_commands(type_elements, directory))
+            files_dir = directory if root else Path(tempfile.mkdtemp(prefix=f"rank{lmp.rank}-"))
+            lmp.commands(potential.lammps_commands(type_elements, files_dir))
             resume_step = lmp.step if restart is not None else 0
-            if restart is not None:
+            if restart is not None and root:
                 _truncate_trajectory(trajectory, resume_step)
                 _truncate_thermo(thermo_path, resume_step)
             lmp.commands(self._setup(dt_fs, n_every, n_restart, type_elements, directory, set(groups),
@@ -232,9 +274,14 @@ class LammpsMDMaker(Maker):
                 step = lmp.step
                 rec = ThermoRecord(step=step, time_ps=step * dt_fs / 1000.0, temp_K=lmp.thermo("temp"),
                                    pe_eV=lmp.thermo("pe"), press_bar=lmp.thermo("press"))
+                if not root:
+                    return
                 with open(thermo_path, "a") as fh:
                     fh.write(rec.model_dump_json() + "\n")
 
+            if restart is None:  # the step-0 record (energies to compare runs, e.g. serial against MPI)
+                lmp.command("run 0 post no")
+                record(0)
             md_start = time.perf_counter()
             label = f"MD {system} {self.stages()[0].temperature_K:g} K"
             with progress_bar(self.progress, label, n_steps) as advance:
@@ -251,9 +298,10 @@ class LammpsMDMaker(Maker):
                     stage_start = stage_stop
             md_time = time.perf_counter() - md_start
             n_atoms = lmp.natoms
+            n_ranks = int(lmp.lmp.extract_setting("world_size"))
             lmp.command(f'write_data "{directory / FINAL_DATA}"')
             final = _final_atoms(lmp, type_elements)
-        thermo = [ThermoRecord(**json.loads(line)) for line in thermo_path.read_text().splitlines() if line]
+        thermo = [ThermoRecord(**json.loads(line)) for line in thermo_path.read_text().splitlines() if line] if root else []
         return LammpsMDDocument(
             system=system, dir_name=str(directory), trajectory=str(trajectory), dump_columns=self.dump_columns(), log_file=str(lmp.log_path),
             type_elements=type_elements, n_atoms=n_atoms, ensemble=self.ensemble,
@@ -263,7 +311,7 @@ class LammpsMDMaker(Maker):
             potential=PotentialSummary(name=potential.name, form=potential.form, citation=potential.citation),
             versions=Versions.current(), thermo=thermo, wall_time_s=time.perf_counter() - start,
             atom_steps_per_s=n_atoms * (n_steps - resume_step) / md_time if md_time > 0 else 0.0,
-            final_structure=AtomsModel.from_atoms(final), density_g_cm3=_density(final),
+            final_structure=AtomsModel.from_atoms(final), density_g_cm3=_density(final), mpi_ranks=n_ranks,
         )
 
 
@@ -322,6 +370,9 @@ def resume_md(directory: str | Path, progress: bool = True) -> LammpsMDDocument:
         raise InputError(f"{directory} is not an anodeflow MD folder (no {SETUP_FILE})")
     setup = json.loads(setup_path.read_text())
     maker = MD_MAKERS[setup["maker_class"]](**{**setup["maker"], "progress": progress})
+    if maker.mpi_ranks > 1 and not inside_mpi_job():
+        latest_restart(directory)
+        return maker._execute_mpi(directory, resume=True)
     potential = resolve_potential(maker.potential, setup["system"])
     return maker._execute(None, setup["system"], potential, setup["type_elements"], directory,
                           restart=latest_restart(directory))

@@ -112,6 +112,7 @@ class LammpsMDDocument(BaseModel):
     thermo: list[ThermoRecord]
     wall_time_s: float
     atom_steps_per_s: float
+    mpi_ranks: int = 1
     density_g_cm3: float
     final_structure: AtomsModel | None = Field(None, description="last configuration (data store)")
 
