@@ -266,3 +266,30 @@ def run_neb(
         keys = ["system", "kind", "barrier_eV", "reverse_barrier_eV", "energies_eV", "hop_distance_A", "n_atoms",
                 "pressure_GPa", "converged", "method"]
     _execute(flow, f"{system} {kind} hop", keys, out, as_json, f"NEB {system} {kind}")
+
+
+# ---------------------------------------------------------------------------------------- dft
+@run_app.command("dft")
+@handle_errors
+def run_dft(
+    file: Annotated[Path, typer.Argument(help="structure file (extxyz, CIF, POSCAR, LAMMPS data)")],
+    kpoint_density: Annotated[int, typer.Option("--kpoint-density", help="k-points per reciprocal atom (0: Gamma only)")] = 0,
+    cutoff: Annotated[float, typer.Option("--cutoff-Ry", help="plane-wave cutoff of the density grid (Ry)")] = 400.0,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+):
+    """PBE single point with CP2K through atomate2's StaticMaker: energy, forces, stress."""
+    from ase.io import read
+
+    from anodeflow.workflows.dft import Cp2kStaticMaker
+
+    if not file.is_file():
+        raise InputError(f"structure file '{file}' does not exist")
+    try:
+        atoms = read(file)
+    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds
+        raise InputError(f"cannot read structure '{file}': {exc}") from None
+    flow = Cp2kStaticMaker(kpoint_density=kpoint_density, cutoff_Ry=cutoff).make(atoms)
+    keys = ["formula", "n_atoms", "energy_eV", "energy_per_atom_eV", "max_force_eV_A", "kpoint_density", "cutoff_Ry",
+            "dir_name"]
+    _execute(flow, f"CP2K PBE static {file.name}", keys, out, as_json, f"CP2K static {file.name} ({len(atoms)} atoms)")

@@ -64,9 +64,11 @@ class Settings(BaseSettings):
         default_factory=lambda: {"Li-Si": "LiSi-Cui2012-MEAM"},
         description="potential name per carrier-host system",
     )
+    cp2k_source_dir: Path = Field(Path("/usr/share/cp2k"), description="CP2K data folder (BASIS_MOLOPT, POTENTIAL)")
+    cp2k_data_dir: Path = Field(ANODEFLOW_HOME / "cp2k_data", description="the same data in pymatgen's per-element format")
     lammps_threads: int = Field(1, ge=1, description="OpenMP threads per LAMMPS process")
 
-    @field_validator("work_dir", "jobs_dir", mode="after")
+    @field_validator("work_dir", "jobs_dir", "cp2k_data_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()

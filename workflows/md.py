@@ -63,10 +63,9 @@ class MDStage:
     pressure_bar: float = 0.0
 
     def validate(self) -> None:
-        for key in ("temperature_K", "end_temperature_K"):
-            value = getattr(self, key)
+        for label, value in (("temperature", self.temperature_K), ("end temperature", self.end_temperature_K)):
             if value is not None and not value > 0:
-                raise InputError(f"{key} must be > 0 K, got {value}")
+                raise InputError(f"{label} must be > 0 K, got {value}")
         if not self.time_ps > 0:
             raise InputError(f"time must be > 0 ps, got {self.time_ps}")
         if self.ensemble not in ENSEMBLES:

@@ -113,7 +113,7 @@ def test_resume_without_restart_files_is_a_clear_error(tmp_path):
     (dict(restart_every_ps=0.05, dump_every_ps=0.1), "restart interval"),
     (dict(region_thermostats=True, ensemble="npt_z"), "region_thermostats"),
     (dict(ensemble="nph"), "unknown ensemble 'nph'"),
-    (dict(temperature_K=-5), "temperature_K must be > 0 K, got -5"),
+    (dict(temperature_K=-5), "temperature must be > 0 K, got -5"),
 ])
 def test_bad_md_settings(bad, match):
     with pytest.raises(InputError, match=match):

@@ -1,0 +1,174 @@
+"""DFT through atomate2's CP2K makers, with defaults that work on Debian's CP2K (2023.1) data.
+
+atomate2 0.1.5 names basis sets and pseudopotentials by hashes of its own CP2K data release, which
+do not exist in other releases. Here the CP2K data folder (``/usr/share/cp2k`` by default) is
+converted once into pymatgen's per-element format (``pmg config --cp2k``) and each element gets
+explicit PBE choices: DZVP-MOLOPT-SR-GTH (or DZVP-MOLOPT-GTH) with GTH-PBE pseudopotentials, no
+auxiliary basis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobflow import Flow, Maker, job
+from pydantic import BaseModel
+
+from anodeflow.errors import EngineError, InputError
+from anodeflow.workflows.schemas import SCHEMA_VERSION
+
+BASIS_PREFERENCE = ("DZVP-MOLOPT-SR-GTH", "DZVP-MOLOPT-GTH")
+POTENTIAL_NAME = "GTH-PBE"
+#: EPS_DEFAULT 1e-10: atomate2's 1e-12 with EPS_PGF_ORB 1e-16 makes small periodic cells many times
+#: slower for sub-meV changes. Runs stay spin-polarised (UKS): atomate2 0.1.5 cannot parse RKS outputs.
+FAST_DEFAULTS = {"eps_default": 1e-10, "eps_pgf_orb": None}
+#: 1 Hartree/Bohr in eV/A (CODATA 2018): CP2K's force unit as atomate2 stores it
+HARTREE_BOHR_TO_EV_A = 51.42208619083232
+POTENTIAL_FILES = ("POTENTIAL", "GTH_POTENTIALS")
+BASIS_FILES = ("BASIS_MOLOPT",)
+
+
+def cp2k_data_dir() -> Path:
+    """pymatgen-format CP2K data (one YAML file per element), built once from the CP2K data folder."""
+    from anodeflow.settings import get_settings
+
+    settings = get_settings()
+    target = settings.cp2k_data_dir
+    if (target / "Si").is_file():
+        return target
+    source = settings.cp2k_source_dir
+    if not (source / "BASIS_MOLOPT").is_file():
+        raise EngineError(f"CP2K data not found in {source} (no BASIS_MOLOPT); install Debian's cp2k "
+                          "or set ANODEFLOW_CP2K_SOURCE_DIR")
+    from pymatgen.cli.pmg_config import setup_cp2k_data
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch_parent = Path(tempfile.mkdtemp(dir=target.parent, prefix=".cp2k_data-"))
+    scratch = scratch_parent / "data"  # must not exist yet: pymatgen would ask before reusing it
+    with contextlib.redirect_stdout(io.StringIO()):  # it reports every file on stdout
+        setup_cp2k_data([str(source), str(scratch)])
+    if not target.exists():  # else another process finished first
+        scratch.rename(target)
+    shutil.rmtree(scratch_parent)
+    return target
+
+
+def basis_and_potential(elements) -> dict[str, dict]:
+    """Per element: the data keys of its PBE basis and pseudopotential for atomate2's CP2K input sets."""
+    from ruamel.yaml import YAML
+
+    data_dir = cp2k_data_dir()
+    choice = {}
+    for el in sorted(set(elements)):
+        path = data_dir / el
+        if not path.is_file():
+            raise InputError(f"no CP2K data for element '{el}' in {data_dir}")
+        data = YAML().load(path.read_text())
+
+        def find(table, names, files, el=el, data=data):
+            for name in names:
+                for key, entry in data[table].items():
+                    aliases = [entry.get("name"), *(entry.get("alias_names") or [])]
+                    if entry.get("filename") in files and any(a == name or (a or "").startswith(name + "-q")
+                                                              for a in aliases):
+                        return key
+            raise InputError(f"CP2K data for {el} has no {' or '.join(names)} in {', '.join(files)}")
+
+        choice[el] = {"basis": find("basis_sets", BASIS_PREFERENCE, BASIS_FILES),
+                      "potential": find("potentials", (POTENTIAL_NAME,), POTENTIAL_FILES), "aux_basis": None}
+    return choice
+
+
+def _check_cp2k() -> None:
+    from atomate2 import SETTINGS
+
+    binary = SETTINGS.CP2K_CMD.split()[0]
+    if not shutil.which(binary):
+        raise EngineError(f"CP2K binary '{binary}' not found; install Debian's cp2k (cp2k.psmp) or set "
+                          "ATOMATE2_CP2K_CMD")
+
+
+@dataclass
+class Cp2kStaticMaker(Maker):
+    """Single-point PBE energy, forces and stress with CP2K (atomate2 ``StaticMaker``, working defaults).
+
+    ``extra_input`` updates atomate2's input settings (e.g. ``{"spin_polarized": True}``);
+    ``kpoint_density`` is atomate2's reciprocal density (k-points per reciprocal atom); 0 means
+    the Gamma point only (CP2K then uses OT, the fast choice for large cells).
+    """
+
+    name: str = "cp2k static"
+    kpoint_density: int = 0
+    cutoff_Ry: float = 400.0
+    extra_input: dict = field(default_factory=dict)
+
+    def atomate2_maker(self, elements):
+        from atomate2.cp2k.jobs.core import StaticMaker
+        from atomate2.cp2k.sets.core import StaticSetGenerator
+
+        from pymatgen.core import SETTINGS as PMG_SETTINGS
+
+        _check_cp2k()
+        os.environ.setdefault("DEFAULT_CP2K_FUNCTIONAL", "PBE")
+        PMG_SETTINGS["PMG_CP2K_DATA_DIR"] = str(cp2k_data_dir())  # read when the input set is generated
+        settings = {"basis_and_potential": basis_and_potential(elements), "cutoff": self.cutoff_Ry,
+                    **FAST_DEFAULTS, **self.extra_input}
+        kpoints = {"reciprocal_density": self.kpoint_density} if self.kpoint_density else None
+        generator = StaticSetGenerator(user_input_settings=settings, user_kpoints_settings=kpoints,
+                                       auto_kspacing=False)
+        return StaticMaker(name=self.name, input_set_generator=generator)
+
+    def make(self, structure) -> Flow:
+        """atomate2's CP2K static job, then a :class:`DftStaticDocument` summary (the Flow's output)."""
+        from pymatgen.core import Structure
+
+        if not isinstance(structure, Structure):
+            from pymatgen.io.ase import AseAtomsAdaptor
+
+            structure = AseAtomsAdaptor.get_structure(structure)
+        static = self.atomate2_maker([str(e) for e in structure.composition.elements]).make(structure)
+        summary = summarise_dft(static.output, self.kpoint_density, self.cutoff_Ry)
+        return Flow([static, summary], output=summary.output, name=f"{self.name} {structure.formula}")
+
+
+class DftStaticDocument(BaseModel):
+    """Energy, forces and stress of one CP2K single point (eV, eV/A, GPa)."""
+
+    schema_version: str = SCHEMA_VERSION
+    doc_type: str = "dft_static"
+    code: str = "CP2K"
+    functional: str = "PBE"
+    formula: str
+    n_atoms: int
+    energy_eV: float
+    energy_per_atom_eV: float
+    forces_eV_A: list[list[float]]
+    max_force_eV_A: float
+    stress_GPa: list[list[float]] | None = None
+    kpoint_density: int
+    cutoff_Ry: float
+    dir_name: str
+    task_uuid: str | None = None
+
+
+@job
+def summarise_dft(task, kpoint_density: int, cutoff_Ry: float) -> DftStaticDocument:
+    """atomate2's CP2K task document -> :class:`DftStaticDocument` (forces from Hartree/Bohr to eV/A)."""
+    import numpy as np
+
+    out = task.output
+    forces = np.asarray(out.forces, float) * HARTREE_BOHR_TO_EV_A
+    n = len(forces)
+    return DftStaticDocument(
+        formula=str(out.structure.composition.reduced_formula), n_atoms=n, energy_eV=float(out.energy),
+        energy_per_atom_eV=float(out.energy) / n, forces_eV_A=forces.tolist(),
+        max_force_eV_A=float(np.linalg.norm(forces, axis=1).max()),
+        stress_GPa=np.asarray(out.stress, float).tolist() if out.stress is not None else None,
+        kpoint_density=kpoint_density, cutoff_Ry=cutoff_Ry, dir_name=str(task.dir_name),
+    )
