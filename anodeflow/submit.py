@@ -19,50 +19,12 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from anodeflow.errors import AnodeflowError, InputError
+from anodeflow.resources import DEFAULT_RESOURCES, ResourceHints
 from anodeflow.settings import get_settings
 
 SCHEDULERS = ("slurm", "pbs")
 RUN_KINDS = ("couple", "meltquench", "diffusion", "kinetics", "neb", "resume")
 JOB_FILE = "job.json"
-
-
-class ResourceHints(BaseModel):
-    """What one batch job asks for: MPI ranks, OpenMP threads per rank, wall time, queue."""
-
-    nodes: int = Field(1, ge=1)
-    processes: int = Field(1, ge=1, description="MPI ranks")
-    threads_per_process: int = Field(1, ge=1, description="OpenMP threads per rank")
-    time_limit_s: int = Field(3600, gt=0)
-    queue_name: str | None = None
-    account: str | None = None
-    memory_per_thread_mb: int | None = None
-
-    def to_qresources(self, job_name: str | None = None, work_dir: Path | None = None):
-        """The qtoolkit ``QResources`` (also what jobflow-remote takes as ``resources``)."""
-        from qtoolkit.core.data_objects import QResources
-
-        if self.nodes > 1:  # qtoolkit takes either nodes + ranks per node, or a rank count alone
-            layout = {"nodes": self.nodes, "processes_per_node": max(1, self.processes // self.nodes)}
-        else:
-            layout = {"processes": self.processes}
-        return QResources(
-            job_name=job_name, **layout,
-            threads_per_process=self.threads_per_process, time_limit=self.time_limit_s,
-            queue_name=self.queue_name, account=self.account, memory_per_thread=self.memory_per_thread_mb,
-            output_filepath=str(work_dir / "queue.out") if work_dir else None,
-            error_filepath=str(work_dir / "queue.err") if work_dir else None,
-        )
-
-
-#: default resources per run kind (one 2-core node here; scale ranks with the atom count on clusters)
-DEFAULT_RESOURCES: dict[str, ResourceHints] = {
-    "couple": ResourceHints(threads_per_process=1, time_limit_s=4 * 3600),
-    "resume": ResourceHints(threads_per_process=1, time_limit_s=4 * 3600),
-    "meltquench": ResourceHints(time_limit_s=2 * 3600),
-    "diffusion": ResourceHints(time_limit_s=8 * 3600),
-    "kinetics": ResourceHints(time_limit_s=12 * 3600),
-    "neb": ResourceHints(time_limit_s=3600),
-}
 
 
 def _seconds(text: str) -> int:
