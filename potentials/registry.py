@@ -28,6 +28,18 @@ class Potential(BaseModel):
     made_by: str
     reference_values: dict[str, float] = Field(default_factory=dict)
     meam: dict[str, Any] | None = Field(None, description="MEAM library and parameter tables")
+    mlip: dict[str, str] | None = Field(None, description="MLIP package and model name (fix external)")
+
+    def bind(self, lammps, type_elements: list[str]):
+        """Attach what runs in Python (an MLIP's ``fix external`` callback) to a LAMMPS instance.
+
+        Call after :meth:`lammps_commands`; returns the bridge to keep alive (None for LAMMPS-native styles).
+        """
+        if self.pair_style != "external":
+            return None
+        from anodeflow.potentials.mlip import FixExternalBridge, ase_calculator
+
+        return FixExternalBridge(lammps, type_elements, ase_calculator(self))
 
     def check_elements(self, elements: list[str]) -> None:
         """Raise ``InputError`` if the potential does not cover every element given."""
@@ -51,6 +63,10 @@ class Potential(BaseModel):
             order = " ".join(self.elements)
             mapping = " ".join(type_elements)
             return ["pair_style meam", f"pair_coeff * * {library} {order} {params} {mapping}"]
+        if self.pair_style == "external":
+            from anodeflow.potentials.mlip import lammps_commands
+
+            return lammps_commands()
         raise InputError(f"potential {self.name}: pair_style {self.pair_style} has no LAMMPS writer")
 
 

@@ -41,3 +41,13 @@ def lammps_available():
         lammps_version()
     except Exception as exc:  # noqa: BLE001
         _engine_missing(exc)
+
+
+def require_module(name: str) -> None:
+    """Skip the calling test module without ``name`` installed; in CI (engines required) fail instead."""
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        if os.environ.get("ANODEFLOW_REQUIRE_ENGINES"):
+            raise RuntimeError(f"{name} is required here (ANODEFLOW_REQUIRE_ENGINES is set) but not installed")
+        pytest.skip(f"{name} not installed", allow_module_level=True)

@@ -205,6 +205,8 @@ class LammpsMDMaker(Maker):
         (directory / SETUP_FILE).write_text(json.dumps(setup, indent=1))
         (directory / THERMO_FILE).unlink(missing_ok=True)
         (directory / TRAJECTORY).unlink(missing_ok=True)
+        if self.mpi_ranks > 1 and potential.pair_style == "external":
+            raise InputError(f"{potential.name} runs inside LAMMPS through a Python callback: use mpi_ranks=1")
         if self.mpi_ranks > 1 and not inside_mpi_job():
             (directory / START_FILE).write_text(AtomsModel.from_atoms(atoms).model_dump_json())
             return self._execute_mpi(directory, resume=False)
@@ -262,6 +264,7 @@ class LammpsMDMaker(Maker):
                 groups = set(_region_names_in(lmp))
             files_dir = directory if root else Path(tempfile.mkdtemp(prefix=f"rank{lmp.rank}-"))
             lmp.commands(potential.lammps_commands(type_elements, files_dir))
+            bridge = potential.bind(lmp, type_elements)  # noqa: F841 - an MLIP's callback lives while LAMMPS runs
             resume_step = lmp.step if restart is not None else 0
             if restart is not None and root:
                 _truncate_trajectory(trajectory, resume_step)

@@ -29,16 +29,21 @@ EV_A3_TO_GPA = 160.21766208
 
 
 def lammps_calculator(system: str, potential_name: str | None = None, directory: str | Path | None = None):
-    """An ASE calculator (``LAMMPSlib``, in-process) for ``system``'s elements with its potential.
+    """An ASE calculator for ``system``'s elements with its potential.
 
-    Potential files are written into ``directory`` (default: the current folder).
+    LAMMPS-native potentials run in-process through ``LAMMPSlib`` (files written into ``directory``,
+    default: the current folder); MLIPs are their own ASE calculators.
     """
     from ase.calculators.lammpslib import LAMMPSlib
 
     from anodeflow.workflows.engine import load_mpi
 
-    load_mpi()
     potential = resolve_potential(potential_name, system)
+    if potential.mlip:
+        from anodeflow.potentials.mlip import ase_calculator
+
+        return ase_calculator(potential)
+    load_mpi()
     type_elements = type_elements_for(parse_system(system), potential)
     cmds = potential.lammps_commands(type_elements, Path(directory or Path.cwd()))
     return LAMMPSlib(lmpcmds=cmds, atom_types={e: i + 1 for i, e in enumerate(type_elements)},

@@ -1,0 +1,85 @@
+"""Universal MLIPs: as ASE calculators, inside LAMMPS through fix external, and validated on A7 Sb.
+
+References: experimental A7 Sb has 3 bonds of 2.91 A and 3 of 3.36 A (Barrett, Cucka & Haefner,
+Acta Cryst. 16 (1963) 451). Measured here (SCIENCE.md): SevenNet-0 keeps the Peierls distortion
+(2.94 / 3.46 A), CHGNet 0.3.0 relaxes it towards simple cubic (3.05-3.18 A).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.filters import FrechetCellFilter
+from ase.neighborlist import neighbor_list
+from ase.optimize import BFGS
+
+from anodeflow.errors import InputError
+from anodeflow.potentials import get_potential
+from anodeflow.structures.crystals import bulk_crystal
+
+from tests.conftest import require_module
+
+require_module("sevenn")
+require_module("chgnet")
+pytestmark = pytest.mark.slow
+
+KB_EV = 8.617333262e-5
+EV_A3_TO_BAR = 1.602176634e6
+
+
+def _sb_bonds(potential_name: str) -> tuple[np.ndarray, np.ndarray]:
+    from anodeflow.potentials.mlip import ase_calculator
+
+    sb = bulk_crystal("Sb")
+    sb.calc = ase_calculator(get_potential(potential_name))
+    BFGS(FrechetCellFilter(sb), logfile=None).run(fmax=0.005, steps=300)
+    i, d = neighbor_list("id", sb, 4.0)
+    first = np.sort(d[i == 0])[:6]
+    return first[:3], first[3:]
+
+
+def test_sevennet_keeps_the_peierls_distortion_of_a7_sb():
+    short, long = _sb_bonds("SevenNet-0")
+    assert short == pytest.approx([2.94] * 3, abs=0.05)
+    assert long == pytest.approx([3.46] * 3, abs=0.08)
+    assert long.min() - short.max() > 0.35  # experiment: 3.36 - 2.91 = 0.45 A
+
+
+def test_chgnet_loses_it_and_is_not_offered_for_na_sb():
+    short, long = _sb_bonds("CHGNet-0.3.0")
+    assert long.min() - short.max() < 0.2  # nearly simple cubic
+    assert "Na-Sb" not in get_potential("CHGNet-0.3.0").systems
+    assert "Na-Sb" in get_potential("SevenNet-0").systems
+
+
+@pytest.mark.usefixtures("lammps_available")
+@pytest.mark.parametrize("cubic", [True, False])
+def test_fix_external_passes_energy_forces_and_virial(cubic, tmp_path):
+    """LAMMPS with SevenNet-0 through fix external reproduces the ASE calculator (orthogonal and triclinic box)."""
+    from anodeflow.potentials.mlip import ase_calculator
+    from anodeflow.workflows.md import LammpsMDMaker
+
+    atoms = bulk("Si", "diamond", a=5.431, cubic=True) if cubic else bulk("Si", "diamond", a=5.431) * (2, 2, 2)
+    atoms.rattle(0.05, seed=1)
+    ref = atoms.copy()
+    ref.calc = ase_calculator(get_potential("SevenNet-0"))
+    energy, stress = ref.get_potential_energy(), ref.get_stress()
+    T = 300.0
+    doc = LammpsMDMaker(temperature_K=T, time_ps=0.01, dump_every_ps=0.005, minimize=False, potential="SevenNet-0",
+                        ensemble="npt", progress=False).run(atoms, "Li-Si", tmp_path)
+    step0 = doc.thermo[0]
+    assert step0.pe_eV == pytest.approx(energy, abs=1e-4)
+    n = len(atoms)
+    kinetic_bar = (3 * n - 3) * KB_EV * step0.temp_K / (3 * atoms.get_volume()) * EV_A3_TO_BAR
+    assert step0.press_bar == pytest.approx(-stress[:3].mean() * EV_A3_TO_BAR + kinetic_bar, rel=1e-4)
+    assert doc.final_step == 10 and doc.potential.name == "SevenNet-0"
+    assert doc.thermo[-1].pe_eV < doc.thermo[0].pe_eV + 1.0  # a sane NPT trajectory, not an explosion
+
+
+def test_mlip_cannot_run_on_several_mpi_ranks(tmp_path):
+    from anodeflow.workflows.md import LammpsMDMaker
+
+    with pytest.raises(InputError, match="SevenNet-0 runs inside LAMMPS through a Python callback"):
+        LammpsMDMaker(potential="SevenNet-0", mpi_ranks=2, progress=False).run(
+            bulk("Si", "diamond", a=5.431, cubic=True), "Li-Si", tmp_path)
