@@ -190,8 +190,11 @@ def region_mask(frame, region: str, host: str | None = None, carrier: str | None
 
     Named regions come from the profile along z of this frame: ``crystal`` (bins mostly
     crystalline host), ``alloy`` (the reacted layer) and ``amorphous`` (carrier-poor,
-    non-crystalline host); they need ``host`` and ``carrier``.
+    non-crystalline host); they need ``host`` and ``carrier``. ``core:R`` selects atoms within R A
+    of the dislocation lines OVITO's DXA finds in this frame's host atoms (needs ``host``).
     """
+    if region.startswith("core:"):
+        return _core_mask(frame, region, host)
     if region in NAMED_REGIONS:
         if not host or not carrier:
             raise InputError(f"region '{region}' needs the host and carrier elements (--host, --carrier)")
@@ -206,14 +209,31 @@ def region_mask(frame, region: str, host: str | None = None, carrier: str | None
     return (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
 
 
+def _core_mask(frame, region: str, host: str | None) -> np.ndarray:
+    from anodeflow.analysis.dislocations import DislocationContent, distance_to_lines_A
+
+    try:
+        radius = float(region.split(":", 1)[1])
+    except ValueError:
+        raise InputError(f"region '{region}': the core radius must be a number in A, e.g. core:8") from None
+    if not radius > 0:
+        raise InputError(f"region '{region}': the core radius must be > 0 A")
+    if not host:
+        raise InputError(f"region '{region}' needs the host element (--host)")
+    dxa = DislocationContent(host).compute(frame.positions, frame.cell, host_mask=frame.mask(host))
+    if not dxa.lines_A:
+        raise InputError(f"region '{region}': DXA finds no dislocation line in the first frame")
+    return distance_to_lines_A(frame.positions, frame.cell, dxa.lines_A) <= radius
+
+
 def parse_region(text: str | None) -> tuple[int, float, float] | None:
     """``"z:1.0:2.5"`` (nm) -> (axis, lo_A, hi_A); None for no region."""
     if not text:
         return None
     parts = text.split(":")
     if len(parts) != 3 or parts[0] not in ("x", "y", "z"):
-        raise InputError(f"region '{text}' is not of the form AXIS:LO_NM:HI_NM (e.g. z:1.0:2.5) "
-                         f"nor one of {', '.join(NAMED_REGIONS)}")
+        raise InputError(f"region '{text}' is not of the form AXIS:LO_NM:HI_NM (e.g. z:1.0:2.5), "
+                         f"core:R_A (near dislocation lines) nor one of {', '.join(NAMED_REGIONS)}")
     try:
         lo, hi = float(parts[1]), float(parts[2])
     except ValueError:

@@ -33,7 +33,8 @@ class DislocationContent:
 
     ``compute(positions, cell, pbc, host_mask)`` sets ``line_length_nm`` (total),
     ``density_m2`` (line length per volume), ``burgers_families`` ({family: length_nm}),
-    ``n_segments`` and ``segments`` (length_nm, true Burgers vector in lattice units).
+    ``n_segments``, ``segments`` (length_nm, true Burgers vector in lattice units) and ``lines_A``
+    (each segment's polyline, unwrapped, in A; see :func:`distance_to_lines_A`).
     Lattices without a DXA reference (beta-Sn, A7 Sb) raise ``InputError``.
     """
 
@@ -61,6 +62,7 @@ class DislocationContent:
             raise InputError(f"DXA cannot analyse this cell: {message}") from None
         self.segments = [(seg.length / 10.0, list(map(float, seg.true_burgers_vector)))
                          for seg in data.dislocations.segments]
+        self.lines_A = [np.asarray(seg.points, float) for seg in data.dislocations.segments]
         self.n_segments = len(self.segments)
         self.line_length_nm = float(sum(length for length, _ in self.segments))
         volume_m3 = abs(np.linalg.det(cell)) * 1e-30
@@ -70,3 +72,26 @@ class DislocationContent:
             families[burgers_family(b)] += length
         self.burgers_families = dict(families)
         return self
+
+
+def distance_to_lines_A(positions, cell, lines_A, pbc=(True, True, True)) -> np.ndarray:
+    """Shortest distance (A) of every position to any dislocation polyline (minimum image along periodic axes)."""
+    positions = np.asarray(positions, float)
+    cell = np.asarray(cell, float)
+    inv = np.linalg.inv(cell)
+    periodic = np.asarray(pbc, bool)
+    best = np.full(len(positions), np.inf)
+    for line in lines_A:
+        for a, b in zip(line[:-1], line[1:], strict=True):
+            ab = b - a
+            length2 = float(ab @ ab)
+            if length2 == 0:
+                continue
+            # minimum image about the segment's midpoint, then the closest point on [a, b]
+            mid = 0.5 * (a + b)
+            frac = (positions - mid) @ inv
+            frac[:, periodic] -= np.round(frac[:, periodic])
+            ap = frac @ cell + (mid - a)
+            t = np.clip(ap @ ab / length2, 0.0, 1.0)
+            best = np.minimum(best, np.linalg.norm(ap - t[:, None] * ab, axis=1))
+    return best

@@ -213,7 +213,7 @@ def diffusion(
     file: FileArg,
     species: Annotated[str, typer.Option("--species", help="element symbol or LAMMPS type id")],
     timestep_ps: Annotated[float, typer.Option("--timestep-ps", help="MD timestep (ps); frame times = TIMESTEP x this")],
-    region: Annotated[str | None, typer.Option("--region", help="atoms starting in AXIS:LO_NM:HI_NM, or crystal|amorphous|alloy")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="atoms starting in AXIS:LO_NM:HI_NM, crystal|amorphous|alloy, or core:R_A (within R A of dislocation lines)")] = None,
     host: Annotated[str | None, typer.Option("--host", help="host element (for named regions)")] = None,
     carrier: Annotated[str | None, typer.Option("--carrier", help="carrier element (for named regions)")] = None,
     blocks: Annotated[int, typer.Option("--blocks", help="blocks for the uncertainty")] = 5,

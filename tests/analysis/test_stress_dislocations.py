@@ -133,3 +133,39 @@ def test_dxa_on_a_too_small_cell_is_a_clear_error():
     si = bulk("Si", "diamond", a=5.431, cubic=True)
     with pytest.raises(InputError, match="DXA cannot analyse this cell: "):
         DislocationContent("Si").compute(si.positions, si.cell.array)
+
+
+def test_distance_to_a_line_with_periodic_images():
+    from anodeflow.analysis.dislocations import distance_to_lines_A
+
+    cell = np.diag([20.0, 20.0, 10.0])
+    line = [np.array([[10.0, 10.0, 0.0], [10.0, 10.0, 10.0]])]
+    points = np.array([[13.0, 10.0, 5.0], [10.0, 4.0, 9.5], [10.0, 10.0, 2.0], [29.0, 10.0, 5.0]])
+    np.testing.assert_allclose(distance_to_lines_A(points, cell, line), [3.0, 6.0, 0.0, 1.0])
+
+
+def test_core_region_selects_a_cylinder_around_the_dxa_line():
+    """Atoms within R of a matscipy screw dislocation: about pi R^2 L n of them (n = 8/a^3 for Si)."""
+    from anodeflow.analysis.diffusion import region_mask
+    from anodeflow.analysis.trajectory import Frame
+    from anodeflow.structures.dislocations import build_dislocation
+
+    disloc = build_dislocation("Si", "screw", radius_nm=2.0, length_cells=5)
+    cell = disloc.cell.array.copy()
+    cell[0, 0] += 20.0
+    cell[1, 1] += 20.0  # vacuum around the cylinder so the box can be periodic everywhere
+    frame = Frame(0, disloc.positions + [10.0, 10.0, 0.0], cell, np.array(disloc.get_chemical_symbols()),
+                  np.arange(1, len(disloc) + 1))
+    radius = 6.0
+    core = region_mask(frame, f"core:{radius}", host="Si")
+    expected = np.pi * radius**2 * cell[2, 2] * 8 / 5.431**3
+    assert core.sum() == pytest.approx(expected, rel=0.15)
+    with pytest.raises(InputError, match="core radius must be a number"):
+        region_mask(frame, "core:wide", host="Si")
+    with pytest.raises(InputError, match="needs the host element"):
+        region_mask(frame, "core:5")
+    perfect = bulk("Si", "diamond", a=5.431, cubic=True).repeat(4)
+    flat = Frame(0, perfect.positions, perfect.cell.array, np.array(perfect.get_chemical_symbols()),
+                 np.arange(1, len(perfect) + 1))
+    with pytest.raises(InputError, match="DXA finds no dislocation line"):
+        region_mask(flat, "core:5", host="Si")
