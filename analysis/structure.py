@@ -7,9 +7,8 @@ from functools import cache
 import numpy as np
 
 from anodeflow.errors import InputError
+from anodeflow.structures.crystals import HOST_CRYSTALS as DEFAULT_LATTICE  # element -> reference crystal
 
-#: element -> crystal (key of ``structures.crystals.CRYSTALS``) used as reference by default
-DEFAULT_LATTICE = {"Si": "Si", "Ge": "Ge", "Sn": "beta-Sn", "Sb": "Sb"}
 #: neighbours that define the local motif, per non-diamond reference crystal
 MOTIF_NEIGHBOURS = {"beta-Sn": 6, "Sb": 6}
 #: distance in (q4, q6) below which an atom matches the reference crystal; calibrated on thermal

@@ -11,7 +11,7 @@ from ase import Atoms
 
 from anodeflow.errors import InputError
 from anodeflow.structures.couples import min_distance
-from anodeflow.structures.crystals import CRYSTALS, number_density_A3, parse_system
+from anodeflow.structures.crystals import HOST_CRYSTALS, number_density_A3, parse_system
 
 #: Measured alloy phases used as anchors of the volume per atom (A^3) against carrier fraction.
 #: Li15Si4: I-43d, a = 10.6322 A, Z = 4 (76 atoms), 123 K; Zeilinger et al., Chem. Mater. 25 (2013) 4113.
@@ -29,7 +29,7 @@ def volume_per_atom_A3(system: str, carrier_fraction: float) -> float:
     carrier, host = parse_system(system)
     if not 0.0 <= carrier_fraction <= 1.0:
         raise InputError(f"carrier fraction must be in [0, 1], got {carrier_fraction}")
-    points = [(0.0, 1.0 / number_density_A3(host)), (1.0, 1.0 / number_density_A3(carrier))]
+    points = [(0.0, 1.0 / number_density_A3(HOST_CRYSTALS[host])), (1.0, 1.0 / number_density_A3(carrier))]
     points += [(f, v) for f, v, _ in ALLOY_VOLUME_ANCHORS.get(system, [])]
     f, v = np.array(sorted(points)).T
     return float(np.interp(carrier_fraction, f, v))
@@ -37,10 +37,14 @@ def volume_per_atom_A3(system: str, carrier_fraction: float) -> float:
 
 def default_min_distance_A(system: str) -> float:
     """0.75 x the shorter elemental nearest-neighbour distance (A)."""
+    from ase.neighborlist import neighbor_list
+
+    from anodeflow.structures.crystals import bulk_crystal
+
     carrier, host = parse_system(system)
-    d_host = CRYSTALS[host].a_A * np.sqrt(3) / 4  # diamond
-    d_carrier = CRYSTALS[carrier].a_A * np.sqrt(3) / 2  # bcc
-    return 0.75 * min(d_host, d_carrier)
+    nearest = [float(neighbor_list("d", bulk_crystal(name).repeat(2), 5.0).min())
+               for name in (HOST_CRYSTALS[host], carrier)]
+    return 0.75 * min(nearest)
 
 
 def random_alloy(system: str, carrier_fraction: float, n_atoms: int = 256, volume_per_atom: float | None = None,

@@ -13,7 +13,7 @@ from ase.lattice.cubic import BodyCenteredCubic, Diamond
 from ase.neighborlist import neighbor_list
 
 from anodeflow.errors import InputError
-from anodeflow.structures.crystals import CRYSTALS, parse_system
+from anodeflow.structures.crystals import CRYSTALS, CUBIC_HOSTS, HOST_CRYSTALS, parse_system
 
 #: integer codes of ``atoms.arrays["region"]``
 REGIONS = {"host": 0, "reservoir": 1, "fixed": 2}
@@ -87,6 +87,9 @@ def build_couple(
     ``host_thickness_A`` and ``n_interfaces``.
     """
     carrier, host = parse_system(system)
+    if host not in CUBIC_HOSTS:
+        raise InputError(f"interface couples are built for cubic hosts ({', '.join(CUBIC_HOSTS)}); "
+                         f"{host} ({HOST_CRYSTALS[host]}) slabs are not supported yet")
     hkl = parse_miller(miller)
     for name, value in {"host_thickness_nm": host_thickness_nm, "reservoir_thickness_nm": reservoir_thickness_nm,
                         "size_nm": size_nm, "interface_gap_A": interface_gap_A}.items():

@@ -39,8 +39,11 @@ CRYSTALS: dict[str, CrystalSpec] = {
     "Li": CrystalSpec("Li", "bcc", 3.51, "Berliner et al., Phys. Rev. B 39 (1989) 3251 (293 K)"),
     "Na": CrystalSpec("Na", "bcc", 4.29, "Barrett, Acta Cryst. 9 (1956) 671 (293 K)"),
 }
-#: hosts that couples can be built for (cubic lattices)
-HOSTS = ("Si", "Ge")
+#: host elements and the crystal each forms by default
+HOST_CRYSTALS = {"Si": "Si", "Ge": "Ge", "Sn": "beta-Sn", "Sb": "Sb"}
+HOSTS = tuple(HOST_CRYSTALS)
+#: hosts that interface couples and nanowires can be built for (cubic lattices)
+CUBIC_HOSTS = ("Si", "Ge")
 CARRIERS = ("Li", "Na")
 
 

@@ -9,7 +9,7 @@ from ase import Atoms
 
 from anodeflow.errors import InputError
 from anodeflow.structures.couples import REGIONS, _oriented, min_distance, orthogonal_directions, parse_miller
-from anodeflow.structures.crystals import CARRIERS, CRYSTALS, HOSTS
+from anodeflow.structures.crystals import CARRIERS, CRYSTALS, CUBIC_HOSTS
 
 
 def build_nanowire(
@@ -30,8 +30,8 @@ def build_nanowire(
     ``axis``, ``diameter_nm`` (measured: twice the largest radial distance of a host atom from
     the axis), ``host_radius_A``, ``length_nm`` and ``min_distance_A``.
     """
-    if host not in HOSTS:
-        raise InputError(f"unknown nanowire host '{host}'; hosts: {', '.join(HOSTS)}")
+    if host not in CUBIC_HOSTS:
+        raise InputError(f"nanowires are built for cubic hosts; '{host}' is not one of {', '.join(CUBIC_HOSTS)}")
     uvw = parse_miller(axis)
     for name, value in {"diameter_nm": diameter_nm, "length_nm": length_nm}.items():
         if not value > 0:

@@ -30,14 +30,14 @@ def test_version():
 
 @pytest.mark.parametrize(("args", "message"), [
     (["run", "couple", "Xx-Si"], "error: unknown carrier 'Xx' in 'Xx-Si'; carriers: Li, Na"),
-    (["run", "couple", "Li-Cu"], "error: unknown host 'Cu' in 'Li-Cu'; hosts: Si, Ge"),
+    (["run", "couple", "Li-Cu"], "error: unknown host 'Cu' in 'Li-Cu'; hosts: Si, Ge, Sn, Sb"),
     (["demo", "--temperature", "-5"], "error: temperature must be > 0 K, got -5.0"),
     (["demo", "--orientation", "1x0"], "error: orientation '1x0' is not a Miller index such as 110 or 1,1,1"),
     (["demo", "--orientation", "000"], "error: orientation '000' must be three integers, not all zero, e.g. 110"),
     (["demo", "--time-ps", "0"], "error: time must be > 0 ps, got 0.0"),
-    (["run", "couple", "Na-Si"], "error: no potential for system 'Na-Si'; systems with a default: Li-Si"),
+    (["run", "couple", "Na-Si"], "error: no potential for system 'Na-Si'; systems with a default: Li-Si, Na-Sb, Na-Sn"),
     (["results", "show", "abcdef"], "error: no result with id 'abcdef'; see 'anodeflow results list'"),
-    (["potentials", "show", "nope"], "error: unknown potential 'nope'; known: LiSi-Cui2012-MEAM"),
+    (["potentials", "show", "nope"], "error: unknown potential 'nope'; known: CHGNet-0.3.0, LiSi-Cui2012-MEAM, SevenNet-0"),
 ])
 def test_bad_input_is_one_line_exit_2_and_stores_nothing(args, message, isolated_home):
     result = anodeflow(*args)
@@ -55,5 +55,7 @@ def test_results_list_on_an_empty_store_is_empty_json():
 def test_potentials_list_json():
     result = anodeflow("potentials", "list", "--json")
     assert result.returncode == 0
-    (record,) = json.loads(result.stdout)
-    assert record["name"] == "LiSi-Cui2012-MEAM" and record["timestep_fs"] == 1.0
+    records = {r["name"]: r for r in json.loads(result.stdout)}
+    assert sorted(records) == ["CHGNet-0.3.0", "LiSi-Cui2012-MEAM", "SevenNet-0"]
+    record = records["LiSi-Cui2012-MEAM"]
+    assert record["timestep_fs"] == 1.0 and records["SevenNet-0"]["pair_style"] == "external"
