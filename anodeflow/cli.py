@@ -247,5 +247,38 @@ def potentials_show(name: str, as_json: JsonOpt = False):
         console.print(f"[bold]{key}[/]: {value}")
 
 
+@potentials_app.command("fit")
+@handle_errors
+def potentials_fit(
+    system: Annotated[str, typer.Argument(help="carrier-host system, e.g. Na-Sn")],
+    teacher: Annotated[str, typer.Option("--teacher", help="MLIP that labels the training set")] = "SevenNet-0",
+    twojmax: Annotated[int, typer.Option("--twojmax", help="SNAP band limit (6: 31 descriptors per element)")] = 6,
+    name: Annotated[str | None, typer.Option("--name", help="name of the new potential record")] = None,
+    as_json: JsonOpt = False,
+):
+    """Fit a SNAP potential to a teacher and register it (files under ANODEFLOW_HOME/potentials)."""
+    from anodeflow.potentials.snap import SnapSettings
+    from anodeflow.workflows.fitting import FitSnapMaker
+    from anodeflow.workflows.run import run_flow
+
+    if twojmax < 2 or twojmax > 10:
+        raise InputError(f"twojmax must be in 2..10, got {twojmax}")
+    flow = FitSnapMaker(teacher=teacher, snap=SnapSettings(twojmax=twojmax), output_name=name).make(system)
+    if not as_json:
+        console.print(f"[bold]fitting SNAP[/] for {system} to {teacher} ...")
+    report = run_flow(flow)
+    keys = ["name", "n_train", "n_test", "n_coefficients", "energy_rmse_train_meV_atom", "force_rmse_train_eV_A",
+            "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "speedup_vs_teacher", "crystals", "record"]
+    summary = {k: report[k] for k in keys}
+    summary["id"] = flow.uuid
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title=f"SNAP fit {report['name']}", show_header=False)
+    for key, value in summary.items():
+        table.add_row(key, _fmt(value))
+    console.print(table)
+
+
 if __name__ == "__main__":
     app()

@@ -29,6 +29,22 @@ class Potential(BaseModel):
     reference_values: dict[str, float] = Field(default_factory=dict)
     meam: dict[str, Any] | None = Field(None, description="MEAM library and parameter tables")
     mlip: dict[str, str] | None = Field(None, description="MLIP package and model name (fix external)")
+    snap: dict[str, Any] | None = Field(None, description="SNAP coefficient/parameter files and the ZBL reference")
+
+    def _snap_commands(self, type_elements: list[str]) -> list[str]:
+        from ase.data import atomic_numbers
+
+        spec = self.snap or {}
+        for key in ("coeff_file", "param_file"):
+            if not Path(spec.get(key, "")).is_file():
+                raise InputError(f"potential {self.name}: SNAP file '{spec.get(key)}' is missing")
+        lines = [f"pair_style hybrid/overlay zbl {spec['zbl_inner_A']} {spec['zbl_outer_A']} snap"]
+        for i, a in enumerate(type_elements, start=1):
+            for j, b in enumerate(type_elements, start=1):
+                if j >= i:
+                    lines.append(f"pair_coeff {i} {j} zbl {atomic_numbers[a]} {atomic_numbers[b]}")
+        lines.append(f'pair_coeff * * snap "{spec["coeff_file"]}" "{spec["param_file"]}" {" ".join(type_elements)}')
+        return lines
 
     def bind(self, lammps, type_elements: list[str]):
         """Attach what runs in Python (an MLIP's ``fix external`` callback) to a LAMMPS instance.
@@ -63,6 +79,8 @@ class Potential(BaseModel):
             order = " ".join(self.elements)
             mapping = " ".join(type_elements)
             return ["pair_style meam", f"pair_coeff * * {library} {order} {params} {mapping}"]
+        if self.pair_style == "snap":
+            return self._snap_commands(type_elements)
         if self.pair_style == "external":
             from anodeflow.potentials.mlip import lammps_commands
 
@@ -70,13 +88,29 @@ class Potential(BaseModel):
         raise InputError(f"potential {self.name}: pair_style {self.pair_style} has no LAMMPS writer")
 
 
+def user_potentials_dir() -> Path:
+    """Where fitted potentials are written and read from (``<ANODEFLOW_HOME>/potentials``)."""
+    import os
+
+    from anodeflow.settings import ANODEFLOW_HOME
+
+    return Path(os.environ.get("ANODEFLOW_HOME", ANODEFLOW_HOME)) / "potentials"
+
+
 @cache
 def _records() -> dict[str, Potential]:
     records = {}
-    for path in sorted(DATA_DIR.glob("*.yaml")):
+    user = user_potentials_dir()
+    paths = sorted(DATA_DIR.glob("*.yaml")) + (sorted(user.glob("*/*.yaml")) if user.is_dir() else [])
+    for path in paths:
         record = Potential(**yaml.safe_load(path.read_text()))
         records[record.name] = record
     return records
+
+
+def reload_registry() -> None:
+    """Forget cached records (after a fit wrote a new one)."""
+    _records.cache_clear()
 
 
 def list_potentials() -> list[Potential]:

@@ -1,0 +1,113 @@
+"""Linear SNAP potentials: descriptor layout, least-squares fit and LAMMPS files (no engine calls here).
+
+A SNAP energy is E = sum_i [beta0_t(i) + sum_k beta_k,t(i) B_k^i] on top of a ZBL reference that
+keeps atoms apart at short range (Thompson et al., J. Comput. Phys. 285 (2015) 316). LAMMPS's
+``compute snap`` gives, per configuration, the per-type sums of B_k (one row), their negative
+gradients for every force component (3N rows) and the reference energy/forces (last column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from ase.data import atomic_numbers
+
+from anodeflow.errors import InputError
+
+
+@dataclass
+class SnapSettings:
+    """Descriptor and reference settings (A). Pair cutoff = rcutfac x (R_i + R_j)."""
+
+    twojmax: int = 6
+    rcutfac: float = 4.8
+    rfac0: float = 0.99363
+    radius: dict[str, float] = field(default_factory=dict)  # default 0.5 per element
+    weight: dict[str, float] = field(default_factory=dict)  # neighbour weights, default 1.0
+    zbl_inner_A: float = 1.5
+    zbl_outer_A: float = 2.2
+
+    def radius_of(self, element: str) -> float:
+        return self.radius.get(element, 0.5)
+
+    def weight_of(self, element: str) -> float:
+        return self.weight.get(element, 1.0)
+
+    @property
+    def n_bispectrum(self) -> int:
+        """Number K of bispectrum components for ``twojmax`` (LAMMPS ordering)."""
+        return sum(1 for j1 in range(self.twojmax + 1) for j2 in range(j1 + 1)
+                   for j in range(j1 - j2, min(self.twojmax, j1 + j2) + 1, 2) if j >= j1)
+
+    def compute_command(self, type_elements: list[str], compute_id: str = "snap") -> str:
+        radii = " ".join(f"{self.radius_of(e)}" for e in type_elements)
+        weights = " ".join(f"{self.weight_of(e)}" for e in type_elements)
+        return (f"compute {compute_id} all snap {self.rcutfac} {self.rfac0} {self.twojmax} {radii} {weights} "
+                "rmin0 0 bzeroflag 1 quadraticflag 0")
+
+    def reference_commands(self, type_elements: list[str]) -> list[str]:
+        """ZBL screened nuclear repulsion between all pairs (the reference the fit adds to)."""
+        cutoff = self.rcutfac * 2 * max(self.radius_of(e) for e in type_elements)
+        # pair style zero only lengthens the neighbour list to the SNAP cutoff, as compute snap needs
+        lines = [f"pair_style hybrid/overlay zbl {self.zbl_inner_A} {self.zbl_outer_A} zero {cutoff}",
+                 "pair_coeff * * zero"]
+        for i, a in enumerate(type_elements, start=1):
+            for j, b in enumerate(type_elements, start=1):
+                if j >= i:
+                    lines.append(f"pair_coeff {i} {j} zbl {atomic_numbers[a]} {atomic_numbers[b]}")
+        return lines
+
+
+def design_rows(snap_array: np.ndarray, type_counts: list[int], n_bispectrum: int) -> dict[str, np.ndarray]:
+    """Split one ``compute snap`` array into design rows and reference values.
+
+    Columns of the design matrix: per type, [count of atoms of that type (beta0), B_1..B_K].
+    Returns ``energy`` (row), ``forces`` (3N rows, x y z per atom in id order), ``virial`` (6 rows,
+    xx yy zz yz xz xy, eV) and the reference ``ref_energy``, ``ref_forces``, ``ref_pressure_bar``.
+    """
+    n_types = len(type_counts)
+    n_atoms = (snap_array.shape[0] - 7) // 3
+    if snap_array.shape != (1 + 3 * n_atoms + 6, n_types * n_bispectrum + 1):
+        raise InputError(f"compute snap array has shape {snap_array.shape}; expected "
+                         f"({1 + 3 * n_atoms + 6}, {n_types * n_bispectrum + 1})")
+    blocks = snap_array[:, :-1].reshape(snap_array.shape[0], n_types, n_bispectrum)
+
+    def rows(sl):
+        return np.concatenate([np.concatenate([np.zeros((blocks[sl].shape[0], 1)), blocks[sl, t]], axis=1)
+                               for t in range(n_types)], axis=1)
+
+    energy = np.concatenate([[type_counts[t], *blocks[0, t]] for t in range(n_types)])
+    forces, virial = rows(slice(1, 1 + 3 * n_atoms)), rows(slice(1 + 3 * n_atoms, None))
+    return {"energy": energy, "forces": forces, "virial": virial, "ref_energy": float(snap_array[0, -1]),
+            "ref_forces": snap_array[1:1 + 3 * n_atoms, -1].copy(),
+            "ref_pressure_bar": snap_array[1 + 3 * n_atoms:, -1].copy()}
+
+
+def fit_coefficients(blocks: list[tuple[np.ndarray, np.ndarray, float]], ridge: float = 1e-8) -> np.ndarray:
+    """Weighted linear least squares for the SNAP coefficients.
+
+    ``blocks`` are (design rows, targets, weight) groups, e.g. energies per atom, force components
+    and virials per atom; a small ridge term keeps the normal equations well conditioned.
+    """
+    A = np.vstack([w * a for a, _, w in blocks])
+    b = np.concatenate([w * t for _, t, w in blocks])
+    scale = np.linalg.norm(A, axis=0)
+    scale[scale == 0] = 1.0
+    As = A / scale
+    coeff = np.linalg.solve(As.T @ As + ridge * np.eye(As.shape[1]), As.T @ b)
+    return coeff / scale
+
+
+def snap_files(settings: SnapSettings, elements: list[str], coeff: np.ndarray, comment: str) -> tuple[str, str]:
+    """Text of the ``.snapcoeff`` and ``.snapparam`` files for ``pair_style snap``."""
+    K = settings.n_bispectrum
+    if coeff.shape != (len(elements) * (K + 1),):
+        raise InputError(f"{len(coeff)} coefficients for {len(elements)} elements with K = {K}")
+    lines = [f"# {comment}", f"{len(elements)} {K + 1}"]
+    for t, element in enumerate(elements):
+        lines.append(f"{element} {settings.radius_of(element)} {settings.weight_of(element)}")
+        lines += [f"{c:.16e}" for c in coeff[t * (K + 1):(t + 1) * (K + 1)]]
+    param = [f"# {comment}", f"rcutfac {settings.rcutfac}", f"twojmax {settings.twojmax}",
+             f"rfac0 {settings.rfac0}", "rmin0 0", "bzeroflag 1", "quadraticflag 0"]
+    return "\n".join(lines) + "\n", "\n".join(param) + "\n"
