@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from anodeflow.errors import AnodeflowError, InputError
 from anodeflow.resources import DEFAULT_RESOURCES, ResourceHints

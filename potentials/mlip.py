@@ -21,35 +21,28 @@ _VOIGT_TO_LAMMPS = [0, 1, 2, 5, 4, 3]
 
 
 @cache
-def _model(package: str, model: str):
-    try:
-        if package == "sevenn":
-            from sevenn.calculator import SevenNetCalculator
+def _chgnet_model(model: str):
+    from chgnet.model import CHGNet
 
-            return ("sevenn", model)
-        if package == "chgnet":
-            from chgnet.model import CHGNet
-
-            return CHGNet.load(model_name=model, verbose=False)
-    except ImportError as exc:
-        raise EngineError(f"the {package} package is not installed: pip install 'anodeflow[mlip]' ({exc})") from None
-    raise InputError(f"unknown MLIP package '{package}'; known: sevenn, chgnet")
+    return CHGNet.load(model_name=model, verbose=False)
 
 
 def ase_calculator(potential):
     """A fresh ASE calculator for an MLIP record (weights from the installed wheel, CPU)."""
     spec = potential.mlip or {}
     package, model = spec.get("package"), spec.get("model")
-    if package == "sevenn":
-        _model(package, model)
-        from sevenn.calculator import SevenNetCalculator
+    try:
+        if package == "sevenn":
+            from sevenn.calculator import SevenNetCalculator
 
-        return SevenNetCalculator(model, device="cpu")
-    if package == "chgnet":
-        from chgnet.model.dynamics import CHGNetCalculator
+            return SevenNetCalculator(model, device="cpu")
+        if package == "chgnet":
+            from chgnet.model.dynamics import CHGNetCalculator
 
-        return CHGNetCalculator(model=_model(package, model), use_device="cpu", stress_weight=1.0 / 160.21766208)
-    raise InputError(f"potential {potential.name} is not an MLIP (no 'mlip' package/model)")
+            return CHGNetCalculator(model=_chgnet_model(model), use_device="cpu", stress_weight=1.0 / 160.21766208)
+    except ImportError as exc:
+        raise EngineError(f"the {package} package is not installed: pip install 'anodeflow[mlip]' ({exc})") from None
+    raise InputError(f"potential {potential.name} is not an MLIP (no known 'mlip' package; known: sevenn, chgnet)")
 
 
 def lammps_commands() -> list[str]:
