@@ -293,3 +293,32 @@ def run_dft(
     keys = ["formula", "n_atoms", "energy_eV", "energy_per_atom_eV", "max_force_eV_A", "kpoint_density", "cutoff_Ry",
             "dir_name"]
     _execute(flow, f"CP2K PBE static {file.name}", keys, out, as_json, f"CP2K static {file.name} ({len(atoms)} atoms)")
+
+
+# ------------------------------------------------------------------------------------- screen
+@run_app.command("screen")
+@handle_errors
+def run_screen(
+    systems: Annotated[str, typer.Option("--systems", help="comma-separated carrier-host pairs")] = "Li-Si,Na-Sn,Na-Sb,Li-Ge",
+    reference: Annotated[str, typer.Option("--reference", help="pair the scores are relative to")] = "Li-Si",
+    images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
+    min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest NEB supercell edge (A)")] = 10.0,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+):
+    """Rank host/carrier pairs by bond energy, shear modulus and carrier barrier; predicted vs seed ICR/DCR."""
+    from anodeflow.workflows.neb import BulkNebMaker
+    from anodeflow.workflows.screening import ScreeningFlowMaker
+
+    flow = ScreeningFlowMaker(systems=tuple(systems.split(",")), reference=reference,
+                              neb=BulkNebMaker(num_images=images, min_cell_A=min_cell)).make()
+    doc = _execute(flow, "ICR/DCR screening", ["reference", "rows", "agreement"] if as_json else ["agreement"], out,
+                   as_json, f"screening {systems}")
+    if not as_json:
+        table = Table(title=f"ranked pairs (score relative to {reference}; ICR if >= {doc['threshold']})")
+        for col in ("system", "bond (eV)", "shear G (GPa)", "barrier (eV)", "score", "predicted", "seed"):
+            table.add_column(col)
+        for r in doc["rows"]:
+            table.add_row(r["system"], f"{r['bond_energy_eV']:.3f}", f"{r['shear_modulus_GPa']:.1f}",
+                          f"{r['barrier_eV']:.3f}", f"{r['score']:.2f}", r["predicted"], str(r["seed"] or "-"))
+        console.print(table)

@@ -21,6 +21,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_system
+from anodeflow.structures.crystals import HOST_CRYSTALS
 from anodeflow.workflows.md import resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, PotentialSummary
 
@@ -122,11 +123,12 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
         raise InputError(f"hop kind '{kind}' is not available yet; available: bulk")
     if not -0.1 < strain < 0.1:
         raise InputError(f"strain must be within (-0.1, 0.1), got {strain}")
-    initial, final, record = bulk_hop_endpoints(host, carrier, min_cell_A=min_cell_A)
-    cell = bulk_crystal(host)
+    crystal = HOST_CRYSTALS[host]
+    initial, final, record = bulk_hop_endpoints(crystal, carrier, min_cell_A=min_cell_A)
+    cell = bulk_crystal(crystal)
     cell.calc = lammps_calculator(system, potential)
     BFGS(FrechetCellFilter(cell), logfile=None).run(fmax=1e-4, steps=500)
-    deform = np.linalg.solve(bulk_crystal(host).cell.array, cell.cell.array) * (1.0 + strain)
+    deform = np.linalg.solve(bulk_crystal(crystal).cell.array, cell.cell.array) * (1.0 + strain)
     for atoms in (initial, final):
         atoms.set_cell(atoms.cell.array @ deform, scale_atoms=True)
     adaptor = AseAtomsAdaptor()
