@@ -254,6 +254,7 @@ def potentials_fit(
     teacher: Annotated[str, typer.Option("--teacher", help="MLIP that labels the training set")] = "SevenNet-0",
     twojmax: Annotated[int, typer.Option("--twojmax", help="SNAP band limit (6: 31 descriptors per element)")] = 6,
     name: Annotated[str | None, typer.Option("--name", help="name of the new potential record")] = None,
+    md_snapshots: Annotated[int, typer.Option("--md-snapshots", help="teacher-driven MD snapshots added (800 K)")] = 0,
     as_json: JsonOpt = False,
 ):
     """Fit a SNAP potential to a teacher and register it (files under ANODEFLOW_HOME/potentials)."""
@@ -263,7 +264,10 @@ def potentials_fit(
 
     if twojmax < 2 or twojmax > 10:
         raise InputError(f"twojmax must be in 2..10, got {twojmax}")
-    flow = FitSnapMaker(teacher=teacher, snap=SnapSettings(twojmax=twojmax), output_name=name).make(system)
+    if md_snapshots < 0:
+        raise InputError(f"--md-snapshots must be >= 0, got {md_snapshots}")
+    flow = FitSnapMaker(teacher=teacher, snap=SnapSettings(twojmax=twojmax), output_name=name,
+                        md_snapshots=md_snapshots).make(system)
     if not as_json:
         console.print(f"[bold]fitting SNAP[/] for {system} to {teacher} ...")
     report = run_flow(flow)

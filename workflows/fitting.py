@@ -72,6 +72,30 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
     return configs
 
 
+def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, seed: int = 0,
+                         every: int = 20, n_atoms: int = 24) -> list[tuple[str, Atoms]]:
+    """``n`` snapshots, ``every`` 1 fs steps apart, of Langevin MD driven by the teacher on a random alloy."""
+    if n <= 0:
+        return []
+    from ase import units
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+
+    from anodeflow.structures.amorphous import random_alloy
+
+    atoms = random_alloy(system, 0.5, n_atoms, seed=seed + 1000)
+    atoms.calc = calculator
+    MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_K, rng=np.random.default_rng(seed))
+    dyn = Langevin(atoms, 1.0 * units.fs, temperature_K=temperature_K, friction=0.02, rng=np.random.default_rng(seed))
+    snapshots = []
+    for k in range(n):
+        dyn.run(every)
+        snap = atoms.copy()
+        snap.calc = None
+        snapshots.append((f"md {temperature_K:g} K #{k}", snap))
+    return snapshots
+
+
 class FitReport(BaseModel):
     """How a fitted potential reproduces its teacher (held-out configurations are not fitted)."""
 
@@ -128,6 +152,8 @@ class FitSnapMaker(Maker):
     energy_weight: float = 300.0  # per-atom energy rows (eV/atom) against force rows (eV/A)
     virial_weight: float = 30.0  # per-atom virial rows (eV/atom)
     seed: int = 0
+    md_snapshots: int = 0  # teacher-driven Langevin MD snapshots of an x = 0.5 alloy at md_temperature_K
+    md_temperature_K: float = 800.0
     output_name: str | None = None  # default: <system>-SNAP-<teacher>
     output_dir: str | None = None  # default: the user potentials folder (settings.home/potentials)
 
@@ -152,6 +178,7 @@ class FitSnapMaker(Maker):
         elements = [carrier, host]
         configs = training_configurations(system, seed=self.seed)
         calc = ase_calculator(teacher)
+        configs += teacher_md_snapshots(system, calc, self.md_snapshots, self.md_temperature_K, self.seed)
         data = []
         for _, atoms in configs:
             labelled = atoms.copy()
