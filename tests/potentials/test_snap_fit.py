@@ -79,3 +79,15 @@ def test_fit_rejects_a_non_mlip_teacher(tmp_path):
 
     with pytest.raises(InputError, match="teacher 'LiSi-Cui2012-MEAM' is not an MLIP"):
         FitSnapMaker(teacher="LiSi-Cui2012-MEAM").fit("Li-Si", tmp_path)
+
+
+def test_teacher_md_snapshots_move_and_keep_composition():
+    from anodeflow.potentials import get_potential
+    from anodeflow.potentials.mlip import ase_calculator
+    from anodeflow.workflows.fitting import teacher_md_snapshots
+
+    snaps = teacher_md_snapshots("Na-Sn", ase_calculator(get_potential("SevenNet-0")), 2, 600.0, every=5)
+    assert [label for label, _ in snaps] == ["md 600 K #0", "md 600 K #1"]
+    (_, a), (_, b) = snaps
+    assert a.calc is None and sorted(a.get_chemical_symbols()).count("Na") == 12
+    assert 0 < np.abs(b.positions - a.positions).max() < 1.0  # 5 fs apart at 600 K
