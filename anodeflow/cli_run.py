@@ -32,8 +32,12 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
     return values
 
 
-def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool, describe: str) -> dict:
-    """Run ``flow`` into the store; print a table (or JSON) of ``keys`` plus the result id."""
+def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool, describe: str,
+             rows=None) -> dict:
+    """Run ``flow`` into the store; print a table (or JSON) of ``keys`` plus the result id.
+
+    ``rows(doc)`` may give the table's (label, text) rows instead of the raw keys.
+    """
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store
     from anodeflow.workflows.run import run_flow
@@ -52,10 +56,33 @@ def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool,
         table = Table(title=title, show_header=False)
         table.add_column(no_wrap=True)
         table.add_column(overflow="fold")
-        for key, value in summary.items():
-            table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
+        pairs = rows(doc) if rows else [(k, f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in summary.items()]
+        for key, value in [*pairs, ("result id", summary["id"])] if rows else pairs:
+            table.add_row(key, value)
         console.print(table)
     return doc
+
+
+def _couple_rows(doc: dict) -> list[tuple[str, str]]:
+    bonds = doc.get("bonds") or {}
+    host = doc["host"]
+    pair = bonds.get(f"{host}-{host}", {})
+    disl = doc.get("dislocations")
+    return [
+        ("front advance per interface", f"{doc['front_advance_final_nm']:.3f} ± {doc['front_advance_err_nm']:.3f} nm"),
+        ("front velocity", f"{doc['front_velocity_nm_ps']:.4f} nm/ps"),
+        ("crystalline host atoms", f"{doc['crystalline_host_atoms'][0]} -> {doc['crystalline_host_atoms'][-1]}"),
+        ("interface width (10-90 %)", f"{doc['interface_width_nm']:.3f} nm"),
+        ("reacted (alloyed) layer per interface", f"{doc['reacted_thickness_nm']:.3f} nm"),
+        ("amorphous host layer per interface", f"{doc['amorphous_thickness_nm']:.3f} nm"),
+        (f"{host}-{host} first peak, coordination",
+         f"{pair.get('first_peak_A', float('nan')):.3f} A, {pair.get('coordination', float('nan')):.2f}"),
+        ("dislocation lines (DXA)", f"{disl['line_length_nm']:.2f} nm" if disl else "; ".join(doc.get("notes", []))),
+        ("potential", doc["potential"]["name"]),
+        ("MD wall time", f"{doc['wall_time_s']:.1f} s"),
+        ("plot", str(doc.get("plot"))),
+        ("run folder (restart files)", str(doc["dir_name"])),
+    ]
 
 
 # ------------------------------------------------------------------------------ couple / demo
@@ -76,8 +103,8 @@ def run_couple_flow(system: str, orientation: str, temperature: float, time_ps: 
     keys = ["system", "miller", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm", "front_advance_err_nm",
             "front_velocity_nm_ps", "interface_width_nm", "reacted_thickness_nm", "amorphous_thickness_nm",
             "front_positions_nm", "bonds", "dislocations", "wall_time_s", "plot", "dir_name"]
-    return _execute(flow, f"{system} ({orientation}) couple", keys, out, as_json,
-                    f"{system} couple ({orientation}), {temperature:g} K, {time_ps:g} ps")
+    return _execute(flow, f"{system} ({orientation}) couple, {temperature:g} K, {time_ps:g} ps", keys, out, as_json,
+                    f"{system} couple ({orientation}), {temperature:g} K, {time_ps:g} ps", rows=_couple_rows)
 
 
 @run_app.command("couple")
@@ -112,7 +139,7 @@ def run_resume(
     flow = resume_interface_md_job(str(directory.resolve()))
     keys = ["system", "miller", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm",
             "front_velocity_nm_ps", "reacted_thickness_nm", "amorphous_thickness_nm", "dir_name"]
-    _execute(flow, f"resumed {directory}", keys, out, as_json, f"resume {directory}")
+    _execute(flow, f"resumed {directory}", keys, out, as_json, f"resume {directory}", rows=_couple_rows)
 
 
 # --------------------------------------------------------------------------------- meltquench
