@@ -349,3 +349,34 @@ def run_screen(
             table.add_row(r["system"], f"{r['bond_energy_eV']:.3f}", f"{r['shear_modulus_GPa']:.1f}",
                           f"{r['barrier_eV']:.3f}", f"{r['score']:.2f}", r["predicted"], str(r["seed"] or "-"))
         console.print(table)
+
+
+# ----------------------------------------------------------------------------------- nanowire
+@run_app.command("nanowire")
+@handle_errors
+def run_nanowire(
+    system: SystemArg,
+    axis: Annotated[str, typer.Option("--axis", help="wire axis [uvw], e.g. 110")] = "110",
+    diameter_nm: Annotated[float, typer.Option("--diameter-nm", help="host wire diameter (nm)")] = 2.0,
+    length_nm: Annotated[float, typer.Option("--length-nm", help="periodic length along the axis (nm)")] = 1.5,
+    shell_nm: Annotated[float, typer.Option("--shell-nm", help="carrier shell thickness (nm)")] = 0.8,
+    temperature: TemperatureOpt = 1200.0,
+    time_ps: TimeOpt = 10.0,
+    seed: SeedOpt = 1,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+    progress: ProgressOpt = True,
+):
+    """Host nanowire in a carrier shell: LAMMPS MD and the radial front L(t) from the crystalline core."""
+    from anodeflow.workflows.md import LammpsMDMaker
+    from anodeflow.workflows.nanowire import AnalyseNanowireMaker, BuildNanowireMaker, NanowireMDMaker
+
+    show = progress and not as_json
+    flow = NanowireMDMaker(
+        build=BuildNanowireMaker(axis=axis, diameter_nm=diameter_nm, length_nm=length_nm, shell_thickness_nm=shell_nm),
+        md=LammpsMDMaker(temperature_K=temperature, time_ps=time_ps, seed=seed, progress=show,
+                         restart_every_ps=min(1.0, time_ps)),
+        analyse=AnalyseNanowireMaker(progress=show)).make(system)
+    keys = ["system", "axis", "diameter_nm", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm",
+            "front_velocity_nm_ps", "crystalline_host_atoms", "bonds", "dir_name"]
+    _execute(flow, f"{system} nanowire [{axis}]", keys, out, as_json, f"{system} nanowire [{axis}], d = {diameter_nm:g} nm")
