@@ -132,3 +132,19 @@ def dislocation(host: Annotated[str, typer.Argument(help="Si, Ge or alpha-Sn")],
     atoms = build_dislocation(host, kind, radius_nm, length_cells)
     write_structure(atoms, output)
     summarise(atoms, output, {"Burgers vector (A)": np.round(atoms.info["burgers_A"], 4).tolist()})
+
+
+@build_app.command("amorphous")
+@handle_errors
+def amorphous(system: Annotated[str, typer.Argument(help="carrier-host system, e.g. Li-Si")], output: OutOpt,
+              x: Annotated[float, typer.Option("--x", help="atomic carrier fraction, 0..1")] = 0.5,
+              n_atoms: Annotated[int, typer.Option("--atoms", help="number of atoms")] = 128,
+              volume: Annotated[float | None, typer.Option("--volume-per-atom-A3", help="override the interpolated volume")] = None,
+              seed: Annotated[int, typer.Option("--seed")] = 0):
+    """Random-packing start cell of an amorphous alloy (melt-quench it with 'anodeflow run meltquench')."""
+    from anodeflow.structures.amorphous import random_alloy
+
+    atoms = random_alloy(system, x, n_atoms, volume_per_atom=volume, seed=seed)
+    write_structure(atoms, output)
+    summarise(atoms, output, {"carrier fraction": f"{atoms.info['carrier_fraction']:.3f}",
+                              "volume per atom (A^3)": f"{atoms.info['volume_per_atom_A3']:.2f}"})

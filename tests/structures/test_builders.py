@@ -135,8 +135,24 @@ def test_build_cli_writes_readable_files(tmp_path, suffix):
     (["build", "crystal", "Si", "-o", "x.pdf"], "unknown output format '.pdf'"),
     (["build", "nanowire", "Si", "-o", "x.cif", "--diameter-nm", "0"], "diameter_nm must be > 0"),
     (["build", "endpoints", "Si", "K", "-o", "x.cif"], "unknown carrier 'K'"),
+    (["build", "amorphous", "Na-Sn", "-o", "x.extxyz", "--x", "1.4"], "carrier fraction must be in [0, 1], got 1.4"),
+    (["build", "interface", "Na-Sn", "-o", "x.extxyz"], "interface couples are built for cubic hosts (Si, Ge)"),
 ])
 def test_build_cli_bad_input(tmp_path, args, message):
     result = _cli(*[str(tmp_path / a) if a.startswith("x.") else a for a in args])
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_build_amorphous_na_sn(tmp_path):
+    from ase.io import read
+
+    from anodeflow.structures.amorphous import volume_per_atom_A3
+
+    out = tmp_path / "glass.extxyz"
+    result = _cli("build", "amorphous", "Na-Sn", "-o", out, "--x", "0.4", "--atoms", "64")
+    assert result.returncode == 0, result.stderr
+    atoms = read(out)
+    assert atoms.get_chemical_symbols().count("Na") == 26 and len(atoms) == 64  # round(0.4 x 64)
+    # beta-Sn (Swanson & Tatge) and bcc Na (Barrett) volumes, linearly mixed (no Na-Sn phase anchor)
+    assert atoms.get_volume() / 64 == pytest.approx(volume_per_atom_A3("Na-Sn", 26 / 64), rel=0.02)
