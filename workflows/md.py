@@ -209,10 +209,10 @@ class LammpsMDMaker(Maker):
             raise InputError(f"{potential.name} runs inside LAMMPS through a Python callback: use mpi_ranks=1")
         if self.mpi_ranks > 1 and not inside_mpi_job():
             (directory / START_FILE).write_text(AtomsModel.from_atoms(atoms).model_dump_json())
-            return self._execute_mpi(directory, resume=False)
+            return self._execute_mpi(directory, potential, resume=False)
         return self._execute(atoms, system, potential, type_elements, directory, restart=None)
 
-    def _execute_mpi(self, directory: Path, resume: bool) -> LammpsMDDocument:
+    def _execute_mpi(self, directory: Path, potential: Potential, resume: bool) -> LammpsMDDocument:
         """Run :mod:`anodeflow.workflows.mpi_md` under ``mpiexec -n mpi_ranks``; progress from the thermo file."""
         import subprocess
         import sys
@@ -225,7 +225,8 @@ class LammpsMDMaker(Maker):
         cmd = [str(mpiexec_path()), "-n", str(self.mpi_ranks), sys.executable, "-m", "anodeflow.workflows.mpi_md",
                str(directory)] + (["--resume"] if resume else [])
         env = {**os.environ, "OMP_NUM_THREADS": str(resolve_threads(self.threads))}
-        total = sum(max(1, round(1000 * s.time_ps / (self.timestep_fs or 1.0))) for s in self.stages())
+        dt_fs = self.timestep_fs or potential.timestep_fs
+        total = sum(max(1, round(1000 * s.time_ps / dt_fs)) for s in self.stages())
         thermo = directory / THERMO_FILE
         with progress_bar(self.progress, f"MD on {self.mpi_ranks} MPI ranks", total) as advance:
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -372,10 +373,10 @@ def resume_md(directory: str | Path, progress: bool = True) -> LammpsMDDocument:
         raise InputError(f"{directory} is not an anodeflow MD folder (no {SETUP_FILE})")
     setup = json.loads(setup_path.read_text())
     maker = MD_MAKERS[setup["maker_class"]](**{**setup["maker"], "progress": progress})
-    if maker.mpi_ranks > 1 and not inside_mpi_job():
-        latest_restart(directory)
-        return maker._execute_mpi(directory, resume=True)
     potential = resolve_potential(maker.potential, setup["system"])
+    if maker.mpi_ranks > 1 and not inside_mpi_job():
+        latest_restart(directory)  # fail here, not inside mpiexec, when there is none
+        return maker._execute_mpi(directory, potential, resume=True)
     return maker._execute(None, setup["system"], potential, setup["type_elements"], directory,
                           restart=latest_restart(directory))
 

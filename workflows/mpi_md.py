@@ -7,6 +7,7 @@ rank 0 writes ``md_document.json`` (or ``md_error.txt``) for the launching proce
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def main(argv: list[str]) -> int:
     potential = resolve_potential(maker.potential, setup["system"])
     atoms = None if resume else AtomsModel.model_validate_json((directory / START_FILE).read_text()).to_atoms()
     restart = latest_restart(directory) if resume else None
-    rank = int(__import__("os").environ.get("PMI_RANK", "0"))
+    rank = int(os.environ.get("PMI_RANK", "0"))
     try:
         doc = maker._execute(atoms, setup["system"], potential, setup["type_elements"], directory, restart=restart)
     except Exception as exc:  # noqa: BLE001 - reported to the launching process through the error file
