@@ -11,15 +11,24 @@ import os
 import pytest
 
 
+def home_settings(home) -> dict[str, str]:
+    """ANODEFLOW_* variables that put the config, store, run and job folders under ``home``."""
+    return {"ANODEFLOW_HOME": str(home), "ANODEFLOW_CONFIG": str(home / "config.yaml"),
+            "ANODEFLOW_STORE__PATH": str(home / "store"), "ANODEFLOW_WORK_DIR": str(home / "runs"),
+            "ANODEFLOW_JOBS_DIR": str(home / "jobs")}
+
+
+def home_env(home) -> dict[str, str]:
+    """The process environment for a CLI subprocess whose anodeflow folders are under ``home``."""
+    return {**os.environ, **home_settings(home)}
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
     """Point the store, work folder and config file at a fresh temporary folder."""
     home = tmp_path / "anodeflow_home"
-    monkeypatch.setenv("ANODEFLOW_HOME", str(home))
-    monkeypatch.setenv("ANODEFLOW_CONFIG", str(home / "config.yaml"))
-    monkeypatch.setenv("ANODEFLOW_STORE__PATH", str(home / "store"))
-    monkeypatch.setenv("ANODEFLOW_WORK_DIR", str(home / "runs"))
-    monkeypatch.setenv("ANODEFLOW_JOBS_DIR", str(home / "jobs"))
+    for key, value in home_settings(home).items():
+        monkeypatch.setenv(key, value)
     for key in list(os.environ):
         if key.startswith("ANODEFLOW_STORE__") and key != "ANODEFLOW_STORE__PATH":
             monkeypatch.delenv(key)

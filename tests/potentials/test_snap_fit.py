@@ -8,14 +8,13 @@ and 0.32 eV/A; relaxed beta-Sn a = 5.939 / c = 3.266 A against the teacher's 5.9
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from tests.conftest import require_module
+from tests.conftest import home_env, require_module
 
 require_module("sevenn")
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("lammps_available")]
@@ -24,8 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("lammps_available")]
 @pytest.fixture(scope="module")
 def fit(tmp_path_factory):
     home = tmp_path_factory.mktemp("fit_home")
-    env = {**os.environ, "ANODEFLOW_HOME": str(home), "ANODEFLOW_CONFIG": str(home / "none.yaml"),
-           "ANODEFLOW_STORE__PATH": str(home / "store"), "ANODEFLOW_WORK_DIR": str(home / "runs")}
+    env = home_env(home)
     res = subprocess.run([sys.executable, "-m", "anodeflow.cli", "potentials", "fit", "Na-Sn", "--json"],
                          capture_output=True, text=True, env=env, timeout=900)
     assert res.returncode == 0, res.stderr[-3000:]

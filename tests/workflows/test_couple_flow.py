@@ -15,6 +15,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests.conftest import home_env
+
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("lammps_available")]
 
 
@@ -24,11 +26,8 @@ def anodeflow(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    import os
-
     home = tmp_path_factory.mktemp("flow_home")
-    env = {**os.environ, "ANODEFLOW_HOME": str(home), "ANODEFLOW_CONFIG": str(home / "none.yaml"),
-           "ANODEFLOW_STORE__PATH": str(home / "store"), "ANODEFLOW_WORK_DIR": str(home / "runs")}
+    env = home_env(home)
     cmd = ["run", "couple", "Li-Si", "--orientation", "110", "--temperature", "1500", "--time-ps", "4",
            "--size-nm", "2", "--seed", "2", "--json", "--no-progress"]
     result = subprocess.run([sys.executable, "-m", "anodeflow.cli", *cmd], capture_output=True, text=True,

@@ -18,7 +18,7 @@ import pytest
 from ase.build import bulk
 
 from anodeflow.errors import InputError
-from tests.conftest import _engine_missing
+from tests.conftest import _engine_missing, home_env
 
 pytestmark = pytest.mark.slow
 
@@ -28,9 +28,7 @@ def cp2k(tmp_path_factory):
     if not shutil.which("cp2k.psmp") or not os.path.isfile("/usr/share/cp2k/BASIS_MOLOPT"):
         _engine_missing(RuntimeError("cp2k.psmp or /usr/share/cp2k missing (Debian package cp2k)"))
     home = tmp_path_factory.mktemp("dft_home")
-    env = {**os.environ, "ANODEFLOW_HOME": str(home), "ANODEFLOW_CONFIG": str(home / "none.yaml"),
-           "ANODEFLOW_STORE__PATH": str(home / "store"), "ANODEFLOW_WORK_DIR": str(home / "runs"),
-           "ANODEFLOW_CP2K_DATA_DIR": str(home / "cp2k_data"), "OMP_NUM_THREADS": "2"}
+    env = {**home_env(home), "ANODEFLOW_CP2K_DATA_DIR": str(home / "cp2k_data"), "OMP_NUM_THREADS": "2"}
     si = bulk("Si", "diamond", a=5.431, cubic=True)
     moved = si.copy()
     moved.positions[0, 0] += 0.02 * 5.431

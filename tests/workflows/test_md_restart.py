@@ -16,6 +16,7 @@ import pytest
 from anodeflow.errors import InputError
 from anodeflow.structures import REGIONS, build_couple
 from anodeflow.workflows.md import LammpsMDMaker, latest_restart, resume_md
+from tests.conftest import home_env
 
 pytestmark = pytest.mark.usefixtures("lammps_available")
 
@@ -122,8 +123,7 @@ def test_bad_md_settings(bad, match):
 
 def test_cli_resume_of_a_killed_interface_run(tmp_path):
     """``anodeflow run couple`` killed mid-MD, then ``anodeflow run resume DIR`` finishes, analyses and stores it."""
-    env = {**os.environ, "ANODEFLOW_HOME": str(tmp_path), "ANODEFLOW_CONFIG": str(tmp_path / "none.yaml"),
-           "ANODEFLOW_STORE__PATH": str(tmp_path / "store"), "ANODEFLOW_WORK_DIR": str(tmp_path / "runs")}
+    env = home_env(tmp_path)
     cli = [sys.executable, "-m", "anodeflow.cli"]
     proc = subprocess.Popen([*cli, "run", "couple", "Li-Si", "--orientation", "100", "--size-nm", "1.2",
                              "--time-ps", "6", "--restart-every-ps", "0.5", "--no-progress", "--json"],

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from anodeflow.errors import InputError
+from tests.conftest import home_env
 from anodeflow.workflows.neb import BulkNebMaker, neb_endpoints
 from anodeflow.workflows.run import run_flow
 
@@ -23,11 +24,8 @@ pytestmark = pytest.mark.usefixtures("lammps_available")
 
 @pytest.fixture(scope="module")
 def neb_doc(tmp_path_factory):
-    import os
-
     home = tmp_path_factory.mktemp("neb_home")
-    env = {**os.environ, "ANODEFLOW_HOME": str(home), "ANODEFLOW_CONFIG": str(home / "none.yaml"),
-           "ANODEFLOW_STORE__PATH": str(home / "store"), "ANODEFLOW_WORK_DIR": str(home / "runs")}
+    env = home_env(home)
     run = subprocess.run([sys.executable, "-m", "anodeflow.cli", "run", "neb", "Li-Si", "--json"],
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr
