@@ -259,10 +259,9 @@ class LammpsMDMaker(Maker):
             root = lmp.is_root  # under MPI only rank 0 writes the run's files (LAMMPS reads them there)
             if restart is None:
                 lmp.load_atoms(atoms, type_elements)
-                groups = _region_groups(atoms) if "region" in atoms.arrays else set()
             else:
                 lmp.commands([f'read_restart "{restart}"'])
-                groups = set(_region_names_in(lmp))
+            groups = _region_groups(lmp)  # made by load_atoms from region tags, or kept in the restart file
             files_dir = directory if root else Path(tempfile.mkdtemp(prefix=f"rank{lmp.rank}-"))
             lmp.commands(potential.lammps_commands(type_elements, files_dir))
             bridge = potential.bind(lmp, type_elements)  # noqa: F841 - an MLIP's callback lives while LAMMPS runs
@@ -270,7 +269,7 @@ class LammpsMDMaker(Maker):
             if restart is not None and root:
                 _truncate_trajectory(trajectory, resume_step)
                 _truncate_thermo(thermo_path, resume_step)
-            lmp.commands(self._setup(dt_fs, n_every, n_restart, type_elements, directory, set(groups),
+            lmp.commands(self._setup(dt_fs, n_every, n_restart, type_elements, directory, groups,
                                      resume=restart is not None))
 
             def record(_done: int) -> None:
@@ -292,12 +291,13 @@ class LammpsMDMaker(Maker):
                 for stage, steps in zip(self.stages(), stage_steps, strict=True):
                     stage_stop = stage_start + steps
                     if resume_step < stage_stop:
-                        lmp.commands(self._integrators(stage, set(groups)))
+                        fixes = self._integrators(stage, groups)
+                        lmp.commands(fixes)
                         todo = stage_stop - max(stage_start, resume_step)
                         chunk = n_every * max(1, n_steps // (50 * n_every))
                         offset = max(stage_start, resume_step)
                         lmp.run(todo, chunk=chunk, on_chunk=lambda d, o=offset: (record(d), advance(o + d)))
-                        lmp.commands([f"unfix {f.split()[1]}" for f in self._integrators(stage, set(groups))])
+                        lmp.commands([f"unfix {f.split()[1]}" for f in fixes])
                     stage_start = stage_stop
             md_time = time.perf_counter() - md_start
             n_atoms = lmp.natoms
@@ -318,18 +318,12 @@ class LammpsMDMaker(Maker):
         )
 
 
-def _region_groups(atoms: Atoms) -> set[str]:
-    from anodeflow.structures import REGIONS
-
-    present = set(atoms.arrays["region"].tolist())
-    return {name for name, code in REGIONS.items() if code in present}
-
-
-def _region_names_in(lmp: Lammps) -> list[str]:
+def _region_groups(lmp: Lammps) -> set[str]:
+    """Region names (host, reservoir, fixed) that exist as LAMMPS groups."""
     from anodeflow.structures import REGIONS
 
     names = lmp.lmp.available_ids("group")
-    return [n for n in REGIONS if n in names]
+    return {n for n in REGIONS if n in names}
 
 
 def _truncate_thermo(path: Path, before_step: int) -> None:
