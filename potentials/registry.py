@@ -32,19 +32,15 @@ class Potential(BaseModel):
     snap: dict[str, Any] | None = Field(None, description="SNAP coefficient/parameter files and the ZBL reference")
 
     def _snap_commands(self, type_elements: list[str]) -> list[str]:
-        from ase.data import atomic_numbers
+        from anodeflow.potentials.snap import zbl_pair_coeffs
 
         spec = self.snap or {}
         for key in ("coeff_file", "param_file"):
             if not Path(spec.get(key, "")).is_file():
                 raise InputError(f"potential {self.name}: SNAP file '{spec.get(key)}' is missing")
-        lines = [f"pair_style hybrid/overlay zbl {spec['zbl_inner_A']} {spec['zbl_outer_A']} snap"]
-        for i, a in enumerate(type_elements, start=1):
-            for j, b in enumerate(type_elements, start=1):
-                if j >= i:
-                    lines.append(f"pair_coeff {i} {j} zbl {atomic_numbers[a]} {atomic_numbers[b]}")
-        lines.append(f'pair_coeff * * snap "{spec["coeff_file"]}" "{spec["param_file"]}" {" ".join(type_elements)}')
-        return lines
+        return [f"pair_style hybrid/overlay zbl {spec['zbl_inner_A']} {spec['zbl_outer_A']} snap",
+                *zbl_pair_coeffs(type_elements),
+                f'pair_coeff * * snap "{spec["coeff_file"]}" "{spec["param_file"]}" {" ".join(type_elements)}']
 
     def bind(self, lammps, type_elements: list[str]):
         """Attach what runs in Python (an MLIP's ``fix external`` callback) to a LAMMPS instance.

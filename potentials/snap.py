@@ -50,13 +50,14 @@ class SnapSettings:
         """ZBL screened nuclear repulsion between all pairs (the reference the fit adds to)."""
         cutoff = self.rcutfac * 2 * max(self.radius_of(e) for e in type_elements)
         # pair style zero only lengthens the neighbour list to the SNAP cutoff, as compute snap needs
-        lines = [f"pair_style hybrid/overlay zbl {self.zbl_inner_A} {self.zbl_outer_A} zero {cutoff}",
-                 "pair_coeff * * zero"]
-        for i, a in enumerate(type_elements, start=1):
-            for j, b in enumerate(type_elements, start=1):
-                if j >= i:
-                    lines.append(f"pair_coeff {i} {j} zbl {atomic_numbers[a]} {atomic_numbers[b]}")
-        return lines
+        return [f"pair_style hybrid/overlay zbl {self.zbl_inner_A} {self.zbl_outer_A} zero {cutoff}",
+                "pair_coeff * * zero", *zbl_pair_coeffs(type_elements)]
+
+
+def zbl_pair_coeffs(type_elements: list[str]) -> list[str]:
+    """``pair_coeff I J zbl Z_I Z_J`` for every type pair of a ``hybrid/overlay`` with ZBL."""
+    return [f"pair_coeff {i} {j} zbl {atomic_numbers[a]} {atomic_numbers[b]}"
+            for i, a in enumerate(type_elements, start=1) for j, b in enumerate(type_elements, start=1) if j >= i]
 
 
 def design_rows(snap_array: np.ndarray, type_counts: list[int], n_bispectrum: int) -> dict[str, np.ndarray]:
