@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from ase import Atoms
 from ase.build import bulk
 
@@ -66,6 +67,15 @@ def bulk_crystal(name: str, a_A: float | None = None) -> Atoms:
     atoms = AseAtomsAdaptor.get_atoms(structure)
     atoms.info.clear()
     return atoms
+
+
+def sheared_xz(atoms: Atoms, gamma: float) -> Atoms:
+    """A copy of ``atoms`` under engineering shear strain ``gamma`` in the xz plane (atoms follow the cell)."""
+    sheared = atoms.copy()
+    shear = np.eye(3)
+    shear[2, 0] = gamma
+    sheared.set_cell(atoms.cell.array @ shear, scale_atoms=True)
+    return sheared
 
 
 def number_density_A3(name: str) -> float:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
 from anodeflow.potentials.snap import SnapSettings, design_rows, fit_coefficients, snap_files
-from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system
+from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
 from anodeflow.workflows.schemas import SCHEMA_VERSION
 
 
@@ -47,10 +47,7 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
             cell.set_cell(cell.cell * strain, scale_atoms=True)
             configs.append((f"host strain {strain:g} rattle {amplitude:g}", rattled(cell, amplitude)))
         for shear in (-0.04, 0.04):
-            cell = host_cell.copy()
-            cell.set_cell(cell.cell.array @ (np.eye(3) + shear * np.array([[0, 0, 0], [0, 0, 0], [1, 0, 0]])),
-                          scale_atoms=True)
-            configs.append((f"host shear {shear:g} rattle {amplitude:g}", rattled(cell, amplitude)))
+            configs.append((f"host shear {shear:g} rattle {amplitude:g}", rattled(sheared_xz(host_cell, shear), amplitude)))
     metal = bulk_crystal(carrier).repeat(2)
     for amplitude in (0.05, 0.15):
         for strain in (0.96, 1.0, 1.04):
@@ -246,23 +243,13 @@ class FitSnapMaker(Maker):
         )
 
 
-def _relaxed(atoms: Atoms, calculator) -> Atoms:
-    from ase.filters import FrechetCellFilter
-    from ase.optimize import BFGS
-
-    atoms = atoms.copy()
-    atoms.calc = calculator
-    BFGS(FrechetCellFilter(atoms), logfile=None).run(fmax=1e-3, steps=300)
-    return atoms
-
-
 def _compare_relaxed(system: str, crystal: str, teacher: str, fitted: str, workdir: Path) -> dict:
     """Lattice lengths (A) and energy (eV/atom) of ``crystal`` relaxed with the teacher and with the fit."""
-    from anodeflow.workflows.neb import lammps_calculator
+    from anodeflow.workflows.neb import lammps_calculator, relax
 
     out = {}
     for label, potential in (("teacher", teacher), ("fit", fitted)):
-        atoms = _relaxed(bulk_crystal(crystal), lammps_calculator(system, potential, workdir))
+        atoms = relax(bulk_crystal(crystal), lammps_calculator(system, potential, workdir), steps=300)
         out[f"{label}_lattice_A"] = atoms.cell.lengths().round(4).tolist()
         out[f"{label}_energy_eV_atom"] = float(atoms.get_potential_energy() / len(atoms))
     out["max_lattice_error"] = float(np.max(np.abs(np.array(out["fit_lattice_A"]) / out["teacher_lattice_A"] - 1)))

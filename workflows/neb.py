@@ -51,6 +51,16 @@ def lammps_calculator(system: str, potential_name: str | None = None, directory:
                      log_file=None, keep_alive=True)
 
 
+def relax(atoms: Atoms, calculator, fmax: float = 1e-3, steps: int = 500, cell: bool = True) -> Atoms:
+    """Relax ``atoms`` in place with ``calculator`` (BFGS; with the cell via ``FrechetCellFilter``); fmax in eV/A."""
+    from ase.filters import FrechetCellFilter
+    from ase.optimize import BFGS
+
+    atoms.calc = calculator
+    BFGS(FrechetCellFilter(atoms) if cell else atoms, logfile=None).run(fmax=fmax, steps=steps)
+    return atoms
+
+
 @dataclass
 class LammpsCalculatorMixin:
     """Gives an atomate2 ASE maker the in-process LAMMPS calculator of ``system``'s potential."""
@@ -112,9 +122,6 @@ class NebDocument(BaseModel):
 def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potential: str | None = None,
                   min_cell_A: float = 10.0) -> dict:
     """Hop endpoints on the potential's relaxed host lattice, optionally strained hydrostatically."""
-    from ase.filters import FrechetCellFilter
-    from ase.optimize import BFGS
-
     from anodeflow.structures.crystals import bulk_crystal
     from anodeflow.structures.endpoints import bulk_hop_endpoints
 
@@ -125,9 +132,7 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
         raise InputError(f"strain must be within (-0.1, 0.1), got {strain}")
     crystal = HOST_CRYSTALS[host]
     initial, final, record = bulk_hop_endpoints(crystal, carrier, min_cell_A=min_cell_A)
-    cell = bulk_crystal(crystal)
-    cell.calc = lammps_calculator(system, potential)
-    BFGS(FrechetCellFilter(cell), logfile=None).run(fmax=1e-4, steps=500)
+    cell = relax(bulk_crystal(crystal), lammps_calculator(system, potential), fmax=1e-4)
     deform = np.linalg.solve(bulk_crystal(crystal).cell.array, cell.cell.array) * (1.0 + strain)
     for atoms in (initial, final):
         atoms.set_cell(atoms.cell.array @ deform, scale_atoms=True)

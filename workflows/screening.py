@@ -15,8 +15,8 @@ from jobflow import Flow, Maker, job
 from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
-from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system
-from anodeflow.workflows.neb import EV_A3_TO_GPA, BulkNebMaker, lammps_calculator
+from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
+from anodeflow.workflows.neb import EV_A3_TO_GPA, BulkNebMaker, lammps_calculator, relax
 from anodeflow.workflows.schemas import SCHEMA_VERSION
 
 #: classes the seed reports (ICR: interface-controlled, DCR: diffusion-controlled)
@@ -32,20 +32,15 @@ UNIVERSAL_POTENTIAL = "SevenNet-0"
 def host_properties(system: str, potential: str | None = None) -> dict:
     """Cohesive energy per first-shell bond (eV) and the relaxed shear modulus (GPa) of the host crystal."""
     from ase import Atoms
-    from ase.filters import FrechetCellFilter
     from ase.neighborlist import neighbor_list
-    from ase.optimize import BFGS
 
     carrier, host = parse_system(system)
-    crystal = bulk_crystal(HOST_CRYSTALS[host])
-    crystal.calc = lammps_calculator(system, potential)
-    BFGS(FrechetCellFilter(crystal), logfile=None).run(fmax=1e-3, steps=500)
+    crystal = relax(bulk_crystal(HOST_CRYSTALS[host]), lammps_calculator(system, potential))
     e_bulk = crystal.get_potential_energy() / len(crystal)
     atom = Atoms(host, positions=[[10.0, 10.0, 10.0]], cell=[20.0, 20.0, 20.0], pbc=True)
     atom.calc = lammps_calculator(system, potential)
     e_atom = atom.get_potential_energy()
-    d = neighbor_list("d", crystal, 4.0)
-    i = neighbor_list("i", crystal, 4.0)
+    i, d = neighbor_list("id", crystal, 4.0)
     nearest = d.min()
     z = float(np.mean(np.bincount(i[d < 1.1 * nearest], minlength=len(crystal))))
     cohesive = e_atom - e_bulk
@@ -53,11 +48,7 @@ def host_properties(system: str, potential: str | None = None) -> dict:
     # (stress, not energy curvature: float32 MLIP energies are too noisy for a second difference)
     stresses = {}
     for gamma in (-0.02, 0.02):
-        sheared = crystal.copy()
-        sheared.set_cell(crystal.cell.array @ (np.eye(3) + gamma * np.array([[0, 0, 0], [0, 0, 0], [1, 0, 0]])),
-                         scale_atoms=True)
-        sheared.calc = lammps_calculator(system, potential)
-        BFGS(sheared, logfile=None).run(fmax=1e-3, steps=500)
+        sheared = relax(sheared_xz(crystal, gamma), lammps_calculator(system, potential), cell=False)
         stresses[gamma] = float(sheared.get_stress(voigt=True)[4])  # xz, eV/A^3
     shear = (stresses[0.02] - stresses[-0.02]) / 0.04 * EV_A3_TO_GPA
     return {"host": host, "crystal": HOST_CRYSTALS[host], "cohesive_energy_eV_atom": float(cohesive),
