@@ -56,8 +56,11 @@ def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool,
         table = Table(title=title, show_header=False)
         table.add_column(no_wrap=True)
         table.add_column(overflow="fold")
-        pairs = rows(doc) if rows else [(k, f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in summary.items()]
-        for key, value in [*pairs, ("result id", summary["id"])] if rows else pairs:
+        if rows:
+            pairs = [*rows(doc), ("result id", summary["id"])]
+        else:
+            pairs = [(k, f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in summary.items()]
+        for key, value in pairs:
             table.add_row(key, value)
         console.print(table)
     return doc

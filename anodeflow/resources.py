@@ -57,16 +57,6 @@ JOB_HINTS: dict[str, ResourceHints] = {
 }
 
 
-def _jobs(flow):
-    from jobflow import Flow
-
-    for item in getattr(flow, "jobs", [flow]):
-        if isinstance(item, Flow):
-            yield from _jobs(item)
-        else:
-            yield item
-
-
 def apply_resource_hints(flow, hints: dict[str, ResourceHints] | None = None, exec_config: str | None = "anodeflow",
                          worker: str | None = None):
     """Put resource hints into the ``manager_config`` of every job whose name contains a key of ``hints``.
@@ -74,8 +64,10 @@ def apply_resource_hints(flow, hints: dict[str, ResourceHints] | None = None, ex
     jobflow-remote submits each job with these ``resources`` (a qtoolkit ``QResources``), ``exec_config``
     and ``worker``. MD jobs ask for as many ranks as their Maker's ``mpi_ranks``. Returns the flow.
     """
+    from jobflow import Job
+
     hints = JOB_HINTS if hints is None else hints
-    for job in _jobs(flow):
+    for job in [flow] if isinstance(flow, Job) else [job for job, _ in flow.iterflow()]:
         for name, hint in hints.items():
             if name in job.name:
                 ranks = getattr(getattr(job, "maker", None), "mpi_ranks", None)

@@ -140,7 +140,8 @@ def job_status(record: SubmittedJob) -> dict:
     except Exception:  # noqa: BLE001 - scheduler not reachable or job purged: the files decide
         state = None
     exit_file = work_dir / "exit_code"
-    exit_code = int(exit_file.read_text()) if exit_file.exists() and exit_file.read_text().strip() else None
+    exit_text = exit_file.read_text().strip() if exit_file.exists() else ""
+    exit_code = int(exit_text) if exit_text else None
     if exit_code is not None:
         state = "DONE" if exit_code == 0 else "FAILED"
     summary, error = None, None
