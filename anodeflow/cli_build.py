@@ -108,16 +108,38 @@ def nanowire(host: Annotated[str, typer.Argument(help="Si or Ge")], output: OutO
 @build_app.command("endpoints")
 @handle_errors
 def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, alpha-Sn, beta-Sn, Sb")],
-              carrier: Annotated[str, typer.Argument(help="Li or Na")], output: OutOpt):
-    """NEB endpoints of a bulk interstitial hop: writes OUTPUT with _initial/_final suffixes."""
-    from anodeflow.structures.endpoints import bulk_hop_endpoints
+              carrier: Annotated[str, typer.Argument(help="Li or Na")], output: OutOpt,
+              kind: Annotated[str, typer.Option("--kind", help="bulk, front (cubic hosts) or dislocation (diamond)")] = "bulk",
+              miller: Annotated[str, typer.Option("--miller", help="couple orientation, front hops")] = "100",
+              dislocation: Annotated[str, typer.Option("--dislocation", help="60 or screw")] = "60"):
+    """NEB endpoints of a carrier hop: writes OUTPUT with _initial/_final suffixes."""
+    from anodeflow.structures import build_couple
+    from anodeflow.structures.crystals import CRYSTALS
+    from anodeflow.structures.dislocations import build_dislocation
+    from anodeflow.structures.endpoints import bulk_hop_endpoints, core_hop_endpoints, front_hop_endpoints
 
-    initial, final, record = bulk_hop_endpoints(host, carrier)
+    if kind == "bulk":
+        initial, final, record = bulk_hop_endpoints(host, carrier)
+    elif kind in ("front", "dislocation"):
+        element = CRYSTALS[host].element if host in CRYSTALS else host
+        if kind == "front":
+            couple = build_couple(f"{carrier}-{element}", miller, host_thickness_nm=1.2, reservoir_thickness_nm=1.0,
+                                  size_nm=1.1)
+            initial, final, record = front_hop_endpoints(couple, carrier)
+        else:
+            initial, final, record = core_hop_endpoints(
+                build_dislocation(host, dislocation, radius_nm=1.2, length_cells=3, vacuum_nm=0.6), carrier)
+    else:
+        raise InputError(f"unknown hop kind '{kind}'; kinds: bulk, front, dislocation")
     paths = [output.with_name(f"{output.stem}_{tag}{output.suffix}") for tag in ("initial", "final")]
     for atoms, path in zip((initial, final), paths):
         write_structure(atoms, path)
-    summarise(initial, paths[0], {"final": str(paths[1]), "hop distance (A)": f"{record.hop_distance_A:.3f}",
-                                  "site clearance (A)": f"{record.site_clearance_A:.3f}"})
+    rows = {"final": str(paths[1]), "hop distance (A)": f"{record.hop_distance_A:.3f}",
+            "site clearance (A)": f"{record.site_clearance_A:.3f}"}
+    if record.feature_distance_A:
+        label = "depth below the front (A)" if kind == "front" else "distance from the line (A)"
+        rows[label] = ", ".join(f"{v:.2f}" for v in record.feature_distance_A)
+    summarise(initial, paths[0], rows)
 
 
 @build_app.command("dislocation")

@@ -275,26 +275,27 @@ def run_kinetics(
 @handle_errors
 def run_neb(
     system: SystemArg,
-    kind: Annotated[str, typer.Option("--kind", help="hop kind: bulk")] = "bulk",
+    kind: Annotated[str, typer.Option("--kind", help="hop kind: bulk or front (into a couple's crystal)")] = "bulk",
     images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
-    min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest supercell edge (A)")] = 10.0,
+    min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest supercell edge (A), bulk hops")] = 10.0,
+    miller: Annotated[str, typer.Option("--miller", help="couple orientation, front hops")] = "100",
     strains: Annotated[str | None, typer.Option("--strains", help="comma-separated hydrostatic strains: fit the activation volume")] = None,
     potential: PotentialOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ):
     """Climbing-image NEB barrier of a carrier hop (LAMMPS potential via atomate2's ASE NEB makers)."""
-    from anodeflow.workflows.neb import BulkNebMaker, StrainedBarrierMaker
+    from anodeflow.workflows.neb import HopNebMaker, StrainedBarrierMaker
 
-    neb = BulkNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, potential=potential)
+    neb = HopNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, miller=miller, potential=potential)
     if strains:
         flow = StrainedBarrierMaker(strains=_floats(strains, "--strains"), neb=neb).make(system)
         keys = ["system", "kind", "strains", "pressures_GPa", "barriers_eV", "activation_volume_A3",
                 "barrier_at_0_GPa_eV"]
     else:
         flow = neb.make(system)
-        keys = ["system", "kind", "barrier_eV", "reverse_barrier_eV", "energies_eV", "hop_distance_A", "n_atoms",
-                "pressure_GPa", "converged", "method"]
+        keys = ["system", "kind", "barrier_eV", "reverse_barrier_eV", "energies_eV", "hop_distance_A",
+                "feature_distance_A", "n_atoms", "pressure_GPa", "converged", "method"]
     _execute(flow, f"{system} {kind} hop", keys, out, as_json, f"NEB {system} {kind}")
 
 
@@ -333,24 +334,31 @@ def run_screen(
     reference: Annotated[str, typer.Option("--reference", help="pair the scores are relative to")] = "Li-Si",
     images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
     min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest NEB supercell edge (A)")] = 10.0,
+    couple_ps: Annotated[float, typer.Option("--couple-ps", help="short couple MD per cubic host (ps; 0: none)")] = 0.0,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ):
-    """Rank host/carrier pairs by bond energy, shear modulus and carrier barrier; predicted vs seed ICR/DCR."""
-    from anodeflow.workflows.neb import BulkNebMaker
-    from anodeflow.workflows.screening import ScreeningFlowMaker
+    """Rank host/carrier pairs by bond energy, shear modulus, carrier barrier and (with --couple-ps) the
+    amorphous layer of a short couple MD; predicted vs seed ICR/DCR."""
+    from anodeflow.workflows.neb import HopNebMaker
+    from anodeflow.workflows.screening import ScreeningFlowMaker, short_couple_md
 
+    if couple_ps < 0:
+        raise InputError(f"--couple-ps must be >= 0, got {couple_ps}")
     flow = ScreeningFlowMaker(systems=tuple(systems.split(",")), reference=reference,
-                              neb=BulkNebMaker(num_images=images, min_cell_A=min_cell)).make()
+                              neb=HopNebMaker(num_images=images, min_cell_A=min_cell),
+                              couple_md=short_couple_md(couple_ps) if couple_ps else None).make()
     doc = _execute(flow, "ICR/DCR screening", ["reference", "rows", "agreement"] if as_json else ["agreement"], out,
                    as_json, f"screening {systems}")
     if not as_json:
         table = Table(title=f"ranked pairs (score relative to {reference}; ICR if >= {doc['threshold']})")
-        for col in ("system", "bond (eV)", "shear G (GPa)", "barrier (eV)", "score", "predicted", "seed"):
+        for col in ("system", "bond (eV)", "shear G (GPa)", "barrier (eV)", "amorphous (nm)", "score", "predicted",
+                    "seed"):
             table.add_column(col)
         for r in doc["rows"]:
+            layer = "-" if r["amorphous_thickness_nm"] is None else f"{r['amorphous_thickness_nm']:.2f}"
             table.add_row(r["system"], f"{r['bond_energy_eV']:.3f}", f"{r['shear_modulus_GPa']:.1f}",
-                          f"{r['barrier_eV']:.3f}", f"{r['score']:.2f}", r["predicted"], str(r["seed"] or "-"))
+                          f"{r['barrier_eV']:.3f}", layer, f"{r['score']:.2f}", r["predicted"], str(r["seed"] or "-"))
         console.print(table)
 
 

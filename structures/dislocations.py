@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 from ase import Atoms
 
 from anodeflow.errors import InputError
+from anodeflow.structures.couples import REGIONS
 from anodeflow.structures.crystals import CRYSTALS
 
 #: cubic elastic constants C11, C12, C44 (GPa) at room temperature
@@ -18,13 +20,17 @@ ELASTIC_CONSTANTS_GPA = {
 KINDS = {"60": "DiamondGlide60Degree", "screw": "DiamondGlideScrew"}
 
 
-def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0, length_cells: int = 5) -> Atoms:
+def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0, length_cells: int = 5,
+                      vacuum_nm: float = 0.0, fixed_width_nm: float = 0.5) -> Atoms:
     """A straight dislocation along z in a cylinder of ``radius_nm`` (anisotropic elastic field).
 
     ``kind``: ``60`` (60-degree glide, b = a/2<110>) or ``screw``; periodic along the line with
-    ``length_cells`` repeats of the line period; free surfaces around the cylinder. Built with
-    matscipy; ``atoms.info`` holds ``burgers_A`` and ``line_direction``. Other lattices
-    (beta-Sn, A7 Sb) are not supported: matscipy's builders assume a cubic lattice.
+    ``length_cells`` repeats of the line period; free surfaces around the cylinder, with at least
+    ``vacuum_nm`` of empty space to the cell faces in x and y. The outer ``fixed_width_nm`` shell
+    is tagged region ``fixed`` (``atoms.arrays["region"]``, as in couples) to hold the elastic
+    field. Built with matscipy; ``atoms.info`` holds ``burgers_A``, ``line_direction``, the line's
+    position ``core_A`` (x, y) and its period ``line_period_A``. Other lattices (beta-Sn, A7 Sb) are not supported:
+    matscipy's builders assume a cubic lattice.
     """
     if host not in ELASTIC_CONSTANTS_GPA:
         lattice = CRYSTALS[host].structure if host in CRYSTALS else "unknown"
@@ -34,18 +40,33 @@ def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0
         raise InputError(f"unknown dislocation kind '{kind}'; kinds: {', '.join(KINDS)}")
     if not radius_nm > 0 or length_cells < 1:
         raise InputError(f"need radius_nm > 0 and length_cells >= 1, got {radius_nm}, {length_cells}")
+    if vacuum_nm < 0 or not 0 <= fixed_width_nm < radius_nm:
+        raise InputError(f"need vacuum_nm >= 0 and 0 <= fixed_width_nm < radius_nm, got {vacuum_nm}, {fixed_width_nm}")
     import matscipy.dislocation as md
 
     (c11, c12, c44), _ = ELASTIC_CONSTANTS_GPA[host]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # matscipy warns that atomman is absent and uses its own solver
         builder = getattr(md, KINDS[kind])(CRYSTALS[host].a_A, c11, c12, c44, symbol=CRYSTALS[host].element)
-        _, disloc = builder.build_cylinder(10 * radius_nm, method="adsl", verbose=False)
-    disloc = disloc.repeat((1, 1, length_cells))
+        _, disloc, fixed = builder.build_cylinder(10 * radius_nm, method="adsl", verbose=False, return_fix_mask=True,
+                                                  fix_width=10 * fixed_width_nm)
+    core = np.asarray(disloc.info["core_positions"][0][:2], float)
+    disloc.set_constraint()
     for key in [k for k in disloc.arrays if disloc.arrays[k].dtype == bool]:
         del disloc.arrays[key]
+    disloc.arrays["region"] = np.where(fixed, REGIONS["fixed"], REGIONS["host"])
+    if vacuum_nm > 0:
+        shift = disloc.positions[:, :2].min(axis=0) - 10 * vacuum_nm
+        disloc.positions[:, :2] -= shift
+        core -= shift
+        cell = disloc.cell.array.copy()
+        cell[0, 0], cell[1, 1] = disloc.positions[:, :2].max(axis=0) + 10 * vacuum_nm
+        disloc.set_cell(cell)
+    period = float(disloc.cell.array[2, 2])
+    disloc = disloc.repeat((1, 1, length_cells))
     disloc.info.clear()
     disloc.info.update(burgers_A=[float(v) for v in builder.burgers], line_direction=list(map(int, builder.axes[2])),
-                       kind=kind, pbc_line_only=True)
+                       kind=kind, pbc_line_only=True, core_A=core.tolist(),
+                       line_period_A=period)
     disloc.pbc = (False, False, True)
     return disloc

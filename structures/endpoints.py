@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from ase import Atoms
@@ -16,7 +17,9 @@ def _periodic_tree(atoms: Atoms) -> tuple[cKDTree, np.ndarray]:
     if not np.allclose(atoms.cell.array, np.diag(np.diag(atoms.cell.array))):
         raise InputError("interstitial search needs an orthorhombic cell")
     box = np.diag(atoms.cell.array).copy()
-    return cKDTree(np.mod(atoms.positions, box), boxsize=box), box
+    wrapped = np.mod(atoms.positions, box)
+    wrapped[wrapped >= box] = 0.0  # np.mod(-1e-17, L) == L
+    return cKDTree(wrapped, boxsize=box), box
 
 
 def interstitial_sites(atoms: Atoms, min_clearance_A: float = 1.5, merge_A: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +65,9 @@ class HopRecord:
     hop_distance_A: float
     site_clearance_A: float
     midpoint_clearance_A: float
+    #: front hops: depth of each site below the interface (outermost host plane); dislocation hops:
+    #: distance of each site from the dislocation line (A). Empty for bulk hops.
+    feature_distance_A: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -89,13 +95,132 @@ def bulk_hop_endpoints(host: str, carrier: str, supercell: tuple[int, int, int] 
     a = sites[0]
     b = _nearest_equivalent(cell, a, min_hop_A)
     mid_clear = float(tree.query(np.mod(0.5 * (a + b), box))[0])
-    initial = host_cell + Atoms(carrier, positions=[a])
-    final = host_cell + Atoms(carrier, positions=[np.mod(b, box)])
     record = HopRecord(host, carrier, "bulk", a.tolist(), np.mod(b, box).tolist(), float(np.linalg.norm(b - a)),
                        float(clearance[0]), mid_clear)
-    for atoms in (initial, final):
+    return (*_with_carrier(host_cell, carrier, a, np.mod(b, box), record), record)
+
+
+def _with_carrier(base: Atoms, carrier: str, a: np.ndarray, b: np.ndarray, record: HopRecord) -> tuple[Atoms, Atoms]:
+    """Copies of ``base`` with one ``carrier`` atom appended at ``a`` (initial) and at ``b`` (final)."""
+    ends = []
+    for site in (a, b):
+        atoms = base.copy()
+        atoms += Atoms(carrier, positions=[site], cell=base.cell, pbc=base.pbc)
+        if "region" in base.arrays:
+            atoms.arrays["region"][-1] = 0  # the carrier moves freely (region "host"/free)
         atoms.info["hop"] = record.as_dict()
-    return initial, final, record
+        ends.append(atoms)
+    return ends[0], ends[1]
+
+
+def _pick_hop(sites: np.ndarray, clearance: np.ndarray, start: int, box: np.ndarray,
+              score, max_hop_A: float, min_clearance_fraction: float, allowed: np.ndarray, min_hop_A: float = 1.0) -> int:
+    """Index of the site a hop from ``sites[start]`` goes to: the best ``score(displacement)`` among the
+    ``allowed`` sites ``min_hop_A``..``max_hop_A`` away whose clearance is at least ``min_clearance_fraction``
+    of the start's."""
+    d = _minimum_image(sites - sites[start], box)
+    r = np.linalg.norm(d, axis=1)
+    ok = np.flatnonzero(allowed & (r >= min_hop_A) & (r <= max_hop_A)
+                        & (clearance >= min_clearance_fraction * clearance[start]))
+    if not len(ok):
+        raise InputError(f"no interstitial site {min_hop_A}-{max_hop_A} A from the start site at "
+                         f"{np.round(sites[start], 2).tolist()}; enlarge the cell")
+    return int(ok[np.argmax([score(d[i]) for i in ok])])
+
+
+def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> tuple[Atoms, Atoms, HopRecord]:
+    """A carrier entering the crystal at the front of a couple (from :func:`build_couple`).
+
+    Cages are found in the host sublattice alone: sites whose clearance is within 2 % of the
+    largest clearance in the middle third of the slab (the bulk cage: Td for Si, whose hexagonal
+    saddle site has 96 % of it). The initial site is the cage closest to the upper interface
+    (below the outermost host plane) from which a hop leads to a deeper cage: the final site. ``feature_distance_A`` holds each site's depth below the
+    outermost host plane.
+    """
+    from anodeflow.structures.couples import REGIONS
+
+    if carrier not in CARRIERS:
+        raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
+    if "region" not in couple.arrays:
+        raise InputError("front hops need a couple with region tags (anodeflow.structures.build_couple)")
+    host = couple[couple.arrays["region"] != REGIONS["reservoir"]]
+    host_z = host.positions[:, 2]
+    top = host_z.max()
+    sites, clearance = interstitial_sites(host)
+    tree, box = _periodic_tree(couple)
+    bottom = host_z.min()
+    middle = np.abs(sites[:, 2] - 0.5 * (top + bottom)) < (top - bottom) / 6
+    if not middle.any():
+        raise InputError("the host slab is too thin to hold a bulk cage; increase host_thickness_nm")
+    bulk_cage = clearance[middle].max()
+    cage = (sites[:, 2] < top) & (sites[:, 2] > bottom) & (np.abs(clearance - bulk_cage) <= 0.02 * bulk_cage)
+    candidates = np.flatnonzero(cage)
+    for start in candidates[np.argsort(-sites[candidates, 2])]:  # outermost cage that leads deeper
+        try:
+            end = _pick_hop(sites, clearance, start, box, lambda d: -d[2] - 0.2 * np.linalg.norm(d), max_hop_A, 0.98,
+                            allowed=cage & (sites[:, 2] < sites[start, 2] - 0.1))
+            break
+        except InputError:
+            continue
+    else:
+        raise InputError("no pair of cages one hop apart in the host slab; increase host_thickness_nm")
+    a, b = sites[start], sites[end]
+    record = HopRecord(_host_of(couple, carrier), carrier, "front", a.tolist(), b.tolist(),
+                       float(np.linalg.norm(_minimum_image(b - a, box))), float(clearance[start]),
+                       float(tree.query(np.mod(a + 0.5 * _minimum_image(b - a, box), box) % box)[0]),
+                       [float(top - a[2]), float(top - b[2])])
+    return (*_with_carrier(couple, carrier, a, b, record), record)
+
+
+def core_sites(dislocation: Atoms, max_core_distance_A: float = 4.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interstitial sites within ``max_core_distance_A`` of a dislocation line (cell from
+    :func:`build_dislocation`), most open first: (positions A, clearance A, distance from the line A)."""
+    if "core_A" not in dislocation.info or "line_period_A" not in dislocation.info:
+        raise InputError("core hops need a dislocation cell with its core position (anodeflow.structures.build_dislocation)")
+    sites, clearance = interstitial_sites(dislocation)
+    radial = np.linalg.norm(sites[:, :2] - np.asarray(dislocation.info["core_A"][:2]), axis=1)
+    near = radial <= max_core_distance_A
+    if not near.any():
+        raise InputError(f"no interstitial site within {max_core_distance_A} A of the dislocation line")
+    return sites[near], clearance[near], radial[near]
+
+
+def core_hop_endpoints(dislocation: Atoms, carrier: str, site_A: Sequence[float] | None = None,
+                       max_core_distance_A: float = 4.0) -> tuple[Atoms, Atoms, HopRecord]:
+    """A carrier moving one line period along a dislocation core (pipe diffusion).
+
+    ``dislocation`` comes from :func:`build_dislocation` (line along z). The initial site is
+    ``site_A`` (e.g. a relaxed carrier position) or, by default, the most open site of
+    :func:`core_sites`; the final site is its copy one line period further along z, equivalent by
+    the lattice translation, so both ends have the same energy. ``feature_distance_A`` holds each
+    site's distance from the line.
+    """
+    if carrier not in CARRIERS:
+        raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
+    sites, _, _ = core_sites(dislocation, max_core_distance_A)
+    period = float(dislocation.info["line_period_A"])
+    tree, box = _periodic_tree(dislocation)
+    if box[2] < 2 * period - 1e-6:
+        raise InputError(f"the cell holds {box[2] / period:.0f} line period(s) along z; need at least 2 for a core hop")
+    a = np.mod(np.asarray(sites[0] if site_A is None else site_A, float), box)
+    radial = float(np.linalg.norm(a[:2] - np.asarray(dislocation.info["core_A"][:2])))
+    if radial > max_core_distance_A:
+        raise InputError(f"site {np.round(a, 2).tolist()} is {radial:.2f} A from the line (> {max_core_distance_A} A)")
+    b = a + np.array([0.0, 0.0, period])
+    b[2] %= box[2]
+    record = HopRecord(_host_of(dislocation, carrier), carrier, "dislocation", a.tolist(), b.tolist(), period,
+                       float(tree.query(a)[0]), float(tree.query(np.mod(a + [0, 0, period / 2], box) % box)[0]),
+                       [radial, radial])
+    return (*_with_carrier(dislocation, carrier, a, b, record), record)
+
+
+def _minimum_image(d: np.ndarray, box: np.ndarray) -> np.ndarray:
+    return d - box * np.round(d / box)
+
+
+def _host_of(atoms: Atoms, carrier: str) -> str:
+    others = sorted(set(atoms.get_chemical_symbols()) - {carrier})
+    return "-".join(others) if others else carrier
 
 
 def _nearest_equivalent(cell: Atoms, site: np.ndarray, min_hop_A: float) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Carrier migration barriers: climbing-image NEB through atomate2's ASE NEB makers with a LAMMPS potential.
 
-Flow of :class:`BulkNebMaker`: endpoints from :func:`anodeflow.structures.bulk_hop_endpoints`,
-mapped onto the potential's own relaxed host lattice -> endpoint relaxation (fixed cell) ->
+Flow of :class:`HopNebMaker`: endpoints from :mod:`anodeflow.structures.endpoints` (bulk hop or entry
+at a couple's front) on the potential's own relaxed host lattice -> endpoint relaxation (fixed cell) ->
 interpolation -> CI-NEB (atomate2 ``AseNebFromEndpointsMaker``) -> :class:`NebDocument`.
 :class:`StrainedBarrierMaker` repeats it under hydrostatic strains and fits the activation volume.
 """
@@ -83,16 +83,16 @@ class LammpsRelaxMaker(LammpsCalculatorMixin, AseRelaxMaker):
 
 @dataclass
 class LammpsNebMaker(LammpsCalculatorMixin, AseNebFromEndpointsMaker):
-    """Climbing-image NEB with a LAMMPS potential (atomate2 ``AseNebFromEndpointsMaker``)."""
+    """Climbing-image NEB with a LAMMPS potential (atomate2 ``AseNebFromEndpointsMaker``).
+
+    Endpoints are used as given unless ``endpoint_relax_maker`` is set (e.g. a
+    :class:`LammpsRelaxMaker`); fixed atoms (``selective_dynamics``) stay fixed in every image.
+    """
 
     name: str = "lammps neb"
     neb_kwargs: dict = field(default_factory=lambda: {"climb": True, "method": "improvedtangent"})
     relax_kwargs: dict = field(default_factory=lambda: {"fmax": 0.02})
     endpoint_relax_maker: Maker | None = None
-
-    def __post_init__(self):
-        if self.endpoint_relax_maker is None:
-            self.endpoint_relax_maker = LammpsRelaxMaker(system=self.system, potential=self.potential)
 
 
 class NebDocument(BaseModel):
@@ -103,13 +103,15 @@ class NebDocument(BaseModel):
     system: str
     host: str
     carrier: str
-    kind: str = Field(description="bulk, front or dislocation")
+    kind: str = Field(description="bulk or front")
     strain: float = Field(0.0, description="hydrostatic strain applied to the relaxed host lattice")
     pressure_GPa: float | None = Field(None, description="pressure of the relaxed initial cell")
-    barrier_eV: float
+    barrier_eV: float = Field(description="highest image above the initial one")
     reverse_barrier_eV: float
     energies_eV: list[float] = Field(description="image energies relative to the initial image")
     hop_distance_A: float
+    feature_distance_A: list[float] = Field(
+        default_factory=list, description="front hops: depth of each site below the interface (A)")
     n_atoms: int
     host_cell_strain: list[list[float]] = Field(description="deformation mapping the tabulated onto the relaxed lattice")
     converged: bool
@@ -118,24 +120,61 @@ class NebDocument(BaseModel):
     images: list[AtomsModel] | None = Field(None, description="final images (data store)")
 
 
+HOP_KINDS = ("bulk", "front")
+
+
+def _check_kind(kind: str) -> None:
+    if kind == "dislocation":
+        raise InputError("hop kind 'dislocation' has endpoints (anodeflow build endpoints --kind dislocation) but no "
+                         "NEB here yet: linearly interpolated paths along the core do not converge; kinds: bulk, front")
+    if kind not in HOP_KINDS:
+        raise InputError(f"unknown hop kind '{kind}'; kinds: {', '.join(HOP_KINDS)}")
+#: in front hops, atoms farther than this from the hop's midpoint keep the relaxed couple's positions (A)
+FRONT_FREE_RADIUS_A = 6.0
+
+
 @job
 def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potential: str | None = None,
-                  min_cell_A: float = 10.0) -> dict:
-    """Hop endpoints on the potential's relaxed host lattice, optionally strained hydrostatically."""
+                  min_cell_A: float = 10.0, miller: str = "100") -> dict:
+    """Relaxed hop endpoints on the potential's relaxed host lattice.
+
+    ``bulk``: interstitial hop in the host crystal (``min_cell_A`` supercell), optionally strained
+    hydrostatically. ``front``: entry into the crystal at a (``miller``) couple's front; the couple
+    is relaxed first and atoms beyond ``FRONT_FREE_RADIUS_A`` of the hop stay fixed.
+    """
+    from ase.constraints import FixAtoms
+    from ase.geometry import get_distances
+
+    from anodeflow.structures import build_couple
     from anodeflow.structures.crystals import bulk_crystal
-    from anodeflow.structures.endpoints import bulk_hop_endpoints
+    from anodeflow.structures.endpoints import bulk_hop_endpoints, front_hop_endpoints
 
     carrier, host = parse_system(system)
-    if kind != "bulk":
-        raise InputError(f"hop kind '{kind}' is not available yet; available: bulk")
+    _check_kind(kind)
     if not -0.1 < strain < 0.1:
         raise InputError(f"strain must be within (-0.1, 0.1), got {strain}")
+    if strain and kind != "bulk":
+        raise InputError(f"strain applies to bulk hops only, got strain {strain} for a {kind} hop")
     crystal = HOST_CRYSTALS[host]
-    initial, final, record = bulk_hop_endpoints(crystal, carrier, min_cell_A=min_cell_A)
     cell = relax(bulk_crystal(crystal), lammps_calculator(system, potential), fmax=1e-4)
     deform = np.linalg.solve(bulk_crystal(crystal).cell.array, cell.cell.array) * (1.0 + strain)
-    for atoms in (initial, final):
-        atoms.set_cell(atoms.cell.array @ deform, scale_atoms=True)
+    if kind == "bulk":
+        initial, final, record = bulk_hop_endpoints(crystal, carrier, min_cell_A=min_cell_A)
+        for atoms in (initial, final):
+            atoms.set_cell(atoms.cell.array @ deform, scale_atoms=True)
+    else:
+        couple = build_couple(system, miller, host_thickness_nm=1.2, reservoir_thickness_nm=1.0, size_nm=1.1,
+                              host_a_A=cell.cell.lengths()[0])
+        relax(couple, lammps_calculator(system, potential), fmax=0.01, steps=2000, cell=False)
+        couple.calc = None
+        initial, final, record = front_hop_endpoints(couple, carrier)
+        mid = 0.5 * (np.array(record.initial_site_A) + np.array(record.final_site_A))
+        far = get_distances([mid], initial.positions, cell=initial.cell, pbc=True)[1][0] > FRONT_FREE_RADIUS_A
+        for atoms in (initial, final):
+            atoms.set_constraint(FixAtoms(mask=far))
+    for atoms in (initial, final):  # relaxed here: atomate2's relax output drops the fixed-atom flags
+        relax(atoms, lammps_calculator(system, potential), fmax=0.01, steps=1000, cell=False)
+        atoms.calc = None
     adaptor = AseAtomsAdaptor()
     return {"endpoints": [adaptor.get_structure(a) for a in (initial, final)], "hop": record.as_dict(),
             "deform": deform.tolist()}
@@ -148,14 +187,18 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
     carrier, host = parse_system(system)
     energies = np.asarray(neb.energies, float)
     pot = resolve_potential(potential, system)
+    start, end = energies[0], energies[-1]
     first = neb.images[0]
-    atoms: Atoms = AseAtomsAdaptor().get_atoms(first)
-    atoms.calc = lammps_calculator(system, potential)
-    pressure = float(-np.trace(atoms.get_stress(voigt=False)) / 3.0 * EV_A3_TO_GPA)
+    pressure = None
+    if kind == "bulk":  # a couple holds interfaces: no bulk pressure
+        atoms: Atoms = AseAtomsAdaptor().get_atoms(first)
+        atoms.calc = lammps_calculator(system, potential)
+        pressure = float(-np.trace(atoms.get_stress(voigt=False)) / 3.0 * EV_A3_TO_GPA)
     return NebDocument(
         system=system, host=host, carrier=carrier, kind=kind, strain=strain, pressure_GPa=pressure,
-        barrier_eV=float(energies.max() - energies[0]), reverse_barrier_eV=float(energies.max() - energies[-1]),
+        barrier_eV=float(energies.max() - start), reverse_barrier_eV=float(energies.max() - end),
         energies_eV=(energies - energies[0]).tolist(), hop_distance_A=endpoints["hop"]["hop_distance_A"],
+        feature_distance_A=endpoints["hop"]["feature_distance_A"],
         n_atoms=len(first), host_cell_strain=endpoints["deform"], converged=neb.state == "successful",
         method="climbing-image NEB" if climb else "NEB",
         potential=PotentialSummary(name=pot.name, form=pot.form, citation=pot.citation),
@@ -164,10 +207,11 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
 
 
 @dataclass
-class BulkNebMaker(Maker):
-    """CI-NEB barrier of a carrier hop in the bulk host with a LAMMPS potential (one Flow).
+class HopNebMaker(Maker):
+    """CI-NEB barrier of a carrier hop with a LAMMPS potential or an MLIP (one Flow).
 
-    ``num_images`` intermediate images; ``min_cell_A`` sets the supercell (Si: 10 A -> 64 atoms).
+    ``kind``: ``bulk`` (``min_cell_A`` sets the supercell, Si: 10 A -> 64 atoms) or ``front``
+    (entering the crystal at a ``miller`` couple's front). ``num_images`` intermediate images.
     """
 
     name: str = "neb"
@@ -175,6 +219,7 @@ class BulkNebMaker(Maker):
     num_images: int = 5
     min_cell_A: float = 10.0
     strain: float = 0.0
+    miller: str = "100"
     potential: str | None = None
     steps: int = 500
 
@@ -183,7 +228,8 @@ class BulkNebMaker(Maker):
         type_elements_for([carrier, host], resolve_potential(self.potential, system))
         if self.num_images < 1:
             raise InputError(f"num_images must be >= 1, got {self.num_images}")
-        ends = neb_endpoints(system, self.kind, self.strain, self.potential, self.min_cell_A)
+        _check_kind(self.kind)
+        ends = neb_endpoints(system, self.kind, self.strain, self.potential, self.min_cell_A, self.miller)
         neb_maker = LammpsNebMaker(system=system, potential=self.potential, steps=self.steps)
         neb = neb_maker.make(ends.output["endpoints"], self.num_images)
         doc = summarise_neb(neb.output, ends.output, system, self.kind, self.strain, self.potential,
@@ -208,14 +254,14 @@ class StrainedBarrierMaker(Maker):
 
     name: str = "barrier under strain"
     strains: tuple[float, ...] = (-0.01, 0.0, 0.01)
-    neb: BulkNebMaker = field(default_factory=BulkNebMaker)
+    neb: HopNebMaker = field(default_factory=HopNebMaker)
 
     def make(self, system: str) -> Flow:
         if len(self.strains) < 2:
             raise InputError(f"need at least two strains for a slope, got {list(self.strains)}")
         flows = []
         for s in self.strains:
-            maker = BulkNebMaker(**{**self.neb.__dict__, "strain": s})
+            maker = HopNebMaker(**{**self.neb.__dict__, "strain": s})
             flows.append(maker.make(system))
         fit = fit_activation_volume([f.output for f in flows])
         return Flow([*flows, fit], output=fit.output, name=f"{self.name} {system}")

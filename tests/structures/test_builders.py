@@ -13,7 +13,9 @@ from anodeflow.errors import InputError
 from anodeflow.structures import REGIONS, bulk_crystal
 from anodeflow.structures.couples import min_distance
 from anodeflow.structures.dislocations import build_dislocation
-from anodeflow.structures.endpoints import bulk_hop_endpoints, interstitial_sites
+from anodeflow.structures import build_couple
+from anodeflow.structures.endpoints import (bulk_hop_endpoints, core_hop_endpoints, front_hop_endpoints,
+                                             interstitial_sites)
 from anodeflow.structures.nanowires import build_nanowire
 
 AMU_G = 1.66053907e-24
@@ -66,13 +68,64 @@ def test_si_td_hop():
     assert record.hop_distance_A == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)
     assert record.site_clearance_A == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)  # Td: 4 Si at bond length
     assert record.midpoint_clearance_A < record.site_clearance_A  # the Hex site is tighter
-    moved = np.linalg.norm(initial.positions - final.positions, axis=1)
-    assert (moved > 1e-9).sum() == 1  # exactly one atom moved ...
-    assert initial.get_chemical_symbols()[int(np.argmax(moved))] == "Li"  # ... the carrier ...
-    d = final.positions[-1] - initial.positions[-1]
-    d -= np.diag(initial.cell.array) * np.round(d / np.diag(initial.cell.array))
-    assert np.linalg.norm(d) == pytest.approx(record.hop_distance_A, abs=1e-9)  # ... by the stated distance
+    assert _one_carrier_moved(initial, final, "Li") == pytest.approx(record.hop_distance_A, abs=1e-9)
     assert min(initial.cell.lengths()) >= 10.0
+
+
+def _one_carrier_moved(initial, final, carrier: str) -> float:
+    """Asserts the endpoints differ by one moved ``carrier`` atom; returns its minimum-image move (A)."""
+    moved = np.linalg.norm(initial.positions - final.positions, axis=1)
+    assert (moved > 1e-9).sum() == 1
+    assert initial.get_chemical_symbols()[int(np.argmax(moved))] == carrier
+    d = final.positions[-1] - initial.positions[-1]
+    box = np.diag(initial.cell.array)
+    return float(np.linalg.norm(d - box * np.round(d / box)))
+
+
+@pytest.mark.parametrize("miller", ["100", "110", "111"])
+def test_front_hop_enters_the_crystal_td_to_td(miller):
+    """Si couples: the outermost Td cage -> the next one deeper, a sqrt(3)/4 = 2.352 A through the
+    hexagonal site, whose clearance is a sqrt(11)/8 = 2.2516 A (4 Si at the Td bond length in the cage)."""
+    couple = build_couple("Li-Si", miller, host_thickness_nm=1.2, reservoir_thickness_nm=1.0, size_nm=1.1)
+    initial, final, record = front_hop_endpoints(couple, "Li")
+    a = 5.431
+    assert record.kind == "front"
+    assert record.hop_distance_A == pytest.approx(a * np.sqrt(3) / 4, abs=1e-6)
+    assert _one_carrier_moved(initial, final, "Li") == pytest.approx(record.hop_distance_A, abs=1e-9)
+    assert record.site_clearance_A == pytest.approx(a * np.sqrt(3) / 4, abs=1e-6)
+    assert record.midpoint_clearance_A == pytest.approx(a * np.sqrt(11) / 8, abs=1e-4)
+    depth_in, depth_out = record.feature_distance_A
+    assert 0 < depth_in < depth_out < depth_in + record.hop_distance_A + 1e-9  # one hop deeper into the host
+    host_top = couple.positions[couple.arrays["region"] == REGIONS["host"], 2].max()
+    assert initial.positions[-1, 2] == pytest.approx(host_top - depth_in)
+    assert initial.arrays["region"][-1] == REGIONS["host"] and len(initial) == len(couple) + 1
+
+
+@pytest.mark.parametrize("kind", ["60", "screw"])
+def test_core_hop_runs_one_line_period(kind):
+    """Si [1-10] dislocation lines repeat every a/sqrt(2) = 3.840 A; the hop starts within 4 A of the line."""
+    disloc = build_dislocation("Si", kind, radius_nm=1.2, length_cells=3, vacuum_nm=0.6)
+    assert disloc.info["line_period_A"] == pytest.approx(5.431 / np.sqrt(2), abs=1e-6)
+    assert np.min(disloc.positions[:, :2]) >= 6.0 - 1e-9  # 0.6 nm of vacuum to the cell faces
+    fixed = disloc.arrays["region"] == REGIONS["fixed"]
+    radial = np.linalg.norm(disloc.positions[:, :2] - disloc.info["core_A"], axis=1)
+    # outer 0.5 nm shell fixed; matscipy draws it on the undisplaced lattice, atoms then move by <= |b|/2
+    assert fixed.any() and radial[fixed].min() >= 12.0 - 5.0 - 5.431 / np.sqrt(2) / 2
+    initial, final, record = core_hop_endpoints(disloc, "Li")
+    assert record.hop_distance_A == pytest.approx(5.431 / np.sqrt(2), abs=1e-6)
+    assert _one_carrier_moved(initial, final, "Li") == pytest.approx(record.hop_distance_A, abs=1e-9)
+    assert record.feature_distance_A[0] == record.feature_distance_A[1] <= 4.0
+
+
+def test_hop_builders_reject_cells_without_their_feature():
+    with pytest.raises(InputError, match="core hops need a dislocation cell"):
+        core_hop_endpoints(bulk_crystal("Si").repeat(2), "Li")
+    with pytest.raises(InputError, match="front hops need a couple with region tags"):
+        front_hop_endpoints(bulk_crystal("Si").repeat(2), "Li")
+    with pytest.raises(InputError, match="unknown carrier 'K'"):
+        front_hop_endpoints(build_couple("Li-Si", "100", 1.2, 1.0, 1.1), "K")
+    with pytest.raises(InputError, match="line period"):
+        core_hop_endpoints(build_dislocation("Si", "60", radius_nm=1.2, length_cells=1), "Li")
 
 
 @pytest.mark.parametrize(("host", "carrier"), [("beta-Sn", "Na"), ("Sb", "Na"), ("Ge", "Na")])

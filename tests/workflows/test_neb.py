@@ -16,7 +16,7 @@ import pytest
 
 from anodeflow.errors import InputError
 from tests.conftest import home_env
-from anodeflow.workflows.neb import BulkNebMaker, neb_endpoints
+from anodeflow.workflows.neb import HopNebMaker, neb_endpoints
 from anodeflow.workflows.run import run_flow
 
 pytestmark = pytest.mark.usefixtures("lammps_available")
@@ -63,14 +63,18 @@ def test_endpoints_sit_on_the_potentials_own_lattice():
 
 
 def test_bad_neb_inputs():
-    with pytest.raises(InputError, match="hop kind 'front' is not available"):
-        neb_endpoints.original("Li-Si", "front", 0.0, None, 10.0)
+    with pytest.raises(InputError, match="unknown hop kind 'edge'; kinds: bulk, front"):
+        HopNebMaker(kind="edge").make("Li-Si")
+    with pytest.raises(InputError, match="hop kind 'dislocation' has endpoints"):
+        HopNebMaker(kind="dislocation").make("Li-Si")
+    with pytest.raises(InputError, match="strain applies to bulk hops only"):
+        neb_endpoints.original("Li-Si", "front", 0.01, None, 10.0)
     with pytest.raises(InputError, match="strain must be within"):
         neb_endpoints.original("Li-Si", "bulk", 0.3, None, 10.0)
     with pytest.raises(InputError, match="num_images must be >= 1"):
-        BulkNebMaker(num_images=0).make("Li-Si")
+        HopNebMaker(num_images=0).make("Li-Si")
     with pytest.raises(InputError, match="unknown carrier 'K'"):
-        BulkNebMaker().make("K-Si")
+        HopNebMaker().make("K-Si")
 
 
 def test_activation_volume_flow_runs_and_stores(tmp_path):
@@ -82,3 +86,18 @@ def test_activation_volume_flow_runs_and_stores(tmp_path):
     assert p[0] > p[1]  # compression raises the pressure
     assert all(b == pytest.approx(0.55, abs=0.05) for b in out["barriers_eV"])
     assert np.isfinite(out["activation_volume_A3"]) and abs(out["activation_volume_A3"]) < 10
+
+
+def test_entering_the_crystal_at_the_front_costs_more_than_a_bulk_hop(tmp_path):
+    """Li from the outermost Td cage of Si(100) under a Li reservoir into the next cage: the Cui MEAM
+    binds Li at the front more strongly than inside, so the entry barrier exceeds the bulk Td -> Td
+    0.55 eV (the interface step limits the rate: Li/Si is ICR in the seed). Measured: 1.69 eV
+    forward, 0.79 eV back, 119 atoms."""
+    doc = run_flow(HopNebMaker(kind="front", miller="100").make("Li-Si"), root_dir=tmp_path)
+    energies = np.array(doc["energies_eV"])
+    assert doc["kind"] == "front" and doc["converged"] and doc["pressure_GPa"] is None
+    assert 0 < int(np.argmax(energies)) < len(energies) - 1  # the saddle lies between the cages
+    assert doc["barrier_eV"] > 0.55 + 0.2
+    assert doc["barrier_eV"] - doc["reverse_barrier_eV"] == pytest.approx(energies[-1] - energies[0], abs=1e-9)
+    depth_in, depth_out = doc["feature_distance_A"]
+    assert 0 < depth_in < depth_out  # the hop leads into the crystal

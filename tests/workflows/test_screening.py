@@ -15,22 +15,40 @@ import sys
 import pytest
 
 from anodeflow.errors import InputError
-from anodeflow.workflows.screening import ScreeningFlowMaker
+from anodeflow.workflows.screening import ScreeningFlowMaker, rank_pairs
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("lammps_available")]
 
 
 def test_li_si_screen_through_the_cli():
     res = subprocess.run([sys.executable, "-m", "anodeflow.cli", "run", "screen", "--systems", "Li-Si", "--images", "3",
-                          "--json"], capture_output=True, text=True, timeout=600)
+                          "--couple-ps", "1", "--json"], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.loads(res.stdout)
     (row,) = out["rows"]
     assert row["bond_energy_eV"] == pytest.approx(4.63 / 2, abs=0.02)
     assert row["shear_modulus_GPa"] == pytest.approx(79.6, rel=0.1)
     assert row["barrier_eV"] == pytest.approx(0.55, abs=0.05)
+    # 1 ps of the small (110) couple at 1500 K: a thin disordered layer at most (demo: 0.1-0.3 nm in 10 ps)
+    assert 0.0 <= row["amorphous_thickness_nm"] < 0.5
     assert row["score"] == pytest.approx(1.0) and row["predicted"] == "ICR" == row["seed"]
     assert out["agreement"] == 1.0
+
+
+def test_a_thicker_amorphous_layer_lowers_the_score():
+    """Score arithmetic on given numbers: equal host terms, the second pair grows a 4x thicker layer."""
+    from types import SimpleNamespace
+
+    host = {"host": "Si", "bond_energy_eV": 2.3, "shear_modulus_GPa": 80.0}
+    neb = SimpleNamespace(barrier_eV=0.55)
+    couples = [SimpleNamespace(amorphous_thickness_nm=0.2), SimpleNamespace(amorphous_thickness_nm=0.8), None]
+    doc = rank_pairs.original([host, {**host, "host": "Ge"}, {**host, "host": "Sn"}], [neb] * 3,
+                              ["Li-Si", "Li-Ge", "Na-Sn"], "Li-Si", couples)
+    scores = {r["system"]: r["score"] for r in doc.rows}
+    assert scores["Li-Si"] == pytest.approx(1.0)
+    assert scores["Li-Ge"] == pytest.approx((1 + 1 + 1 + 0.25) / 4)  # 0.8125: still ICR at threshold 0.75
+    assert scores["Na-Sn"] == pytest.approx(1.0)  # no couple MD (beta-Sn): the layer term is left out
+    assert [r["system"] for r in doc.rows][-1] == "Li-Ge"
 
 
 def test_screen_needs_its_reference():
