@@ -116,19 +116,18 @@ def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, al
     from anodeflow.structures import build_couple
     from anodeflow.structures.crystals import CRYSTALS
     from anodeflow.structures.dislocations import build_dislocation
-    from anodeflow.structures.endpoints import bulk_hop_endpoints, core_hop_endpoints, front_hop_endpoints
+    from anodeflow.structures.endpoints import (FRONT_HOP_COUPLE, bulk_hop_endpoints, core_hop_endpoints,
+                                                 front_hop_endpoints)
 
     if kind == "bulk":
         initial, final, record = bulk_hop_endpoints(host, carrier)
-    elif kind in ("front", "dislocation"):
+    elif kind == "front":
         element = CRYSTALS[host].element if host in CRYSTALS else host
-        if kind == "front":
-            couple = build_couple(f"{carrier}-{element}", miller, host_thickness_nm=1.2, reservoir_thickness_nm=1.0,
-                                  size_nm=1.1)
-            initial, final, record = front_hop_endpoints(couple, carrier)
-        else:
-            initial, final, record = core_hop_endpoints(
-                build_dislocation(host, dislocation, radius_nm=1.2, length_cells=3, vacuum_nm=0.6), carrier)
+        initial, final, record = front_hop_endpoints(
+            build_couple(f"{carrier}-{element}", miller, **FRONT_HOP_COUPLE), carrier)
+    elif kind == "dislocation":
+        initial, final, record = core_hop_endpoints(
+            build_dislocation(host, dislocation, radius_nm=1.2, length_cells=3, vacuum_nm=0.6), carrier)
     else:
         raise InputError(f"unknown hop kind '{kind}'; kinds: bulk, front, dislocation")
     paths = [output.with_name(f"{output.stem}_{tag}{output.suffix}") for tag in ("initial", "final")]

@@ -29,8 +29,8 @@ def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0
     ``vacuum_nm`` of empty space to the cell faces in x and y. The outer ``fixed_width_nm`` shell
     is tagged region ``fixed`` (``atoms.arrays["region"]``, as in couples) to hold the elastic
     field. Built with matscipy; ``atoms.info`` holds ``burgers_A``, ``line_direction``, the line's
-    position ``core_A`` (x, y) and its period ``line_period_A``. Other lattices (beta-Sn, A7 Sb) are not supported:
-    matscipy's builders assume a cubic lattice.
+    position ``core_A`` (x, y) and its period ``line_period_A``. Other lattices (beta-Sn, A7 Sb)
+    are not supported: matscipy's builders assume a cubic lattice.
     """
     if host not in ELASTIC_CONSTANTS_GPA:
         lattice = CRYSTALS[host].structure if host in CRYSTALS else "unknown"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -10,16 +9,27 @@ from ase import Atoms
 from scipy.spatial import cKDTree
 
 from anodeflow.errors import InputError
+from anodeflow.structures.couples import REGIONS
 from anodeflow.structures.crystals import CARRIERS, CRYSTALS, bulk_crystal
+
+
+def _wrap(points: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Points folded into [0, box) of an orthorhombic cell (A)."""
+    wrapped = np.mod(points, box)
+    wrapped[wrapped >= box] = 0.0  # np.mod(-1e-17, L) == L
+    return wrapped
+
+
+def _minimum_image(d: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Displacements (A) reduced to their shortest periodic image in an orthorhombic cell."""
+    return d - box * np.round(d / box)
 
 
 def _periodic_tree(atoms: Atoms) -> tuple[cKDTree, np.ndarray]:
     if not np.allclose(atoms.cell.array, np.diag(np.diag(atoms.cell.array))):
         raise InputError("interstitial search needs an orthorhombic cell")
     box = np.diag(atoms.cell.array).copy()
-    wrapped = np.mod(atoms.positions, box)
-    wrapped[wrapped >= box] = 0.0  # np.mod(-1e-17, L) == L
-    return cKDTree(wrapped, boxsize=box), box
+    return cKDTree(_wrap(atoms.positions, box), boxsize=box), box
 
 
 def interstitial_sites(atoms: Atoms, min_clearance_A: float = 1.5, merge_A: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -107,25 +117,14 @@ def _with_carrier(base: Atoms, carrier: str, a: np.ndarray, b: np.ndarray, recor
         atoms = base.copy()
         atoms += Atoms(carrier, positions=[site], cell=base.cell, pbc=base.pbc)
         if "region" in base.arrays:
-            atoms.arrays["region"][-1] = 0  # the carrier moves freely (region "host"/free)
+            atoms.arrays["region"][-1] = REGIONS["host"]  # the carrier moves freely
         atoms.info["hop"] = record.as_dict()
         ends.append(atoms)
     return ends[0], ends[1]
 
 
-def _pick_hop(sites: np.ndarray, clearance: np.ndarray, start: int, box: np.ndarray,
-              score, max_hop_A: float, min_clearance_fraction: float, allowed: np.ndarray, min_hop_A: float = 1.0) -> int:
-    """Index of the site a hop from ``sites[start]`` goes to: the best ``score(displacement)`` among the
-    ``allowed`` sites ``min_hop_A``..``max_hop_A`` away whose clearance is at least ``min_clearance_fraction``
-    of the start's."""
-    d = _minimum_image(sites - sites[start], box)
-    r = np.linalg.norm(d, axis=1)
-    ok = np.flatnonzero(allowed & (r >= min_hop_A) & (r <= max_hop_A)
-                        & (clearance >= min_clearance_fraction * clearance[start]))
-    if not len(ok):
-        raise InputError(f"no interstitial site {min_hop_A}-{max_hop_A} A from the start site at "
-                         f"{np.round(sites[start], 2).tolist()}; enlarge the cell")
-    return int(ok[np.argmax([score(d[i]) for i in ok])])
+#: couple size for front hops (nm): the smallest whose slab keeps bulk cages in its middle third (Si, 118 atoms)
+FRONT_HOP_COUPLE = {"host_thickness_nm": 1.2, "reservoir_thickness_nm": 1.0, "size_nm": 1.1}
 
 
 def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> tuple[Atoms, Atoms, HopRecord]:
@@ -134,11 +133,9 @@ def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> 
     Cages are found in the host sublattice alone: sites whose clearance is within 2 % of the
     largest clearance in the middle third of the slab (the bulk cage: Td for Si, whose hexagonal
     saddle site has 96 % of it). The initial site is the cage closest to the upper interface
-    (below the outermost host plane) from which a hop leads to a deeper cage: the final site. ``feature_distance_A`` holds each site's depth below the
-    outermost host plane.
+    (below the outermost host plane) from which a hop of at most ``max_hop_A`` leads to a deeper
+    cage: the final site. ``feature_distance_A`` holds each site's depth below the outermost host plane.
     """
-    from anodeflow.structures.couples import REGIONS
-
     if carrier not in CARRIERS:
         raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
     if "region" not in couple.arrays:
@@ -155,67 +152,52 @@ def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> 
     bulk_cage = clearance[middle].max()
     cage = (sites[:, 2] < top) & (sites[:, 2] > bottom) & (np.abs(clearance - bulk_cage) <= 0.02 * bulk_cage)
     candidates = np.flatnonzero(cage)
-    for start in candidates[np.argsort(-sites[candidates, 2])]:  # outermost cage that leads deeper
-        try:
-            end = _pick_hop(sites, clearance, start, box, lambda d: -d[2] - 0.2 * np.linalg.norm(d), max_hop_A, 0.98,
-                            allowed=cage & (sites[:, 2] < sites[start, 2] - 0.1))
+    for start in candidates[np.argsort(-sites[candidates, 2])]:  # the outermost cage that leads deeper
+        d = _minimum_image(sites - sites[start], box)
+        r = np.linalg.norm(d, axis=1)
+        deeper = np.flatnonzero(cage & (sites[:, 2] < sites[start, 2] - 0.1) & (r >= 1.0) & (r <= max_hop_A)
+                                & (clearance >= 0.98 * clearance[start]))
+        if len(deeper):
+            end = deeper[np.argmax(-d[deeper, 2] - 0.2 * r[deeper])]  # most directly downwards, then shortest
             break
-        except InputError:
-            continue
     else:
         raise InputError("no pair of cages one hop apart in the host slab; increase host_thickness_nm")
-    a, b = sites[start], sites[end]
+    a, b, step = sites[start], sites[end], d[end]
     record = HopRecord(_host_of(couple, carrier), carrier, "front", a.tolist(), b.tolist(),
-                       float(np.linalg.norm(_minimum_image(b - a, box))), float(clearance[start]),
-                       float(tree.query(np.mod(a + 0.5 * _minimum_image(b - a, box), box) % box)[0]),
-                       [float(top - a[2]), float(top - b[2])])
+                       float(np.linalg.norm(step)), float(clearance[start]),
+                       float(tree.query(_wrap(a + 0.5 * step, box))[0]), [float(top - a[2]), float(top - b[2])])
     return (*_with_carrier(couple, carrier, a, b, record), record)
 
 
-def core_sites(dislocation: Atoms, max_core_distance_A: float = 4.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Interstitial sites within ``max_core_distance_A`` of a dislocation line (cell from
-    :func:`build_dislocation`), most open first: (positions A, clearance A, distance from the line A)."""
-    if "core_A" not in dislocation.info or "line_period_A" not in dislocation.info:
-        raise InputError("core hops need a dislocation cell with its core position (anodeflow.structures.build_dislocation)")
-    sites, clearance = interstitial_sites(dislocation)
-    radial = np.linalg.norm(sites[:, :2] - np.asarray(dislocation.info["core_A"][:2]), axis=1)
-    near = radial <= max_core_distance_A
-    if not near.any():
-        raise InputError(f"no interstitial site within {max_core_distance_A} A of the dislocation line")
-    return sites[near], clearance[near], radial[near]
-
-
-def core_hop_endpoints(dislocation: Atoms, carrier: str, site_A: Sequence[float] | None = None,
-                       max_core_distance_A: float = 4.0) -> tuple[Atoms, Atoms, HopRecord]:
+def core_hop_endpoints(dislocation: Atoms, carrier: str, max_core_distance_A: float = 4.0) -> tuple[Atoms, Atoms, HopRecord]:
     """A carrier moving one line period along a dislocation core (pipe diffusion).
 
-    ``dislocation`` comes from :func:`build_dislocation` (line along z). The initial site is
-    ``site_A`` (e.g. a relaxed carrier position) or, by default, the most open site of
-    :func:`core_sites`; the final site is its copy one line period further along z, equivalent by
-    the lattice translation, so both ends have the same energy. ``feature_distance_A`` holds each
-    site's distance from the line.
+    ``dislocation`` comes from :func:`build_dislocation` (line along z, ``core_A`` and
+    ``line_period_A`` in ``info``). The initial site is the most open interstitial site within
+    ``max_core_distance_A`` of the line; the final site is its copy one line period further along z,
+    equivalent by the lattice translation, so both ends have the same energy.
+    ``feature_distance_A`` holds each site's distance from the line.
     """
     if carrier not in CARRIERS:
         raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
-    sites, _, _ = core_sites(dislocation, max_core_distance_A)
+    if "core_A" not in dislocation.info or "line_period_A" not in dislocation.info:
+        raise InputError("core hops need a dislocation cell with its core position (anodeflow.structures.build_dislocation)")
     period = float(dislocation.info["line_period_A"])
     tree, box = _periodic_tree(dislocation)
     if box[2] < 2 * period - 1e-6:
         raise InputError(f"the cell holds {box[2] / period:.0f} line period(s) along z; need at least 2 for a core hop")
-    a = np.mod(np.asarray(sites[0] if site_A is None else site_A, float), box)
-    radial = float(np.linalg.norm(a[:2] - np.asarray(dislocation.info["core_A"][:2])))
-    if radial > max_core_distance_A:
-        raise InputError(f"site {np.round(a, 2).tolist()} is {radial:.2f} A from the line (> {max_core_distance_A} A)")
-    b = a + np.array([0.0, 0.0, period])
-    b[2] %= box[2]
+    sites, clearance = interstitial_sites(dislocation)  # most open first
+    radial = np.linalg.norm(sites[:, :2] - np.asarray(dislocation.info["core_A"][:2]), axis=1)
+    near = np.flatnonzero(radial <= max_core_distance_A)
+    if not len(near):
+        raise InputError(f"no interstitial site within {max_core_distance_A} A of the dislocation line")
+    start = near[0]
+    a = sites[start]
+    b = _wrap(a + [0.0, 0.0, period], box)
     record = HopRecord(_host_of(dislocation, carrier), carrier, "dislocation", a.tolist(), b.tolist(), period,
-                       float(tree.query(a)[0]), float(tree.query(np.mod(a + [0, 0, period / 2], box) % box)[0]),
-                       [radial, radial])
+                       float(clearance[start]), float(tree.query(_wrap(a + [0.0, 0.0, period / 2], box))[0]),
+                       [float(radial[start])] * 2)
     return (*_with_carrier(dislocation, carrier, a, b, record), record)
-
-
-def _minimum_image(d: np.ndarray, box: np.ndarray) -> np.ndarray:
-    return d - box * np.round(d / box)
 
 
 def _host_of(atoms: Atoms, carrier: str) -> str:

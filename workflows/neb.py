@@ -147,7 +147,7 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
 
     from anodeflow.structures import build_couple
     from anodeflow.structures.crystals import bulk_crystal
-    from anodeflow.structures.endpoints import bulk_hop_endpoints, front_hop_endpoints
+    from anodeflow.structures.endpoints import FRONT_HOP_COUPLE, bulk_hop_endpoints, front_hop_endpoints
 
     carrier, host = parse_system(system)
     _check_kind(kind)
@@ -163,8 +163,7 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
         for atoms in (initial, final):
             atoms.set_cell(atoms.cell.array @ deform, scale_atoms=True)
     else:
-        couple = build_couple(system, miller, host_thickness_nm=1.2, reservoir_thickness_nm=1.0, size_nm=1.1,
-                              host_a_A=cell.cell.lengths()[0])
+        couple = build_couple(system, miller, host_a_A=cell.cell.lengths()[0], **FRONT_HOP_COUPLE)
         relax(couple, lammps_calculator(system, potential), fmax=0.01, steps=2000, cell=False)
         couple.calc = None
         initial, final, record = front_hop_endpoints(couple, carrier)
@@ -187,7 +186,6 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
     carrier, host = parse_system(system)
     energies = np.asarray(neb.energies, float)
     pot = resolve_potential(potential, system)
-    start, end = energies[0], energies[-1]
     first = neb.images[0]
     pressure = None
     if kind == "bulk":  # a couple holds interfaces: no bulk pressure
@@ -196,7 +194,7 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
         pressure = float(-np.trace(atoms.get_stress(voigt=False)) / 3.0 * EV_A3_TO_GPA)
     return NebDocument(
         system=system, host=host, carrier=carrier, kind=kind, strain=strain, pressure_GPa=pressure,
-        barrier_eV=float(energies.max() - start), reverse_barrier_eV=float(energies.max() - end),
+        barrier_eV=float(energies.max() - energies[0]), reverse_barrier_eV=float(energies.max() - energies[-1]),
         energies_eV=(energies - energies[0]).tolist(), hop_distance_A=endpoints["hop"]["hop_distance_A"],
         feature_distance_A=endpoints["hop"]["feature_distance_A"],
         n_atoms=len(first), host_cell_strain=endpoints["deform"], converged=neb.state == "successful",

@@ -139,12 +139,11 @@ class ScreeningFlowMaker(Maker):
             jobs += [props, neb]
             hosts.append(props.output)
             barriers.append(neb.output)
-            couples.append(None)
+            couple = None
             if self.couple_md is not None and host in CUBIC_HOSTS:
-                md = replace(self.couple_md.md, potential=potential)
-                couple = replace(self.couple_md, md=md).make(system)
+                couple = replace(self.couple_md, md=replace(self.couple_md.md, potential=potential)).make(system)
                 jobs.append(couple)
-                couples[-1] = couple.output
+            couples.append(None if couple is None else couple.output)
         ranking = rank_pairs(hosts, barriers, list(self.systems), self.reference, couples)
         return Flow([*jobs, ranking], output=ranking.output, name=self.name)
 
