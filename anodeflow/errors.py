@@ -33,3 +33,10 @@ class EngineError(AnodeflowError, RuntimeError):
 
 class StoreError(AnodeflowError):
     """The results store cannot be opened, written or queried."""
+
+
+def require_positive(**values: float) -> None:
+    """Raise :class:`InputError` naming the first of ``values`` that is not > 0."""
+    for name, value in values.items():
+        if not value > 0:
+            raise InputError(f"{name} must be > 0, got {value}")

@@ -12,7 +12,7 @@ from ase import Atoms
 from ase.lattice.cubic import BodyCenteredCubic, Diamond
 from ase.neighborlist import neighbor_list
 
-from anodeflow.errors import InputError
+from anodeflow.errors import InputError, require_positive
 from anodeflow.structures.crystals import CRYSTALS, CUBIC_HOSTS, HOST_CRYSTALS, parse_system
 
 #: integer codes of ``atoms.arrays["region"]``
@@ -91,10 +91,8 @@ def build_couple(
         raise InputError(f"interface couples are built for cubic hosts ({', '.join(CUBIC_HOSTS)}); "
                          f"{host} ({HOST_CRYSTALS[host]}) slabs are not supported yet")
     hkl = parse_miller(miller)
-    for name, value in {"host_thickness_nm": host_thickness_nm, "reservoir_thickness_nm": reservoir_thickness_nm,
-                        "size_nm": size_nm, "interface_gap_A": interface_gap_A}.items():
-        if not value > 0:
-            raise InputError(f"{name} must be > 0, got {value}")
+    require_positive(host_thickness_nm=host_thickness_nm, reservoir_thickness_nm=reservoir_thickness_nm,
+                     size_nm=size_nm, interface_gap_A=interface_gap_A)
     if fixed_thickness_nm < 0 or vacuum_nm < 0:
         raise InputError("fixed_thickness_nm and vacuum_nm must be >= 0")
 

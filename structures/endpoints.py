@@ -74,6 +74,8 @@ class HopRecord:
     final_site_A: list[float]
     hop_distance_A: float
     site_clearance_A: float
+    #: the hop's midpoint (minimum image, folded into the cell) and its distance to the nearest atom
+    midpoint_A: list[float]
     midpoint_clearance_A: float
     #: front hops: depth of each site below the interface (outermost host plane); dislocation hops:
     #: distance of each site from the dislocation line (A). Empty for bulk hops.
@@ -104,9 +106,9 @@ def bulk_hop_endpoints(host: str, carrier: str, supercell: tuple[int, int, int] 
     sites, clearance = interstitial_sites(cell)
     a = sites[0]
     b = _nearest_equivalent(cell, a, min_hop_A)
-    mid_clear = float(tree.query(np.mod(0.5 * (a + b), box))[0])
-    record = HopRecord(host, carrier, "bulk", a.tolist(), np.mod(b, box).tolist(), float(np.linalg.norm(b - a)),
-                       float(clearance[0]), mid_clear)
+    mid = _wrap(0.5 * (a + b), box)
+    record = HopRecord(host, carrier, "bulk", a.tolist(), _wrap(b, box).tolist(), float(np.linalg.norm(b - a)),
+                       float(clearance[0]), mid.tolist(), float(tree.query(mid)[0]))
     return (*_with_carrier(host_cell, carrier, a, np.mod(b, box), record), record)
 
 
@@ -163,9 +165,10 @@ def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> 
     else:
         raise InputError("no pair of cages one hop apart in the host slab; increase host_thickness_nm")
     a, b, step = sites[start], sites[end], d[end]
+    mid = _wrap(a + 0.5 * step, box)
     record = HopRecord(_host_of(couple, carrier), carrier, "front", a.tolist(), b.tolist(),
-                       float(np.linalg.norm(step)), float(clearance[start]),
-                       float(tree.query(_wrap(a + 0.5 * step, box))[0]), [float(top - a[2]), float(top - b[2])])
+                       float(np.linalg.norm(step)), float(clearance[start]), mid.tolist(), float(tree.query(mid)[0]),
+                       [float(top - a[2]), float(top - b[2])])
     return (*_with_carrier(couple, carrier, a, b, record), record)
 
 
@@ -194,9 +197,9 @@ def core_hop_endpoints(dislocation: Atoms, carrier: str, max_core_distance_A: fl
     start = near[0]
     a = sites[start]
     b = _wrap(a + [0.0, 0.0, period], box)
+    mid = _wrap(a + [0.0, 0.0, period / 2], box)
     record = HopRecord(_host_of(dislocation, carrier), carrier, "dislocation", a.tolist(), b.tolist(), period,
-                       float(clearance[start]), float(tree.query(_wrap(a + [0.0, 0.0, period / 2], box))[0]),
-                       [float(radial[start])] * 2)
+                       float(clearance[start]), mid.tolist(), float(tree.query(mid)[0]), [float(radial[start])] * 2)
     return (*_with_carrier(dislocation, carrier, a, b, record), record)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from ase import Atoms
 
-from anodeflow.errors import InputError
+from anodeflow.errors import InputError, require_positive
 from anodeflow.structures.couples import REGIONS, _oriented, min_distance, orthogonal_directions, parse_miller
 from anodeflow.structures.crystals import CARRIERS, CRYSTALS, CUBIC_HOSTS
 
@@ -33,9 +33,7 @@ def build_nanowire(
     if host not in CUBIC_HOSTS:
         raise InputError(f"nanowires are built for cubic hosts; '{host}' is not one of {', '.join(CUBIC_HOSTS)}")
     uvw = parse_miller(axis)
-    for name, value in {"diameter_nm": diameter_nm, "length_nm": length_nm}.items():
-        if not value > 0:
-            raise InputError(f"{name} must be > 0, got {value}")
+    require_positive(diameter_nm=diameter_nm, length_nm=length_nm)
     if vacuum_nm < 0 or shell_thickness_nm < 0:
         raise InputError("vacuum_nm and shell_thickness_nm must be >= 0")
     if shell is not None and shell not in CARRIERS:

@@ -12,7 +12,7 @@ from anodeflow.analysis import analyse_couple, read_frames
 from anodeflow.analysis.couple import analyse_final_state
 from anodeflow.analysis.stress import stress_columns
 from anodeflow.analysis.structure import host_density_A3
-from anodeflow.errors import InputError
+from anodeflow.errors import InputError, require_positive
 from anodeflow.progress import progress_bar
 from anodeflow.structures import build_couple, parse_miller, parse_system
 from anodeflow.workflows.md import LammpsMDMaker, resolve_potential, type_elements_for
@@ -36,10 +36,8 @@ class BuildCoupleMaker(Maker):
 
     def __post_init__(self):
         parse_miller(self.miller)
-        for key in ("host_thickness_nm", "reservoir_thickness_nm", "size_nm"):
-            value = getattr(self, key)
-            if not value > 0:
-                raise InputError(f"{key} must be > 0, got {value}")
+        require_positive(host_thickness_nm=self.host_thickness_nm,
+                         reservoir_thickness_nm=self.reservoir_thickness_nm, size_nm=self.size_nm)
 
     @job
     def make(self, system: str) -> CoupleStructureDocument:

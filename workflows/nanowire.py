@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from anodeflow.analysis import read_frames
 from anodeflow.analysis.couple import analyse_final_state
 from anodeflow.analysis.nanowire import analyse_nanowire
-from anodeflow.errors import InputError
+from anodeflow.errors import require_positive
 from anodeflow.progress import progress_bar
 from anodeflow.structures import parse_miller, parse_system
 from anodeflow.workflows.md import LammpsMDMaker, resolve_potential, type_elements_for
@@ -70,9 +70,8 @@ class BuildNanowireMaker(Maker):
 
     def __post_init__(self):
         parse_miller(self.axis)
-        for key in ("diameter_nm", "length_nm", "shell_thickness_nm"):
-            if not getattr(self, key) > 0:
-                raise InputError(f"{key} must be > 0, got {getattr(self, key)}")
+        require_positive(diameter_nm=self.diameter_nm, length_nm=self.length_nm,
+                         shell_thickness_nm=self.shell_thickness_nm)
 
     @job
     def make(self, system: str) -> NanowireStructureDocument:

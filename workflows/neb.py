@@ -167,8 +167,7 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
         relax(couple, lammps_calculator(system, potential), fmax=0.01, steps=2000, cell=False)
         couple.calc = None
         initial, final, record = front_hop_endpoints(couple, carrier)
-        mid = 0.5 * (np.array(record.initial_site_A) + np.array(record.final_site_A))
-        far = get_distances([mid], initial.positions, cell=initial.cell, pbc=True)[1][0] > FRONT_FREE_RADIUS_A
+        far = get_distances([record.midpoint_A], initial.positions, cell=initial.cell, pbc=True)[1][0] > FRONT_FREE_RADIUS_A
         for atoms in (initial, final):
             atoms.set_constraint(FixAtoms(mask=far))
     for atoms in (initial, final):  # relaxed here: atomate2's relax output drops the fixed-atom flags

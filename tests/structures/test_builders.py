@@ -68,18 +68,27 @@ def test_si_td_hop():
     assert record.hop_distance_A == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)
     assert record.site_clearance_A == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)  # Td: 4 Si at bond length
     assert record.midpoint_clearance_A < record.site_clearance_A  # the Hex site is tighter
-    assert _one_carrier_moved(initial, final, "Li") == pytest.approx(record.hop_distance_A, abs=1e-9)
+    assert _one_carrier_moved(initial, final, record) == pytest.approx(record.hop_distance_A, abs=1e-9)
     assert min(initial.cell.lengths()) >= 10.0
 
 
-def _one_carrier_moved(initial, final, carrier: str) -> float:
-    """Asserts the endpoints differ by one moved ``carrier`` atom; returns its minimum-image move (A)."""
+def _one_carrier_moved(initial, final, record) -> float:
+    """Asserts the endpoints differ by one moved carrier atom and that the record's midpoint lies
+    half a hop from both ends (minimum image); returns the carrier's minimum-image move (A)."""
     moved = np.linalg.norm(initial.positions - final.positions, axis=1)
     assert (moved > 1e-9).sum() == 1
-    assert initial.get_chemical_symbols()[int(np.argmax(moved))] == carrier
-    d = final.positions[-1] - initial.positions[-1]
+    assert initial.get_chemical_symbols()[int(np.argmax(moved))] == record.carrier
     box = np.diag(initial.cell.array)
-    return float(np.linalg.norm(d - box * np.round(d / box)))
+
+    def mic_distance(a, b):
+        d = np.asarray(b) - np.asarray(a)
+        return float(np.linalg.norm(d - box * np.round(d / box)))
+
+    hop = mic_distance(initial.positions[-1], final.positions[-1])
+    for end in (initial, final):
+        assert mic_distance(end.positions[-1], record.midpoint_A) == pytest.approx(hop / 2, abs=1e-9)
+    assert np.all((np.asarray(record.midpoint_A) >= 0) & (np.asarray(record.midpoint_A) < box))
+    return hop
 
 
 @pytest.mark.parametrize("miller", ["100", "110", "111"])
@@ -91,7 +100,7 @@ def test_front_hop_enters_the_crystal_td_to_td(miller):
     a = 5.431
     assert record.kind == "front"
     assert record.hop_distance_A == pytest.approx(a * np.sqrt(3) / 4, abs=1e-6)
-    assert _one_carrier_moved(initial, final, "Li") == pytest.approx(record.hop_distance_A, abs=1e-9)
+    assert _one_carrier_moved(initial, final, record) == pytest.approx(record.hop_distance_A, abs=1e-9)
     assert record.site_clearance_A == pytest.approx(a * np.sqrt(3) / 4, abs=1e-6)
     assert record.midpoint_clearance_A == pytest.approx(a * np.sqrt(11) / 8, abs=1e-4)
     depth_in, depth_out = record.feature_distance_A
@@ -99,6 +108,18 @@ def test_front_hop_enters_the_crystal_td_to_td(miller):
     host_top = couple.positions[couple.arrays["region"] == REGIONS["host"], 2].max()
     assert initial.positions[-1, 2] == pytest.approx(host_top - depth_in)
     assert initial.arrays["region"][-1] == REGIONS["host"] and len(initial) == len(couple) + 1
+
+
+def test_front_hop_across_a_periodic_boundary_keeps_its_midpoint():
+    """Shifted by (a/4, a/8) in x, y, the chosen Si(100) hop crosses the cell's y boundary: the sites'
+    plain difference is far longer than the hop, and the midpoint must still be half a hop from both."""
+    couple = build_couple("Li-Si", "100", host_thickness_nm=1.2, reservoir_thickness_nm=1.0, size_nm=1.1)
+    couple.translate([5.431 / 4, 5.431 / 8, 0.0])
+    couple.wrap()
+    initial, final, record = front_hop_endpoints(couple, "Li")
+    assert np.linalg.norm(np.subtract(record.final_site_A, record.initial_site_A)) > 2 * record.hop_distance_A
+    assert _one_carrier_moved(initial, final, record) == pytest.approx(5.431 * np.sqrt(3) / 4, abs=1e-6)
+    assert record.midpoint_clearance_A == pytest.approx(5.431 * np.sqrt(11) / 8, abs=1e-4)
 
 
 @pytest.mark.parametrize("kind", ["60", "screw"])
@@ -113,7 +134,7 @@ def test_core_hop_runs_one_line_period(kind):
     assert fixed.any() and radial[fixed].min() >= 12.0 - 5.0 - 5.431 / np.sqrt(2) / 2
     initial, final, record = core_hop_endpoints(disloc, "Li")
     assert record.hop_distance_A == pytest.approx(5.431 / np.sqrt(2), abs=1e-6)
-    assert _one_carrier_moved(initial, final, "Li") == pytest.approx(record.hop_distance_A, abs=1e-9)
+    assert _one_carrier_moved(initial, final, record) == pytest.approx(record.hop_distance_A, abs=1e-9)
     assert record.feature_distance_A[0] == record.feature_distance_A[1] <= 4.0
 
 
