@@ -32,6 +32,14 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
     return values
 
 
+def _mesh(text: str) -> tuple[int, int, int]:
+    """'2,2,2' -> (2, 2, 2): a k-point mesh of three positive integers."""
+    parts = text.split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
+        raise InputError(f"--kpoints '{text}' must be three integers >= 1, e.g. 2,2,2")
+    return tuple(int(p) for p in parts)
+
+
 def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool, describe: str,
              rows=None) -> dict:
     """Run ``flow`` into the store; print a table (or JSON) of ``keys`` plus the result id.
@@ -281,20 +289,24 @@ def run_neb(
     miller: Annotated[str, typer.Option("--miller", help="couple orientation, front hops")] = "100",
     strains: Annotated[str | None, typer.Option("--strains", help="comma-separated hydrostatic strains: fit the activation volume")] = None,
     potential: PotentialOpt = None,
+    engine: Annotated[str, typer.Option("--engine", help="forces from the potential, or cp2k (PBE; tiny cells)")] = "potential",
+    cutoff: Annotated[float, typer.Option("--cutoff-Ry", help="CP2K density cutoff (Ry), engine cp2k")] = 300.0,
+    kpoints: Annotated[str, typer.Option("--kpoints", help="CP2K Monkhorst-Pack mesh, e.g. 2,2,2 (engine cp2k)")] = "1,1,1",
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ):
-    """Climbing-image NEB barrier of a carrier hop (LAMMPS potential via atomate2's ASE NEB makers)."""
+    """Climbing-image NEB barrier of a carrier hop (atomate2's ASE NEB makers; LAMMPS, MLIP or CP2K forces)."""
     from anodeflow.workflows.neb import HopNebMaker, StrainedBarrierMaker
 
-    neb = HopNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, miller=miller, potential=potential)
+    neb = HopNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, miller=miller, potential=potential,
+                      engine=engine, cutoff_Ry=cutoff, kpoints=_mesh(kpoints))
     if strains:
         flow = StrainedBarrierMaker(strains=_floats(strains, "--strains"), neb=neb).make(system)
         keys = ["system", "kind", "strains", "pressures_GPa", "barriers_eV", "activation_volume_A3",
                 "barrier_at_0_GPa_eV"]
     else:
         flow = neb.make(system)
-        keys = ["system", "kind", "barrier_eV", "reverse_barrier_eV", "energies_eV", "hop_distance_A",
+        keys = ["system", "kind", "engine", "barrier_eV", "reverse_barrier_eV", "energies_eV", "hop_distance_A",
                 "feature_distance_A", "n_atoms", "pressure_GPa", "converged", "method"]
     _execute(flow, f"{system} {kind} hop", keys, out, as_json, f"NEB {system} {kind}")
 

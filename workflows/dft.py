@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ase.calculators.cp2k import CP2K
 from jobflow import Flow, Maker, job
 from pydantic import BaseModel
 
@@ -85,10 +87,82 @@ def basis_and_potential(elements) -> dict[str, dict]:
     return choice
 
 
-def _check_cp2k() -> None:
+#: Kohn-Sham settings of the ASE route: Fermi-Dirac smearing (a carrier in a semiconductor cell
+#: puts electrons in the conduction band) with extra empty orbitals, diagonalisation with Broyden
+#: mixing (plain mixing sloshes in 9-atom Li/Si cells), a Monkhorst-Pack mesh
+CP2K_SMEARED_SCF = """&FORCE_EVAL
+&DFT
+{kpoints}&SCF
+EPS_SCF 1.0E-6
+ADDED_MOS {added_mos}
+&SMEAR ON
+METHOD FERMI_DIRAC
+ELECTRONIC_TEMPERATURE {smearing_K}
+&END SMEAR
+&MIXING
+METHOD BROYDEN_MIXING
+ALPHA 0.2
+NBROYDEN 8
+&END MIXING
+&END SCF
+&END DFT
+&END FORCE_EVAL"""
+#: the code of the CP2K route, for documents
+CP2K_CITATION = "T. D. Kuhne et al., J. Chem. Phys. 152, 194103 (2020) (CP2K); PBE, DZVP-MOLOPT-SR-GTH, GTH-PBE"
+
+
+def cp2k_calculator(cutoff_Ry: float = 300.0, kpoints: tuple[int, int, int] = (1, 1, 1), smearing_K: float = 300.0,
+                    added_mos: int = 20, label: str = "cp2k") -> Cp2kShellCalculator:
+    """An ASE CP2K calculator (CP2K's shell mode): PBE, DZVP-MOLOPT-SR-GTH, GTH-PBE, a
+    ``kpoints`` Monkhorst-Pack mesh ((1, 1, 1): Gamma point), Fermi-Dirac occupations at
+    ``smearing_K`` (K), density cutoff ``cutoff_Ry`` (Ry).
+
+    Every host and carrier element here (Li, Na, Si, Ge, Sn, Sb, P) has that basis and
+    pseudopotential in CP2K's data folder.
+    """
+    from ase.units import Rydberg
+
+    from anodeflow.settings import get_settings
+
+    _check_cp2k()
+    if not cutoff_Ry > 0 or smearing_K < 0:
+        raise InputError(f"cutoff_Ry must be > 0 and smearing_K >= 0, got {cutoff_Ry} and {smearing_K}")
+    kpoints = tuple(int(k) for k in kpoints)
+    if len(kpoints) != 3 or min(kpoints) < 1:
+        raise InputError(f"kpoints must be three integers >= 1, got {kpoints}")
+    mesh = "" if kpoints == (1, 1, 1) else \
+        "&KPOINTS\nSCHEME MONKHORST-PACK {} {} {}\n&END KPOINTS\n".format(*kpoints)
+    source = get_settings().cp2k_source_dir
+    for name in ("BASIS_MOLOPT", "GTH_POTENTIALS"):
+        if not (source / name).is_file():
+            raise EngineError(f"CP2K data file {source / name} not found; install Debian's cp2k "
+                              "or set ANODEFLOW_CP2K_SOURCE_DIR")
+    return Cp2kShellCalculator(
+        command=f"{_cp2k_command()} --shell", label=label, xc="PBE", basis_set="DZVP-MOLOPT-SR-GTH",
+        basis_set_file=str(source / "BASIS_MOLOPT"), potential_file=str(source / "GTH_POTENTIALS"),
+        pseudo_potential="GTH-PBE", cutoff=cutoff_Ry * Rydberg, max_scf=200, uks=False,
+        inp=CP2K_SMEARED_SCF.format(kpoints=mesh, added_mos=added_mos, smearing_K=smearing_K))
+
+
+class Cp2kShellCalculator(CP2K):
+    """ASE's CP2K calculator whose deep copies start their own CP2K shell under a numbered label
+    (atomate2's NEB gives every image a deep copy of one calculator)."""
+
+    _copies = itertools.count(1)
+
+    def __deepcopy__(self, memo):
+        return type(self)(command=self.command, label=f"{self.label}-{next(self._copies)}", **self.parameters)
+
+
+def _cp2k_command() -> str:
+    """atomate2's CP2K command (``ATOMATE2_CP2K_CMD``, e.g. ``cp2k.psmp`` or ``srun cp2k.psmp``)."""
     from atomate2 import SETTINGS
 
-    binary = SETTINGS.CP2K_CMD.split()[0]
+    return SETTINGS.CP2K_CMD
+
+
+def _check_cp2k() -> None:
+    binary = _cp2k_command().split()[-1]  # the program after any launcher (srun, mpirun -np 4)
     if not shutil.which(binary):
         raise EngineError(f"CP2K binary '{binary}' not found; install Debian's cp2k (cp2k.psmp) or set "
                           "ATOMATE2_CP2K_CMD")

@@ -1,9 +1,12 @@
-"""Carrier migration barriers: climbing-image NEB through atomate2's ASE NEB makers with a LAMMPS potential.
+"""Carrier migration barriers: climbing-image NEB through atomate2's ASE NEB makers.
 
 Flow of :class:`HopNebMaker`: endpoints from :mod:`anodeflow.structures.endpoints` (bulk hop or entry
-at a couple's front) on the potential's own relaxed host lattice -> endpoint relaxation (fixed cell) ->
-interpolation -> CI-NEB (atomate2 ``AseNebFromEndpointsMaker``) -> :class:`NebDocument`.
+at a couple's front) on the host lattice -> endpoint relaxation (fixed cell) -> interpolation ->
+CI-NEB (atomate2 ``AseNebFromEndpointsMaker``) -> :class:`NebDocument`. Forces come from the
+system's potential (LAMMPS or an MLIP; the lattice is the potential's own relaxed one) or from
+CP2K PBE (``engine="cp2k"``, tabulated lattice; tiny cells locally, any size on HPC).
 :class:`StrainedBarrierMaker` repeats it under hydrostatic strains and fits the activation volume.
+``engine="vasp"`` hands the endpoints to atomate2's VASP ``NebFromEndpointsMaker`` (HPC).
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
+from anodeflow.workflows.dft import CP2K_CITATION, cp2k_calculator
 from anodeflow.workflows.md import resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, PotentialSummary
+from anodeflow.workflows.vasp import VASP_CITATION, VASP_INCAR, VASP_KPOINT_DENSITY, vasp_neb_maker
 
 #: 1 eV/A^3 in GPa
 EV_A3_TO_GPA = 160.21766208
@@ -61,6 +66,25 @@ def relax(atoms: Atoms, calculator, fmax: float = 1e-3, steps: int = 500, cell: 
     return atoms
 
 
+#: where the forces of a hop come from: the system's potential, CP2K here, VASP on HPC
+ENGINES = ("potential", "cp2k", "vasp")
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine '{engine}'; engines: {', '.join(ENGINES)}")
+
+
+def hop_calculator(system: str, potential: str | None = None, engine: str = "potential", dft: dict | None = None):
+    """The local ASE calculator of a hop: CP2K PBE for engine ``cp2k`` (``dft``: keyword arguments of
+    :func:`~anodeflow.workflows.dft.cp2k_calculator`), else ``system``'s potential (LAMMPS or MLIP),
+    which also pre-relaxes the endpoints of a VASP NEB."""
+    _check_engine(engine)
+    if engine == "cp2k":
+        return cp2k_calculator(**(dft or {}))
+    return lammps_calculator(system, potential)
+
+
 @dataclass
 class LammpsCalculatorMixin:
     """Gives an atomate2 ASE maker the in-process LAMMPS calculator of ``system``'s potential."""
@@ -95,6 +119,21 @@ class LammpsNebMaker(LammpsCalculatorMixin, AseNebFromEndpointsMaker):
     endpoint_relax_maker: Maker | None = None
 
 
+@dataclass
+class Cp2kNebMaker(AseNebFromEndpointsMaker):
+    """Climbing-image NEB with CP2K PBE forces (atomate2 ``AseNebFromEndpointsMaker``, one CP2K shell per image)."""
+
+    name: str = "cp2k neb"
+    cutoff_Ry: float = 300.0
+    kpoints: tuple[int, int, int] = (1, 1, 1)
+    neb_kwargs: dict = field(default_factory=lambda: {"climb": True, "method": "improvedtangent"})
+    relax_kwargs: dict = field(default_factory=lambda: {"fmax": 0.05})
+    endpoint_relax_maker: Maker | None = None
+
+    def _get_calculator(self):
+        return cp2k_calculator(self.cutoff_Ry, self.kpoints)
+
+
 class NebDocument(BaseModel):
     """A migration barrier (eV) with its path, hop geometry and provenance."""
 
@@ -116,7 +155,8 @@ class NebDocument(BaseModel):
     host_cell_strain: list[list[float]] = Field(description="deformation mapping the tabulated onto the relaxed lattice")
     converged: bool
     method: str
-    potential: PotentialSummary
+    engine: str = Field("potential", description="potential (LAMMPS or MLIP), cp2k or vasp (PBE)")
+    potential: PotentialSummary = Field(description="the potential, or the DFT code and settings")
     images: list[AtomsModel] | None = Field(None, description="final images (data store)")
 
 
@@ -135,8 +175,10 @@ FRONT_FREE_RADIUS_A = 6.0
 
 @job
 def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potential: str | None = None,
-                  min_cell_A: float = 10.0, miller: str = "100") -> dict:
-    """Relaxed hop endpoints on the potential's relaxed host lattice.
+                  min_cell_A: float = 10.0, miller: str = "100", engine: str = "potential",
+                  dft: dict | None = None) -> dict:
+    """Hop endpoints relaxed with the hop's calculator (:func:`hop_calculator`), on the potential's
+    relaxed host lattice (engine ``potential``) or the tabulated one (``cp2k``, ``vasp``).
 
     ``bulk``: interstitial hop in the host crystal (``min_cell_A`` supercell), optionally strained
     hydrostatically. ``front``: entry into the crystal at a (``miller``) couple's front; the couple
@@ -156,7 +198,10 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
     if strain and kind != "bulk":
         raise InputError(f"strain applies to bulk hops only, got strain {strain} for a {kind} hop")
     crystal = HOST_CRYSTALS[host]
-    cell = relax(bulk_crystal(crystal), lammps_calculator(system, potential), fmax=1e-4)
+    calculator = hop_calculator(system, potential, engine, dft)
+    cell = bulk_crystal(crystal)
+    if engine == "potential":
+        relax(cell, calculator, fmax=1e-4)
     deform = np.linalg.solve(bulk_crystal(crystal).cell.array, cell.cell.array) * (1.0 + strain)
     if kind == "bulk":
         initial, final, record = bulk_hop_endpoints(crystal, carrier, min_cell_A=min_cell_A)
@@ -164,14 +209,14 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
             atoms.set_cell(atoms.cell.array @ deform, scale_atoms=True)
     else:
         couple = build_couple(system, miller, host_a_A=cell.cell.lengths()[0], **FRONT_HOP_COUPLE)
-        relax(couple, lammps_calculator(system, potential), fmax=0.01, steps=2000, cell=False)
+        relax(couple, calculator, fmax=0.01, steps=2000, cell=False)
         couple.calc = None
         initial, final, record = front_hop_endpoints(couple, carrier)
         far = get_distances([record.midpoint_A], initial.positions, cell=initial.cell, pbc=True)[1][0] > FRONT_FREE_RADIUS_A
         for atoms in (initial, final):
             atoms.set_constraint(FixAtoms(mask=far))
     for atoms in (initial, final):  # relaxed here: atomate2's relax output drops the fixed-atom flags
-        relax(atoms, lammps_calculator(system, potential), fmax=0.01, steps=1000, cell=False)
+        relax(atoms, calculator, fmax=0.05 if engine == "cp2k" else 0.01, steps=1000, cell=False)
         atoms.calc = None
     adaptor = AseAtomsAdaptor()
     return {"endpoints": [adaptor.get_structure(a) for a in (initial, final)], "hop": record.as_dict(),
@@ -180,16 +225,25 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
 
 @job(data=["images"])
 def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, potential: str | None,
-                  climb: bool = True) -> NebDocument:
+                  climb: bool = True, engine: str = "potential", dft: dict | None = None) -> NebDocument:
     """The NEB result as a :class:`NebDocument` (barriers from the image energies)."""
     carrier, host = parse_system(system)
     energies = np.asarray(neb.energies, float)
-    pot = resolve_potential(potential, system)
+    if engine == "cp2k":
+        mesh = "x".join(str(k) for k in dft["kpoints"])
+        summary = PotentialSummary(name="CP2K PBE", form=f"DFT, {dft['cutoff_Ry']:g} Ry, {mesh} k-points",
+                                   citation=CP2K_CITATION)
+    elif engine == "vasp":
+        summary = PotentialSummary(name="VASP PBE", form=f"DFT, {VASP_INCAR['ENCUT']} eV, "
+                                   f"{VASP_KPOINT_DENSITY} k-points per reciprocal atom", citation=VASP_CITATION)
+    else:
+        pot = resolve_potential(potential, system)
+        summary = PotentialSummary(name=pot.name, form=pot.form, citation=pot.citation)
     first = neb.images[0]
     pressure = None
-    if kind == "bulk":  # a couple holds interfaces: no bulk pressure
+    if kind == "bulk" and engine != "vasp":  # a couple holds interfaces: no bulk pressure
         atoms: Atoms = AseAtomsAdaptor().get_atoms(first)
-        atoms.calc = lammps_calculator(system, potential)
+        atoms.calc = hop_calculator(system, potential, engine, dft)
         pressure = float(-np.trace(atoms.get_stress(voigt=False)) / 3.0 * EV_A3_TO_GPA)
     return NebDocument(
         system=system, host=host, carrier=carrier, kind=kind, strain=strain, pressure_GPa=pressure,
@@ -197,18 +251,21 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
         energies_eV=(energies - energies[0]).tolist(), hop_distance_A=endpoints["hop"]["hop_distance_A"],
         feature_distance_A=endpoints["hop"]["feature_distance_A"],
         n_atoms=len(first), host_cell_strain=endpoints["deform"], converged=neb.state == "successful",
-        method="climbing-image NEB" if climb else "NEB",
-        potential=PotentialSummary(name=pot.name, form=pot.form, citation=pot.citation),
+        method="climbing-image NEB" if climb else "NEB", engine=engine, potential=summary,
         images=[AtomsModel.from_atoms(AseAtomsAdaptor().get_atoms(im)) for im in neb.images],
     )
 
 
 @dataclass
 class HopNebMaker(Maker):
-    """CI-NEB barrier of a carrier hop with a LAMMPS potential or an MLIP (one Flow).
+    """CI-NEB barrier of a carrier hop (one Flow).
 
-    ``kind``: ``bulk`` (``min_cell_A`` sets the supercell, Si: 10 A -> 64 atoms) or ``front``
-    (entering the crystal at a ``miller`` couple's front). ``num_images`` intermediate images.
+    ``kind``: ``bulk`` (``min_cell_A`` sets the supercell, Si: 10 A -> 64 atoms, 5 A -> 8) or
+    ``front`` (entering the crystal at a ``miller`` couple's front). ``num_images`` intermediate
+    images. ``engine``: ``potential`` (``potential``, LAMMPS or MLIP), ``cp2k`` (PBE at ``cutoff_Ry``
+    on a ``kpoints`` mesh; Li in 8 Si atoms, 3x3x3 k-points: a one-image band in 4 min here) or
+    ``vasp`` (:func:`~anodeflow.workflows.vasp.vasp_neb_maker`, for HPC; endpoints pre-relaxed with
+    ``potential`` on the tabulated lattice, then relaxed again by VASP).
     """
 
     name: str = "neb"
@@ -219,18 +276,31 @@ class HopNebMaker(Maker):
     miller: str = "100"
     potential: str | None = None
     steps: int = 500
+    engine: str = "potential"
+    cutoff_Ry: float = 300.0
+    kpoints: tuple[int, int, int] = (1, 1, 1)
 
     def make(self, system: str) -> Flow:
         carrier, host = parse_system(system)
-        type_elements_for([carrier, host], resolve_potential(self.potential, system))
+        _check_engine(self.engine)
+        if self.engine != "cp2k":  # VASP endpoints are pre-relaxed with the potential
+            type_elements_for([carrier, host], resolve_potential(self.potential, system))
+        if self.engine == "potential":
+            neb_maker = LammpsNebMaker(system=system, potential=self.potential, steps=self.steps)
+        elif self.engine == "cp2k":
+            neb_maker = Cp2kNebMaker(cutoff_Ry=self.cutoff_Ry, kpoints=self.kpoints, steps=self.steps)
+        else:
+            neb_maker = vasp_neb_maker()
         if self.num_images < 1:
             raise InputError(f"num_images must be >= 1, got {self.num_images}")
         _check_kind(self.kind)
-        ends = neb_endpoints(system, self.kind, self.strain, self.potential, self.min_cell_A, self.miller)
-        neb_maker = LammpsNebMaker(system=system, potential=self.potential, steps=self.steps)
-        neb = neb_maker.make(ends.output["endpoints"], self.num_images)
+        dft = {"cutoff_Ry": self.cutoff_Ry, "kpoints": list(self.kpoints)} if self.engine == "cp2k" else None
+        ends = neb_endpoints(system, self.kind, self.strain, self.potential, self.min_cell_A, self.miller,
+                             self.engine, dft)
+        endpoints = [ends.output["endpoints"][0], ends.output["endpoints"][1]]  # atomate2's VASP maker counts them
+        neb = neb_maker.make(endpoints, self.num_images)
         doc = summarise_neb(neb.output, ends.output, system, self.kind, self.strain, self.potential,
-                            bool(neb_maker.neb_kwargs.get("climb")))
+                            self.engine == "vasp" or bool(neb_maker.neb_kwargs.get("climb")), self.engine, dft)
         return Flow([ends, neb, doc], output=doc.output, name=f"{self.name} {system} {self.kind}")
 
 

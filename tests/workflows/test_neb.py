@@ -75,6 +75,15 @@ def test_bad_neb_inputs():
         HopNebMaker(num_images=0).make("Li-Si")
     with pytest.raises(InputError, match="unknown carrier 'K'"):
         HopNebMaker().make("K-Si")
+    with pytest.raises(InputError, match="unknown engine 'gaussian'; engines: potential, cp2k, vasp"):
+        HopNebMaker(engine="gaussian").make("Li-Si")
+
+
+def test_cli_rejects_a_bad_kpoint_mesh(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "anodeflow.cli", "run", "neb", "Li-Si", "--engine", "cp2k",
+                          "--kpoints", "2,2"], capture_output=True, text=True, env=home_env(tmp_path))
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines()[-1] == "error: --kpoints '2,2' must be three integers >= 1, e.g. 2,2,2"
 
 
 def test_activation_volume_flow_runs_and_stores(tmp_path):
