@@ -166,7 +166,7 @@ HOP_KINDS = ("bulk", "front")
 def _check_kind(kind: str) -> None:
     if kind == "dislocation":
         raise InputError("hop kind 'dislocation' has endpoints (anodeflow build endpoints --kind dislocation) but no "
-                         "NEB here yet: linearly interpolated paths along the core do not converge; kinds: bulk, front")
+                         "NEB here yet: paths along the core do not converge; kinds: bulk, front")
     if kind not in HOP_KINDS:
         raise InputError(f"unknown hop kind '{kind}'; kinds: {', '.join(HOP_KINDS)}")
 #: in front hops, atoms farther than this from the hop's midpoint keep the relaxed couple's positions (A)
