@@ -71,12 +71,12 @@ def test_classifier_accuracy_on_crystal_and_glass(crystal, host, reps, d_min):
     assert glass_fraction <= 0.02
 
 
-# IdentifyDiamond resolves the Si band to the atom (1.494 nm). The beta-Sn motif classifier sees
-# ~2 crystal layers on each side of a disordered region as non-crystalline (their 6-neighbour
-# shells reach into it): +0.24 to +0.37 nm over three random packings, hence 0.4 nm there.
-@pytest.mark.parametrize(("crystal", "host", "reps", "d_min", "tolerance_nm"),
-                         [("Si", "Si", (3, 3, 12), 2.1, 0.3), ("beta-Sn", "Sn", (3, 3, 20), 2.6, 0.4)])
-def test_disordered_band_thickness(crystal, host, reps, d_min, tolerance_nm):
+# IdentifyDiamond resolves the Si band to the atom (1.494 nm). The motif classifier (beta-Sn, A7 Sb)
+# reads 1.56-1.71 nm (beta-Sn) and 1.66-1.75 nm (Sb) over six random packings: crystal atoms whose
+# first shell holds band atoms stay non-crystalline.
+@pytest.mark.parametrize(("crystal", "host", "reps", "d_min"),
+                         [("Si", "Si", (3, 3, 12), 2.1), ("beta-Sn", "Sn", (3, 3, 20), 2.6), ("Sb", "Sb", (4, 4, 4), 2.5)])
+def test_disordered_band_thickness(crystal, host, reps, d_min):
     """A 1.5 nm band of host atoms randomly packed at crystal density, measured by atom count."""
     atoms = bulk_crystal(crystal).repeat(reps)
     rng = np.random.default_rng(0)
@@ -96,6 +96,6 @@ def test_disordered_band_thickness(crystal, host, reps, d_min, tolerance_nm):
     positions[band] = new
     result = analyse_couple([_frame(atoms, positions)], host, "Li", len(atoms) / atoms.get_volume(),
                             timestep_ps=0.001, n_interfaces=1)
-    assert result.amorphous_thickness_nm == pytest.approx(1.5, abs=tolerance_nm)
+    assert result.amorphous_thickness_nm == pytest.approx(1.5, abs=0.3)
     assert result.amorphous_thickness_nm >= 1.5 - 0.05  # never thinner than the band
     assert result.reacted_thickness_nm == 0.0
