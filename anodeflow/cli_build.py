@@ -145,12 +145,17 @@ def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, al
 @handle_errors
 def dislocation(host: Annotated[str, typer.Argument(help="Si, Ge or alpha-Sn")], output: OutOpt,
                 kind: Annotated[str, typer.Option("--kind", help="60 or screw")] = "60",
-                radius_nm: Annotated[float, typer.Option("--radius-nm")] = 2.0,
-                length_cells: Annotated[int, typer.Option("--length-cells", help="line periods along z")] = 5):
-    """A straight dislocation in a cylinder (matscipy, anisotropic elasticity)."""
-    from anodeflow.structures.dislocations import build_dislocation
+                radius_nm: Annotated[float, typer.Option("--radius-nm", help="cylinder radius")] = 2.0,
+                length_cells: Annotated[int, typer.Option("--length-cells", help="line periods along z")] = 5,
+                dipole: Annotated[bool, typer.Option("--dipole", help="a +b/-b dipole in a fully periodic cell instead of a cylinder")] = False,
+                separation: Annotated[int, typer.Option("--separation", help="dipole: glide distances between the cores")] = 8):
+    """A straight dislocation in a cylinder, or a periodic dipole (matscipy, anisotropic elasticity)."""
+    from anodeflow.structures.dislocations import build_dislocation, build_dislocation_dipole
 
-    atoms = build_dislocation(host, kind, radius_nm, length_cells)
+    if dipole:
+        atoms = build_dislocation_dipole(host, kind, separation, length_cells)
+    else:
+        atoms = build_dislocation(host, kind, radius_nm, length_cells)
     write_structure(atoms, output)
     summarise(atoms, output, {"Burgers vector (A)": np.round(atoms.info["burgers_A"], 4).tolist()})
 

@@ -1,4 +1,4 @@
-"""Dislocations in diamond hosts (matscipy), as cylinders periodic along the line."""
+"""Dislocations in diamond hosts (matscipy): cylinders periodic along the line, and periodic dipoles."""
 
 from __future__ import annotations
 
@@ -20,6 +20,26 @@ ELASTIC_CONSTANTS_GPA = {
 KINDS = {"60": "DiamondGlide60Degree", "screw": "DiamondGlideScrew"}
 
 
+def _builder(host: str, kind: str, quadrupole: bool = False):
+    """matscipy's dislocation builder of ``kind`` for the diamond crystal ``host`` (anisotropic
+    elasticity), or its periodic quadrupole builder."""
+    if host not in ELASTIC_CONSTANTS_GPA:
+        lattice = CRYSTALS[host].structure if host in CRYSTALS else "unknown"
+        raise InputError(f"dislocations are not supported for host '{host}' (lattice {lattice}); "
+                         f"supported: {', '.join(ELASTIC_CONSTANTS_GPA)} (diamond)")
+    if kind not in KINDS:
+        raise InputError(f"unknown dislocation kind '{kind}'; kinds: {', '.join(KINDS)}")
+    import matscipy.dislocation as md
+
+    (c11, c12, c44), _ = ELASTIC_CONSTANTS_GPA[host]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # matscipy warns that atomman is absent and uses its own solver
+        args = (getattr(md, KINDS[kind]), CRYSTALS[host].a_A, c11, c12, c44)
+        if quadrupole:
+            return md.CubicCrystalDislocationQuadrupole(*args, symbol=CRYSTALS[host].element)
+        return args[0](*args[1:], symbol=CRYSTALS[host].element)
+
+
 def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0, length_cells: int = 5,
                       vacuum_nm: float = 0.0, fixed_width_nm: float = 0.5) -> Atoms:
     """A straight dislocation along z in a cylinder of ``radius_nm`` (anisotropic elastic field).
@@ -32,22 +52,13 @@ def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0
     position ``core_A`` (x, y) and its period ``line_period_A``. Other lattices (beta-Sn, A7 Sb)
     are not supported: matscipy's builders assume a cubic lattice.
     """
-    if host not in ELASTIC_CONSTANTS_GPA:
-        lattice = CRYSTALS[host].structure if host in CRYSTALS else "unknown"
-        raise InputError(f"dislocations are not supported for host '{host}' (lattice {lattice}); "
-                         f"supported: {', '.join(ELASTIC_CONSTANTS_GPA)} (diamond)")
-    if kind not in KINDS:
-        raise InputError(f"unknown dislocation kind '{kind}'; kinds: {', '.join(KINDS)}")
     if not radius_nm > 0 or length_cells < 1:
         raise InputError(f"need radius_nm > 0 and length_cells >= 1, got {radius_nm}, {length_cells}")
     if vacuum_nm < 0 or not 0 <= fixed_width_nm < radius_nm:
         raise InputError(f"need vacuum_nm >= 0 and 0 <= fixed_width_nm < radius_nm, got {vacuum_nm}, {fixed_width_nm}")
-    import matscipy.dislocation as md
-
-    (c11, c12, c44), _ = ELASTIC_CONSTANTS_GPA[host]
+    builder = _builder(host, kind)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # matscipy warns that atomman is absent and uses its own solver
-        builder = getattr(md, KINDS[kind])(CRYSTALS[host].a_A, c11, c12, c44, symbol=CRYSTALS[host].element)
+        warnings.simplefilter("ignore")
         _, disloc, fixed = builder.build_cylinder(10 * radius_nm, method="adsl", verbose=False, return_fix_mask=True,
                                                   fix_width=10 * fixed_width_nm)
     core = np.asarray(disloc.info["core_positions"][0][:2], float)
@@ -70,3 +81,27 @@ def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0
                        line_period_A=period)
     disloc.pbc = (False, False, True)
     return disloc
+
+
+def build_dislocation_dipole(host: str = "Si", kind: str = "60", separation: int = 8, length_cells: int = 3) -> Atoms:
+    """A dislocation dipole (+b and -b lines along z) in a fully periodic cell: no free surface.
+
+    matscipy's quadrupolar arrangement: the two cores are ``separation`` glide distances apart and
+    the periodic images make the long-range fields cancel. ``length_cells`` repeats of the line
+    period along z (DXA needs at least 3). ``atoms.info`` holds ``burgers_A`` (one vector per core, in
+    the crystal frame), ``core_A`` (x, y of each core), ``line_direction`` and ``line_period_A``.
+    """
+    if separation < 2 or length_cells < 1:
+        raise InputError(f"need separation >= 2 glide distances and length_cells >= 1, got {separation}, {length_cells}")
+    quadrupole = _builder(host, kind, quadrupole=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, dipole = quadrupole.build_quadrupole(glide_separation=separation, verbose=False)
+    period = float(dipole.cell.array[2, 2])
+    info = dipole.info
+    dipole = Atoms(dipole.get_chemical_symbols(), positions=dipole.positions, cell=dipole.cell, pbc=True)
+    dipole = dipole.repeat((1, 1, length_cells))
+    dipole.info.update(burgers_A=[[float(v) for v in b] for b in info["burgers_vectors"]],
+                       core_A=[[float(c[0]), float(c[1])] for c in info["core_positions"]],
+                       line_direction=list(map(int, quadrupole.axes[2])), kind=kind, line_period_A=period)
+    return dipole
