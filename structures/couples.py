@@ -58,6 +58,21 @@ def _oriented(element: str, directions, size, a_A: float | None) -> Atoms:
                    latticeconstant=spec.a_A if a_A is None else a_A, pbc=True)
 
 
+def cut_in_widest_gap(unit: Atoms, tolerance_A: float = 0.05) -> Atoms:
+    """Shift ``unit`` (periodic along z) so its z-boundary falls in the widest gap between atomic
+    planes: the slab then breaks the fewest bonds (diamond (111): whole bilayers, cut in the
+    2.35 A shuffle gap, not between the 0.78 A-spaced planes of one bilayer). Unchanged when the
+    boundary gap is already within ``tolerance_A`` of the widest."""
+    lz = unit.cell[2, 2]
+    planes = np.unique(np.round(np.mod(np.round(unit.positions[:, 2] / lz, 6), 1.0) * lz, 3))
+    gaps = np.diff(np.append(planes, planes[0] + lz))  # gaps[i]: above planes[i]; gaps[-1] wraps
+    if gaps[-1] >= gaps.max() - tolerance_A:
+        return unit
+    shifted = unit.copy()
+    shifted.positions[:, 2] = np.mod(shifted.positions[:, 2] - planes[np.argmax(gaps) + 1] + 1e-3, lz) - 1e-3
+    return shifted
+
+
 def min_distance(atoms: Atoms, cutoff: float = 4.0) -> float:
     """Smallest interatomic distance (A), periodic images included."""
     d = neighbor_list("d", atoms, cutoff)
@@ -97,7 +112,7 @@ def build_couple(
         raise InputError("fixed_thickness_nm and vacuum_nm must be >= 0")
 
     directions = orthogonal_directions(hkl)
-    unit = _oriented(host, directions, (1, 1, 1), host_a_A)
+    unit = cut_in_widest_gap(_oriented(host, directions, (1, 1, 1), host_a_A))
     lx, ly, lz = unit.cell.lengths()
     reps = tuple(max(1, round(t / L)) for t, L in ((10 * size_nm, lx), (10 * size_nm, ly), (10 * host_thickness_nm, lz)))
     slab = unit.repeat(reps)
