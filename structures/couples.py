@@ -64,7 +64,8 @@ def cut_in_widest_gap(unit: Atoms, tolerance_A: float = 0.05) -> Atoms:
     2.35 A shuffle gap, not between the 0.78 A-spaced planes of one bilayer). Unchanged when the
     boundary gap is already within ``tolerance_A`` of the widest."""
     lz = unit.cell[2, 2]
-    planes = np.unique(np.round(np.mod(np.round(unit.positions[:, 2] / lz, 6), 1.0) * lz, 3))
+    fraction = np.mod(np.round(unit.positions[:, 2] / lz, 6), 1.0)  # a plane at lz - 1e-9 folds onto 0
+    planes = np.unique(np.round(fraction * lz, 3))
     gaps = np.diff(np.append(planes, planes[0] + lz))  # gaps[i]: above planes[i]; gaps[-1] wraps
     if gaps[-1] >= gaps.max() - tolerance_A:
         return unit

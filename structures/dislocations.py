@@ -34,10 +34,11 @@ def _builder(host: str, kind: str, quadrupole: bool = False):
     (c11, c12, c44), _ = ELASTIC_CONSTANTS_GPA[host]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # matscipy warns that atomman is absent and uses its own solver
-        args = (getattr(md, KINDS[kind]), CRYSTALS[host].a_A, c11, c12, c44)
+        dislocation = getattr(md, KINDS[kind])
+        constants = (CRYSTALS[host].a_A, c11, c12, c44)
         if quadrupole:
-            return md.CubicCrystalDislocationQuadrupole(*args, symbol=CRYSTALS[host].element)
-        return args[0](*args[1:], symbol=CRYSTALS[host].element)
+            return md.CubicCrystalDislocationQuadrupole(dislocation, *constants, symbol=CRYSTALS[host].element)
+        return dislocation(*constants, symbol=CRYSTALS[host].element)
 
 
 def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0, length_cells: int = 5,
