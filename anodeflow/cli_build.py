@@ -37,6 +37,17 @@ def write_structure(atoms, path: Path) -> None:
     write(path, out, format=fmt, **kwargs)
 
 
+def parse_repeat(repeat: str) -> tuple[int, int, int]:
+    """``"2,2,1"`` -> (2, 2, 1): three positive integers."""
+    try:
+        reps = tuple(int(v) for v in repeat.split(","))
+    except ValueError:
+        reps = ()
+    if len(reps) != 3 or min(reps) < 1:
+        raise InputError(f"repeat '{repeat}' must be three positive integers, e.g. 2,2,2")
+    return reps
+
+
 def summarise(atoms, path: Path, extra: dict | None = None) -> None:
     from anodeflow.structures.couples import min_distance
 
@@ -59,15 +70,24 @@ def crystal(name: Annotated[str, typer.Argument(help="Si, Ge, alpha-Sn, beta-Sn,
     """A conventional crystal cell (cited lattice constants), optionally repeated."""
     from anodeflow.structures import bulk_crystal
 
-    try:
-        reps = tuple(int(v) for v in repeat.split(","))
-    except ValueError:
-        reps = ()
-    if len(reps) != 3 or min(reps) < 1:
-        raise InputError(f"repeat '{repeat}' must be three positive integers, e.g. 2,2,2")
-    atoms = bulk_crystal(name).repeat(reps)
+    atoms = bulk_crystal(name).repeat(parse_repeat(repeat))
     write_structure(atoms, output)
     summarise(atoms, output)
+
+
+@build_app.command("phase")
+@handle_errors
+def phase(name: Annotated[str, typer.Argument(help="alloy phase: Li15Si4, Na15Sn4, Na3Sb")], output: OutOpt,
+          repeat: Annotated[str, typer.Option("--repeat", help="supercell, e.g. 2,2,2")] = "1,1,1"):
+    """A reference alloy phase from published crystallographic data, optionally repeated."""
+    from anodeflow.structures.phases import PHASES, build_phase
+
+    atoms = build_phase(name).repeat(parse_repeat(repeat))
+    write_structure(atoms, output)
+    spec = PHASES[name]
+    summarise(atoms, output, {"space group": spec.spacegroup, "carrier fraction": f"{spec.carrier_fraction:.4f}",
+                              "volume per atom (A^3)": f"{spec.volume_per_atom_A3:.3f}",
+                              "lattice source": spec.lattice_source, "sites source": spec.sites_source})
 
 
 @build_app.command("interface")

@@ -2,5 +2,7 @@
 
 from anodeflow.structures.couples import REGIONS, build_couple, parse_miller
 from anodeflow.structures.crystals import CRYSTALS, bulk_crystal, parse_system
+from anodeflow.structures.phases import PHASES, build_phase
 
-__all__ = ["CRYSTALS", "REGIONS", "build_couple", "bulk_crystal", "parse_miller", "parse_system"]
+__all__ = ["CRYSTALS", "PHASES", "REGIONS", "build_couple", "build_phase", "bulk_crystal", "parse_miller",
+           "parse_system"]

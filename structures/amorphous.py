@@ -12,25 +12,20 @@ from ase import Atoms
 from anodeflow.errors import InputError
 from anodeflow.structures.couples import min_distance
 from anodeflow.structures.crystals import HOST_CRYSTALS, number_density_A3, parse_system
-
-#: Measured alloy phases used as anchors of the volume per atom (A^3) against carrier fraction.
-#: Li15Si4: I-43d, a = 10.6322 A, Z = 4 (76 atoms), 123 K; Zeilinger et al., Chem. Mater. 25 (2013) 4113.
-ALLOY_VOLUME_ANCHORS: dict[str, list[tuple[float, float, str]]] = {
-    "Li-Si": [(15 / 19, 10.6322**3 / 76, "Li15Si4, Zeilinger et al., Chem. Mater. 25 (2013) 4113")],
-}
+from anodeflow.structures.phases import volume_anchors
 
 
 def volume_per_atom_A3(system: str, carrier_fraction: float) -> float:
     """Volume per atom (A^3) of an alloy with atomic carrier fraction ``carrier_fraction``.
 
-    Piecewise-linear between the elemental crystals and the measured alloy phases in
-    :data:`ALLOY_VOLUME_ANCHORS` (systems without anchors interpolate between the elements).
+    Piecewise-linear between the elemental crystals and the system's measured alloy phases
+    (:func:`anodeflow.structures.phases.volume_anchors`).
     """
     carrier, host = parse_system(system)
     if not 0.0 <= carrier_fraction <= 1.0:
         raise InputError(f"carrier fraction must be in [0, 1], got {carrier_fraction}")
     points = [(0.0, 1.0 / number_density_A3(HOST_CRYSTALS[host])), (1.0, 1.0 / number_density_A3(carrier))]
-    points += [(f, v) for f, v, _ in ALLOY_VOLUME_ANCHORS.get(system, [])]
+    points += [(f, v) for f, v, _ in volume_anchors(system)]
     f, v = np.array(sorted(points)).T
     return float(np.interp(carrier_fraction, f, v))
 

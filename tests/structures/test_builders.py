@@ -234,6 +234,9 @@ def test_build_cli_writes_readable_files(tmp_path, suffix):
     (["build", "endpoints", "Si", "K", "-o", "x.cif"], "unknown carrier 'K'"),
     (["build", "amorphous", "Na-Sn", "-o", "x.extxyz", "--x", "1.4"], "carrier fraction must be in [0, 1], got 1.4"),
     (["build", "interface", "Na-Sn", "-o", "x.extxyz"], "interface couples are built for cubic hosts (Si, Ge)"),
+    (["build", "phase", "Li22Si5", "-o", "x.cif"], "no alloy phase 'Li22Si5'; known: Li15Si4, Na15Sn4, Na3Sb"),
+    (["build", "phase", "NaSb", "-o", "x.cif"], "phase 'NaSb' is tabulated by its cell only"),
+    (["build", "phase", "Na3Sb", "-o", "x.cif", "--repeat", "2,0,1"], "repeat '2,0,1' must be three positive"),
 ])
 def test_build_cli_bad_input(tmp_path, args, message):
     result = _cli(*[str(tmp_path / a) if a.startswith("x.") else a for a in args])
