@@ -253,8 +253,16 @@ def potentials_fit(
     system: Annotated[str, typer.Argument(help="carrier-host system, e.g. Na-Sn")],
     teacher: Annotated[str, typer.Option("--teacher", help="MLIP that labels the training set")] = "SevenNet-0",
     twojmax: Annotated[int, typer.Option("--twojmax", help="SNAP band limit (6: 31 descriptors per element)")] = 6,
+    quadratic: Annotated[bool, typer.Option("--quadratic/--linear",
+                                            help="quadratic SNAP (products of descriptors)")] = True,
     name: Annotated[str | None, typer.Option("--name", help="name of the new potential record")] = None,
     md_snapshots: Annotated[int, typer.Option("--md-snapshots", help="teacher-driven MD snapshots added (800 K)")] = 0,
+    active_rounds: Annotated[int, typer.Option("--active-rounds", help="rounds of the fit's own MD (600/900 K) "
+                                                                         "labelled by the teacher and refitted")] = 0,
+    rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
+    ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-6,
+    output_dir: Annotated[Path | None, typer.Option(
+        "--output-dir", help="folder for the record and its files (default: ANODEFLOW_HOME/potentials/NAME)")] = None,
     as_json: JsonOpt = False,
 ):
     """Fit a SNAP potential to a teacher and register it (files under ANODEFLOW_HOME/potentials)."""
@@ -264,15 +272,18 @@ def potentials_fit(
 
     if twojmax < 2 or twojmax > 10:
         raise InputError(f"twojmax must be in 2..10, got {twojmax}")
-    if md_snapshots < 0:
-        raise InputError(f"--md-snapshots must be >= 0, got {md_snapshots}")
-    flow = FitSnapMaker(teacher=teacher, snap=SnapSettings(twojmax=twojmax), output_name=name,
-                        md_snapshots=md_snapshots).make(system)
+    if md_snapshots < 0 or active_rounds < 0:
+        raise InputError(f"--md-snapshots and --active-rounds must be >= 0, got {md_snapshots} and {active_rounds}")
+    if not 3.0 <= rcutfac <= 8.0 or not ridge > 0:
+        raise InputError(f"--rcutfac must be in [3, 8] A and --ridge > 0, got {rcutfac} and {ridge}")
+    flow = FitSnapMaker(teacher=teacher, snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
+                        output_name=name, md_snapshots=md_snapshots, ridge=ridge, active_rounds=active_rounds,
+                        output_dir=str(output_dir.resolve()) if output_dir else None).make(system)
     if not as_json:
         console.print(f"[bold]fitting SNAP[/] for {system} to {teacher} ...")
     report = run_flow(flow)
     keys = ["name", "n_train", "n_test", "n_coefficients", "energy_rmse_train_meV_atom", "force_rmse_train_eV_A",
-            "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "speedup_vs_teacher", "crystals", "record"]
+            "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "own_md", "speedup_vs_teacher", "crystals", "record"]
     summary = {k: report[k] for k in keys}
     summary["id"] = flow.uuid
     if as_json:
@@ -282,6 +293,50 @@ def potentials_fit(
     for key, value in summary.items():
         table.add_row(key, _fmt(value))
     console.print(table)
+
+
+@potentials_app.command("validate")
+@handle_errors
+def potentials_validate(
+    system: Annotated[str, typer.Argument(help="carrier-host system, e.g. Na-Sb")],
+    potential: Annotated[str | None, typer.Option("--potential", help="record name (default: the system's)")] = None,
+    reference: Annotated[str | None, typer.Option("--reference", help="MLIP for alloy formation references; "
+                                                                     "'none' to skip")] = "SevenNet-0",
+    barrier: Annotated[bool, typer.Option("--barrier/--no-barrier", help="bulk carrier CI-NEB")] = True,
+    images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
+    as_json: JsonOpt = False,
+):
+    """Crystals, alloy phases and the bulk barrier of a potential next to experiment, DFT or a reference MLIP."""
+    from anodeflow.settings import get_settings
+    from anodeflow.store import open_store
+    from anodeflow.workflows.run import run_flow
+    from anodeflow.workflows.validation import ValidatePotentialMaker, ValidationRow
+
+    reference = None if reference in (None, "none") else reference
+    if images < 1:
+        raise InputError(f"--images must be >= 1, got {images}")
+    flow = ValidatePotentialMaker(potential=potential, reference_potential=reference, barrier=barrier,
+                                  num_images=images).make(system)
+    if as_json:
+        doc = run_flow(flow, store=open_store(get_settings()))
+    else:
+        with console.status(f"[bold]validating[/] {system} (crystals, alloy phases{', bulk NEB' if barrier else ''})"):
+            doc = run_flow(flow, store=open_store(get_settings()))
+    rows = [ValidationRow(**r) for r in doc["rows"]]
+    if as_json:
+        print_json({"system": system, "potential": doc["potential"]["name"], "reference_potential": reference,
+                    "rows": [{**r.model_dump(), "relative_error": r.relative_error} for r in rows],
+                    "id": flow.output.uuid})
+        return
+    table = Table(title=f"{doc['potential']['name']} on {system}")
+    for column in ("quantity", "value", "reference", "error", "source"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        error = "" if r.relative_error is None else f"{r.relative_error:+.1%}"
+        reference_text = "" if r.reference is None else f"{r.reference:.4g} {r.unit}"
+        table.add_row(r.quantity, f"{r.value:.4g} {r.unit}", reference_text, error, r.source)
+    console.print(table)
+    console.print(f"result id: {flow.output.uuid}")
 
 
 if __name__ == "__main__":

@@ -32,15 +32,14 @@ class Potential(BaseModel):
     snap: dict[str, Any] | None = Field(None, description="SNAP coefficient/parameter files and the ZBL reference")
 
     def _snap_commands(self, type_elements: list[str]) -> list[str]:
-        from anodeflow.potentials.snap import zbl_pair_coeffs
+        from anodeflow.potentials.snap import pair_commands
 
         spec = self.snap or {}
         for key in ("coeff_file", "param_file"):
             if not Path(spec.get(key, "")).is_file():
                 raise InputError(f"potential {self.name}: SNAP file '{spec.get(key)}' is missing")
-        return [f"pair_style hybrid/overlay zbl {spec['zbl_inner_A']} {spec['zbl_outer_A']} snap",
-                *zbl_pair_coeffs(type_elements),
-                f'pair_coeff * * snap "{spec["coeff_file"]}" "{spec["param_file"]}" {" ".join(type_elements)}']
+        return pair_commands(type_elements, spec["coeff_file"], spec["param_file"], spec["zbl_inner_A"],
+                             spec["zbl_outer_A"])
 
     def bind(self, lammps, type_elements: list[str]):
         """Attach what runs in Python (an MLIP's ``fix external`` callback) to a LAMMPS instance.
@@ -99,7 +98,11 @@ def _records() -> dict[str, Potential]:
     user = user_potentials_dir()
     paths = sorted(DATA_DIR.glob("*.yaml")) + (sorted(user.glob("*/*.yaml")) if user.is_dir() else [])
     for path in paths:
-        record = Potential(**yaml.safe_load(path.read_text()))
+        spec = yaml.safe_load(path.read_text())
+        for key in ("coeff_file", "param_file"):  # relative SNAP files sit next to their record
+            if spec.get("snap") and key in spec["snap"]:
+                spec["snap"][key] = str(path.parent / spec["snap"][key])
+        record = Potential(**spec)
         records[record.name] = record
     return records
 

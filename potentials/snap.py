@@ -1,9 +1,10 @@
-"""Linear SNAP potentials: descriptor layout, least-squares fit and LAMMPS files (no engine calls here).
+"""SNAP potentials: descriptor layout, least-squares fit and LAMMPS files (no engine calls here).
 
-A SNAP energy is E = sum_i [beta0_t(i) + sum_k beta_k,t(i) B_k^i] on top of a ZBL reference that
-keeps atoms apart at short range (Thompson et al., J. Comput. Phys. 285 (2015) 316). LAMMPS's
-``compute snap`` gives, per configuration, the per-type sums of B_k (one row), their negative
-gradients for every force component (3N rows) and the reference energy/forces (last column).
+A linear SNAP energy is E = sum_i [beta0_t(i) + sum_k beta_k,t(i) B_k^i] on top of a ZBL reference
+that keeps atoms apart at short range (Thompson et al., J. Comput. Phys. 285 (2015) 316); quadratic
+SNAP adds the products B_k B_l (Wood & Thompson, J. Chem. Phys. 148 (2018) 241721). LAMMPS's
+``compute snap`` gives, per configuration, the per-type sums of the descriptors (one row), their
+negative gradients for every force component (3N rows) and the reference energy/forces (last column).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class SnapSettings:
     weight: dict[str, float] = field(default_factory=dict)  # neighbour weights, default 1.0
     zbl_inner_A: float = 1.5
     zbl_outer_A: float = 2.2
+    quadratic: bool = False
 
     def radius_of(self, element: str) -> float:
         return self.radius.get(element, 0.5)
@@ -40,11 +42,17 @@ class SnapSettings:
         return sum(1 for j1 in range(self.twojmax + 1) for j2 in range(j1 + 1)
                    for j in range(j1 - j2, min(self.twojmax, j1 + j2) + 1, 2) if j >= j1)
 
+    @property
+    def n_descriptors(self) -> int:
+        """Descriptors per element: K bispectrum components, plus K(K+1)/2 products if quadratic."""
+        K = self.n_bispectrum
+        return K + K * (K + 1) // 2 if self.quadratic else K
+
     def compute_command(self, type_elements: list[str], compute_id: str = "snap") -> str:
         radii = " ".join(f"{self.radius_of(e)}" for e in type_elements)
         weights = " ".join(f"{self.weight_of(e)}" for e in type_elements)
         return (f"compute {compute_id} all snap {self.rcutfac} {self.rfac0} {self.twojmax} {radii} {weights} "
-                "rmin0 0 bzeroflag 1 quadraticflag 0")
+                f"rmin0 0 bzeroflag 1 quadraticflag {int(self.quadratic)}")
 
     def reference_commands(self, type_elements: list[str]) -> list[str]:
         """ZBL screened nuclear repulsion between all pairs (the reference the fit adds to)."""
@@ -54,25 +62,32 @@ class SnapSettings:
                 "pair_coeff * * zero", *zbl_pair_coeffs(type_elements)]
 
 
+def pair_commands(type_elements: list[str], coeff_file: str, param_file: str, zbl_inner_A: float,
+                  zbl_outer_A: float) -> list[str]:
+    """LAMMPS lines for a fitted SNAP on top of its ZBL reference (``hybrid/overlay``)."""
+    return [f"pair_style hybrid/overlay zbl {zbl_inner_A} {zbl_outer_A} snap", *zbl_pair_coeffs(type_elements),
+            f'pair_coeff * * snap "{coeff_file}" "{param_file}" {" ".join(type_elements)}']
+
+
 def zbl_pair_coeffs(type_elements: list[str]) -> list[str]:
     """``pair_coeff I J zbl Z_I Z_J`` for every type pair of a ``hybrid/overlay`` with ZBL."""
     return [f"pair_coeff {i} {j} zbl {atomic_numbers[a]} {atomic_numbers[b]}"
             for i, a in enumerate(type_elements, start=1) for j, b in enumerate(type_elements, start=1) if j >= i]
 
 
-def design_rows(snap_array: np.ndarray, type_counts: list[int], n_bispectrum: int) -> dict[str, np.ndarray]:
+def design_rows(snap_array: np.ndarray, type_counts: list[int], n_descriptors: int) -> dict[str, np.ndarray]:
     """Split one ``compute snap`` array into design rows and reference values.
 
-    Columns of the design matrix: per type, [count of atoms of that type (beta0), B_1..B_K].
+    Columns of the design matrix: per type, [count of atoms of that type (beta0), its descriptors].
     Returns ``energy`` (row), ``forces`` (3N rows, x y z per atom in id order), ``virial`` (6 rows,
     xx yy zz yz xz xy, eV) and the reference ``ref_energy``, ``ref_forces``, ``ref_pressure_bar``.
     """
     n_types = len(type_counts)
     n_atoms = (snap_array.shape[0] - 7) // 3
-    if snap_array.shape != (1 + 3 * n_atoms + 6, n_types * n_bispectrum + 1):
+    if snap_array.shape != (1 + 3 * n_atoms + 6, n_types * n_descriptors + 1):
         raise InputError(f"compute snap array has shape {snap_array.shape}; expected "
-                         f"({1 + 3 * n_atoms + 6}, {n_types * n_bispectrum + 1})")
-    blocks = snap_array[:, :-1].reshape(snap_array.shape[0], n_types, n_bispectrum)
+                         f"({1 + 3 * n_atoms + 6}, {n_types * n_descriptors + 1})")
+    blocks = snap_array[:, :-1].reshape(snap_array.shape[0], n_types, n_descriptors)
 
     def rows(sl):
         return np.concatenate([np.concatenate([np.zeros((blocks[sl].shape[0], 1)), blocks[sl, t]], axis=1)
@@ -102,13 +117,13 @@ def fit_coefficients(blocks: list[tuple[np.ndarray, np.ndarray, float]], ridge: 
 
 def snap_files(settings: SnapSettings, elements: list[str], coeff: np.ndarray, comment: str) -> tuple[str, str]:
     """Text of the ``.snapcoeff`` and ``.snapparam`` files for ``pair_style snap``."""
-    K = settings.n_bispectrum
+    K = settings.n_descriptors
     if coeff.shape != (len(elements) * (K + 1),):
-        raise InputError(f"{len(coeff)} coefficients for {len(elements)} elements with K = {K}")
+        raise InputError(f"{len(coeff)} coefficients for {len(elements)} elements with {K} descriptors each")
     lines = [f"# {comment}", f"{len(elements)} {K + 1}"]
     for t, element in enumerate(elements):
         lines.append(f"{element} {settings.radius_of(element)} {settings.weight_of(element)}")
         lines += [f"{c:.16e}" for c in coeff[t * (K + 1):(t + 1) * (K + 1)]]
     param = [f"# {comment}", f"rcutfac {settings.rcutfac}", f"twojmax {settings.twojmax}",
-             f"rfac0 {settings.rfac0}", "rmin0 0", "bzeroflag 1", "quadraticflag 0"]
+             f"rfac0 {settings.rfac0}", "rmin0 0", "bzeroflag 1", f"quadraticflag {int(settings.quadratic)}"]
     return "\n".join(lines) + "\n", "\n".join(param) + "\n"

@@ -26,9 +26,12 @@ from anodeflow.workflows.schemas import SCHEMA_VERSION
 
 
 def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> list[tuple[str, Atoms]]:
-    """(label, cell) pairs covering what interface MD visits, all small enough for a teacher."""
+    """(label, cell) pairs covering what interface MD visits, all small enough for a teacher: the host
+    crystal strained, sheared and rattled, the carrier metal, the system's reference alloy phases
+    strained by up to +-6 %, isolated atoms, random alloys across x, an interstitial carrier and a host vacancy."""
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.structures.endpoints import bulk_hop_endpoints
+    from anodeflow.structures.phases import build_phase, phase_names
 
     carrier, host = parse_system(system)
     rng = np.random.default_rng(seed)
@@ -54,6 +57,15 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
             cell = metal.copy()
             cell.set_cell(cell.cell * strain, scale_atoms=True)
             configs.append((f"{carrier} strain {strain:g} rattle {amplitude:g}", rattled(cell, amplitude)))
+    for phase in phase_names(system, buildable=True):
+        cell = build_phase(phase)
+        cell = cell.repeat([max(1, int(np.ceil(7.0 / L))) for L in cell.cell.lengths()])
+        for strain in (0.94, 0.97, 1.0, 1.03, 1.06):
+            strained = cell.copy()
+            strained.set_cell(cell.cell * strain, scale_atoms=True)
+            configs.append((f"{phase} strain {strain:g} rattle 0.05", rattled(strained, 0.05)))
+    for element in (carrier, host):  # pins beta0: the isolated atom is the zero of cohesive energies
+        configs.append((f"isolated {element}", Atoms(element, positions=[[6.0, 6.0, 6.0]], cell=[12.0] * 3, pbc=True)))
     for x in (0.2, 0.4, 0.6, 0.8):
         for k in range(3):
             configs.append((f"alloy x={x:g}", random_alloy(system, x, n_alloy, seed=seed + 10 * k + int(100 * x))))
@@ -101,7 +113,7 @@ class FitReport(BaseModel):
     name: str
     system: str
     teacher: str
-    form: str = "SNAP (linear) + ZBL"
+    form: str
     settings: dict
     n_train: int
     n_test: int
@@ -111,6 +123,8 @@ class FitReport(BaseModel):
     energy_rmse_test_meV_atom: float
     force_rmse_test_eV_A: float
     test_labels: list[str]
+    own_md: dict = Field(default_factory=dict, description="the final fit on frames of its own MD, labelled by the "
+                         "teacher and not fitted: RMSE, closest pair (A), runs that blew up")
     crystals: dict[str, dict] = Field(description="relaxed lattice (A) and energy (eV/atom): teacher against fit")
     speedup_vs_teacher: float = Field(description="force-call time of the teacher / the fit, host crystal, 1 core")
     files: dict[str, str]
@@ -133,24 +147,80 @@ def _descriptors(atoms: Atoms, settings: SnapSettings, type_elements: list[str],
         lmp.commands([settings.compute_command(type_elements), "thermo_style custom step pe", "run 0"])
         array = np.array(lmp.lmp.numpy.extract_compute("snap", LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY), dtype=float)
     counts = [atoms.get_chemical_symbols().count(e) for e in type_elements]
-    rows = design_rows(array, counts, settings.n_bispectrum)
+    rows = design_rows(array, counts, settings.n_descriptors)
     rows["ref_virial"] = rows.pop("ref_pressure_bar") * atoms.get_volume() * BAR_A3_TO_EV
     return rows
 
 
+def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str], temperatures_K: tuple[float, ...],
+                     n_cells: int, time_ps: float, n_frames: int, n_atoms: int, seed: int,
+                     workdir: Path) -> tuple[list[tuple[str, Atoms]], float, int]:
+    """Frames of a fitted SNAP's own Langevin MD on random alloys across x (0.15-0.85) at each temperature.
+
+    Returns (label, frame) pairs, the closest pair reached (A) and how many runs blew up (lost
+    atoms or a non-finite energy; their frames up to then are kept: they show the teacher the failure).
+    """
+    from anodeflow.errors import EngineError
+    from anodeflow.potentials.snap import pair_commands
+    from anodeflow.structures.amorphous import random_alloy
+    from anodeflow.structures.couples import min_distance
+    from anodeflow.workflows.engine import Lammps
+
+    types = list(parse_system(system))
+    frames: list[tuple[str, Atoms]] = []
+    closest, blown = np.inf, 0
+    steps = max(n_frames, int(round(1000 * time_ps)))
+    for t, temperature in enumerate(temperatures_K):
+        for k, x in enumerate(np.linspace(0.15, 0.85, n_cells)):
+            cell_seed = seed + 100 * t + k
+            atoms = random_alloy(system, float(x), n_atoms, seed=cell_seed)
+            with Lammps(workdir / f"md_{temperature:g}K_{k}", log=False) as lmp:
+                lmp.load_atoms(atoms, types)
+                lmp.commands([*pair_commands(types, files["coeff"], files["param"], settings.zbl_inner_A,
+                                             settings.zbl_outer_A),
+                              "thermo 0", "minimize 0 1e-3 100 200", "reset_timestep 0", "timestep 0.001",
+                              f"velocity all create {temperature} {cell_seed + 1} mom yes rot yes dist gaussian",
+                              "fix nve all nve", f"fix lang all langevin {temperature} {temperature} 0.1 {cell_seed + 2}"])
+                for f in range(n_frames):
+                    try:
+                        lmp.run(steps // n_frames)
+                    except EngineError:
+                        blown += 1
+                        break
+                    _, kinds, positions = lmp.positions()
+                    frame = Atoms([types[i - 1] for i in kinds], positions=positions, cell=lmp.box(), pbc=True)
+                    closest = min(closest, min_distance(frame))
+                    frames.append((f"own md {temperature:g} K x={x:.2f} #{f}", frame))
+    return frames, float(closest), blown
+
+
 @dataclass
 class FitSnapMaker(Maker):
-    """Fit a SNAP potential for a carrier-host system to a teacher's energies and forces."""
+    """Fit a SNAP potential for a carrier-host system to a teacher's energies and forces.
+
+    After the first fit, ``active_rounds`` rounds of active learning: the fit's own Langevin MD
+    (``active_temperatures_K``, ``active_cells`` random alloys of ``active_atoms`` across x,
+    ``active_ps`` each) gives frames the teacher labels and the next fit learns. One more such
+    round, not fitted, measures the final fit on its own MD (the test a random split cannot make).
+    """
 
     name: str = "fit snap"
     teacher: str = "SevenNet-0"
-    snap: SnapSettings = field(default_factory=SnapSettings)
+    snap: SnapSettings = field(default_factory=lambda: SnapSettings(quadratic=True))
     test_fraction: float = 0.2
     energy_weight: float = 300.0  # per-atom energy rows (eV/atom) against force rows (eV/A)
     virial_weight: float = 30.0  # per-atom virial rows (eV/atom)
     seed: int = 0
     md_snapshots: int = 0  # teacher-driven Langevin MD snapshots of an x = 0.5 alloy at md_temperature_K
     md_temperature_K: float = 800.0
+    ridge: float = 1e-6  # relative ridge on the column-scaled normal equations
+    active_rounds: int = 0
+    active_temperatures_K: tuple[float, ...] = (600.0, 900.0)
+    active_cells: int = 6
+    active_atoms: int = 32
+    active_ps: float = 2.0
+    active_frames: int = 4
+    max_force_eV_A: float = 10.0  # teacher frames with a larger force are not fitted
     output_name: str | None = None  # default: <system>-SNAP-<teacher>
     output_dir: str | None = None  # default: the user potentials folder (settings.home/potentials)
 
@@ -162,7 +232,7 @@ class FitSnapMaker(Maker):
         """Run the whole fit in ``workdir`` (usable without jobflow)."""
         from anodeflow.potentials import get_potential
         from anodeflow.potentials.mlip import ase_calculator
-        from anodeflow.potentials.registry import user_potentials_dir
+        from anodeflow.potentials.registry import reload_registry, user_potentials_dir
 
         start = time.perf_counter()
         carrier, host = parse_system(system)
@@ -172,73 +242,110 @@ class FitSnapMaker(Maker):
         teacher.check_elements([carrier, host])
         if not 0 < self.test_fraction < 0.5:
             raise InputError(f"test_fraction must be in (0, 0.5), got {self.test_fraction}")
+        if self.active_rounds < 0:
+            raise InputError(f"active_rounds must be >= 0, got {self.active_rounds}")
         elements = [carrier, host]
-        configs = training_configurations(system, seed=self.seed)
         calc = ase_calculator(teacher)
-        configs += teacher_md_snapshots(system, calc, self.md_snapshots, self.md_temperature_K, self.seed)
-        data = []
-        for _, atoms in configs:
-            labelled = atoms.copy()
-            labelled.calc = calc
-            energy, forces = labelled.get_potential_energy(), labelled.get_forces()
-            virial = -labelled.get_stress(voigt=True) * atoms.get_volume()  # eV, xx yy zz yz xz xy
-            types = [e for e in elements if e in atoms.get_chemical_symbols()]
-            rows = _descriptors(atoms, self.snap, types, workdir)
-            K1 = self.snap.n_bispectrum + 1
-            n = len(atoms)
-            data.append({
-                "n": n,
-                "energy": (_expand(rows["energy"][None, :], types, elements, K1)[0] / n, (energy - rows["ref_energy"]) / n),
-                "forces": (_expand(rows["forces"], types, elements, K1), forces.reshape(-1) - rows["ref_forces"]),
-                "virial": (_expand(rows["virial"], types, elements, K1) / n, (virial - rows["ref_virial"]) / n),
-            })
-        rng = np.random.default_rng(self.seed)
-        order = rng.permutation(len(configs))
-        n_test = max(1, int(round(self.test_fraction * len(configs))))
-        test, train = sorted(order[:n_test]), sorted(order[n_test:])
-        weights = {"energy": self.energy_weight, "forces": 1.0, "virial": self.virial_weight}
-        coeff = fit_coefficients([(np.atleast_2d(data[i][k][0]), np.atleast_1d(data[i][k][1]), w)
-                                  for i in train for k, w in weights.items()])
+        K1 = self.snap.n_descriptors + 1
 
-        def rmse(idx, key):
-            err = np.concatenate([np.atleast_1d(np.atleast_2d(data[i][key][0]) @ coeff - data[i][key][1]) for i in idx])
+        def label(configs: list[tuple[str, Atoms]]) -> list[dict]:
+            data = []
+            for text, atoms in configs:
+                labelled = atoms.copy()
+                labelled.calc = calc
+                energy, forces = labelled.get_potential_energy(), labelled.get_forces()
+                if not np.isfinite(energy) or not np.all(np.abs(forces) < self.max_force_eV_A):
+                    continue
+                virial = -labelled.get_stress(voigt=True) * atoms.get_volume()  # eV, xx yy zz yz xz xy
+                types = [e for e in elements if e in atoms.get_chemical_symbols()]
+                rows = _descriptors(atoms, self.snap, types, workdir)
+                n = len(atoms)
+                data.append({
+                    "label": text,
+                    "energy": (_expand(rows["energy"][None, :], types, elements, K1)[0] / n,
+                               (energy - rows["ref_energy"]) / n),
+                    "forces": (_expand(rows["forces"], types, elements, K1), forces.reshape(-1) - rows["ref_forces"]),
+                    "virial": (_expand(rows["virial"], types, elements, K1) / n, (virial - rows["ref_virial"]) / n),
+                })
+            return data
+
+        weights = {"energy": self.energy_weight, "forces": 1.0, "virial": self.virial_weight}
+
+        def solve(train: list[dict]) -> np.ndarray:
+            return fit_coefficients([(np.atleast_2d(d[k][0]), np.atleast_1d(d[k][1]), w)
+                                     for d in train for k, w in weights.items()], ridge=self.ridge)
+
+        def rmse(coeff: np.ndarray, data: list[dict], key: str) -> float:
+            err = np.concatenate([np.atleast_1d(np.atleast_2d(d[key][0]) @ coeff - d[key][1]) for d in data])
             return float(np.sqrt(np.mean(np.square(err))))
 
-        e_tr, f_tr, e_te, f_te = (1000 * rmse(train, "energy"), rmse(train, "forces"), 1000 * rmse(test, "energy"),
-                                  rmse(test, "forces"))
         name = self.output_name or f"{system}-SNAP-{self.teacher}"
         folder = Path(self.output_dir) if self.output_dir else user_potentials_dir() / name
         folder.mkdir(parents=True, exist_ok=True)
-        coeff_text, param_text = snap_files(self.snap, elements, coeff, f"{name}: fitted to {self.teacher} by anodeflow")
         files = {"coeff": str(folder / f"{name}.snapcoeff"), "param": str(folder / f"{name}.snapparam")}
-        Path(files["coeff"]).write_text(coeff_text)
-        Path(files["param"]).write_text(param_text)
+
+        def write(coeff: np.ndarray) -> None:
+            coeff_text, param_text = snap_files(self.snap, elements, coeff, f"{name}: fitted to {self.teacher} by anodeflow")
+            Path(files["coeff"]).write_text(coeff_text)
+            Path(files["param"]).write_text(param_text)
+
+        configs = training_configurations(system, seed=self.seed)
+        configs += teacher_md_snapshots(system, calc, self.md_snapshots, self.md_temperature_K, self.seed)
+        data = label(configs)
+        order = np.random.default_rng(self.seed).permutation(len(data))
+        n_test = max(1, int(round(self.test_fraction * len(data))))
+        test = [data[i] for i in sorted(order[:n_test])]
+        train = [data[i] for i in sorted(order[n_test:])]
+        coeff = solve(train)
+        own: dict = {}
+        for round_ in range(self.active_rounds + 1 if self.active_rounds else 0):
+            write(coeff)
+            frames, closest, blown = fitted_md_frames(
+                system, self.snap, files, self.active_temperatures_K, self.active_cells, self.active_ps,
+                self.active_frames, self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}")
+            new = label(frames)
+            own = {"round": round_, "frames": len(frames), "labelled": len(new), "blown_up_runs": blown,
+                   "closest_pair_A": closest, "energy_rmse_meV_atom": 1000 * rmse(coeff, new, "energy") if new else None,
+                   "force_rmse_eV_A": rmse(coeff, new, "forces") if new else None}
+            if round_ < self.active_rounds:
+                train += new
+                coeff = solve(train)
+        write(coeff)
+        e_tr, f_tr = 1000 * rmse(coeff, train, "energy"), rmse(coeff, train, "forces")
+        e_te, f_te = 1000 * rmse(coeff, test, "energy"), rmse(coeff, test, "forces")
+        form = f"SNAP ({'quadratic' if self.snap.quadratic else 'linear'}, 2J={self.snap.twojmax}) + ZBL"
+        own_text = (f" On its own MD (600-900 K, not fitted): {own['energy_rmse_meV_atom']:.1f} meV/atom, "
+                    f"{own['force_rmse_eV_A']:.3f} eV/A." if own.get("labelled") else "")
         record = {
-            "name": name, "elements": elements, "systems": [system], "form": "SNAP (linear) + ZBL",
+            "name": name, "elements": list(elements), "systems": [system], "form": form,
             "pair_style": "snap", "timestep_fs": 1.0,
-            "citation": f"fitted by anodeflow to {teacher.name} ({teacher.citation.split('.')[0]}); SNAP: A. P. "
-                        "Thompson et al., J. Comput. Phys. 285 (2015) 316",
+            "citation": f"fitted by anodeflow to {teacher.name} (see its record); SNAP: A. P. Thompson et al., "
+                        "J. Comput. Phys. 285 (2015) 316; quadratic SNAP: M. A. Wood, A. P. Thompson, J. Chem. Phys. "
+                        "148 (2018) 241721",
             "validity": f"configurations like its training set: {host} crystal within +-5 % strain and 4 % shear, "
-                        f"{carrier} metal, random {system} alloys at x = 0.2-0.8, point defects. Held-out RMSE "
-                        f"{e_te:.1f} meV/atom, {f_te:.3f} eV/A.",
-            "made_by": f"FitSnapMaker: {len(train)} training / {len(test)} held-out configurations labelled by "
-                       f"{teacher.name}",
-            "snap": {"coeff_file": files["coeff"], "param_file": files["param"], "elements": elements,
-                     "zbl_inner_A": self.snap.zbl_inner_A, "zbl_outer_A": self.snap.zbl_outer_A},
+                        f"{carrier} metal, {system} alloy phases within +-6 %, random alloys at x = 0.2-0.8, point "
+                        f"defects, teacher MD at {self.md_temperature_K:g} K, its own MD frames. Held-out RMSE "
+                        f"{e_te:.1f} meV/atom, {f_te:.3f} eV/A.{own_text}",
+            "made_by": f"FitSnapMaker(teacher={teacher.name}, twojmax={self.snap.twojmax}, "
+                       f"rcutfac={self.snap.rcutfac}, quadratic={self.snap.quadratic}, ridge={self.ridge:g}, "
+                       f"md_snapshots={self.md_snapshots}, active_rounds={self.active_rounds}, seed={self.seed}): "
+                       f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher.name}",
+            # file names relative to the record's folder, so a record and its files move together
+            "snap": {"coeff_file": Path(files["coeff"]).name, "param_file": Path(files["param"]).name,
+                     "elements": list(elements), "zbl_inner_A": self.snap.zbl_inner_A,
+                     "zbl_outer_A": self.snap.zbl_outer_A},
         }
         record_path = folder / f"{name}.yaml"
         record_path.write_text(yaml.safe_dump(record, sort_keys=False))
-        from anodeflow.potentials.registry import reload_registry
-
         reload_registry()
         crystals = {crystal: _compare_relaxed(system, crystal, teacher.name, name, workdir)
                     for crystal in (HOST_CRYSTALS[host], carrier)}
         return FitReport(
             crystals=crystals, speedup_vs_teacher=_speedup(system, name, teacher.name, HOST_CRYSTALS[host], workdir),
-            name=name, system=system, teacher=teacher.name, settings=asdict(self.snap), n_train=len(train),
+            name=name, system=system, teacher=teacher.name, form=form, settings=asdict(self.snap), n_train=len(train),
             n_test=len(test), n_coefficients=len(coeff), energy_rmse_train_meV_atom=e_tr, force_rmse_train_eV_A=f_tr,
-            energy_rmse_test_meV_atom=e_te, force_rmse_test_eV_A=f_te,
-            test_labels=[configs[i][0] for i in test], files=files, record=str(record_path),
+            energy_rmse_test_meV_atom=e_te, force_rmse_test_eV_A=f_te, own_md=own,
+            test_labels=[d["label"] for d in test], files=files, record=str(record_path),
             wall_time_s=time.perf_counter() - start,
         )
 

@@ -1,0 +1,69 @@
+"""Potential validation: crystals, alloy phases and the bulk barrier next to their references."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import home_env, require_module
+
+pytestmark = pytest.mark.usefixtures("lammps_available")
+
+
+def test_validate_cui_meam_cli(isolated_home):
+    """Cui MEAM on Li-Si. References: Si 5.431 A (Okada & Tokumaru 1984), Si cohesive 4.63 eV (Kittel),
+    Li15Si4 16.05 A^3/atom (a = 10.685 A, Obrovac & Christensen 2004), Li Td->Td 0.58 eV (PBE, Wan et al.
+    2010); the MEAM's own values (LAMMPS 2025-07-22): a = 5.4223 A, 4.629 eV, barrier 0.55 eV (issue 6)."""
+    res = subprocess.run([sys.executable, "-m", "anodeflow.cli", "potentials", "validate", "Li-Si", "--reference",
+                          "none", "--images", "3", "--json"], capture_output=True, text=True,
+                         env=home_env(isolated_home), timeout=900)
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout)
+    rows = {r["quantity"]: r for r in out["rows"]}
+    assert out["potential"] == "LiSi-Cui2012-MEAM"
+    assert rows["Si a"]["value"] == pytest.approx(5.4223, abs=1e-3) and rows["Si a"]["reference"] == 5.431
+    assert rows["Si cohesive energy"]["value"] == pytest.approx(4.63, abs=0.01)
+    assert rows["Li a"]["value"] == pytest.approx(3.4523, abs=1e-3)
+    # the MEAM packs Li15Si4 2.7 % denser than measured and binds it weakly (-0.086 eV/atom, measured here)
+    assert rows["Li15Si4 volume"]["relative_error"] == pytest.approx(-0.027, abs=0.01)
+    assert -0.15 < rows["Li15Si4 formation energy"]["value"] < -0.03
+    assert rows["Li15Si4 formation energy"]["reference"] is None
+    barrier = next(r for q, r in rows.items() if q.startswith("bulk Li barrier"))
+    assert barrier["value"] == pytest.approx(0.55, abs=0.05) and barrier["reference"] == 0.58
+
+    from anodeflow.settings import get_settings
+    from anodeflow.store import open_store
+
+    store = open_store(get_settings())
+    store.connect()
+    doc = store.query_one({"output.doc_type": "potential_validation"})
+    assert doc["uuid"] == out["id"] and len(doc["output"]["rows"]) == len(out["rows"])
+
+
+def test_teacher_choice_for_na_sb_rests_on_the_a7_distortion(tmp_path):
+    """A7 Sb keeps 3 short (2.908 A) and 3 long (3.355 A) bonds (Barrett et al. 1963). SevenNet-0 keeps
+    them (2.94 / 3.46 A, issue 4); CHGNet 0.3.0 relaxes towards simple cubic (3.05-3.18 A, issue 4)."""
+    require_module("sevenn")
+    require_module("chgnet")
+    from anodeflow.workflows.validation import ValidationRow, crystal_rows
+
+    ratios = {}
+    for potential in ("SevenNet-0", "CHGNet-0.3.0"):
+        rows = {r["quantity"]: ValidationRow(**r) for r in crystal_rows("Na-Sb", potential, None, tmp_path)}
+        short, long = rows["Sb short bond (x3)"].value, rows["Sb long bond (x3)"].value
+        ratios[potential] = long / short
+        if potential == "SevenNet-0":
+            assert short == pytest.approx(2.94, abs=0.02) and long == pytest.approx(3.46, abs=0.03)
+            assert rows["Na3Sb volume"].relative_error == pytest.approx(0.0, abs=0.03)
+    assert ratios["SevenNet-0"] > 1.15 > 1.08 > ratios["CHGNet-0.3.0"]
+
+
+def test_validate_rejects_uncovered_elements():
+    from anodeflow.errors import InputError
+    from anodeflow.workflows.validation import ValidatePotentialMaker
+
+    with pytest.raises(InputError, match="Na"):
+        ValidatePotentialMaker(potential="LiSi-Cui2012-MEAM").make("Na-Sn")

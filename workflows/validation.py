@@ -1,0 +1,183 @@
+"""Potential validation: host and carrier crystals, alloy phases and the bulk carrier barrier, each
+next to its reference value and source (experiment, DFT literature or a reference MLIP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+from jobflow import Flow, Maker, job
+from pydantic import BaseModel, Field
+
+from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
+from anodeflow.workflows.schemas import SCHEMA_VERSION, PotentialSummary
+
+KITTEL = "C. Kittel, Introduction to Solid State Physics, 8th ed. (2005), Table 3.1"
+#: cohesive energies (eV/atom), experiment
+COHESIVE_EV = {"Si": 4.63, "Ge": 3.85, "Sn": 3.14, "Sb": 2.75, "Li": 1.63, "Na": 1.113}
+#: A7 Sb bond lengths (A), 3 short + 3 long: Barrett, Cucka & Haefner, Acta Cryst. 16 (1963) 451
+SB_BONDS_A = (2.908, 3.355)
+#: bulk carrier migration barriers (eV) from DFT
+BARRIERS_EV = {
+    "Li-Si": (0.58, "PBE, Td -> Hex -> Td; Wan et al., J. Phys.: Condens. Matter 22 (2010) 415501"),
+    "Na-Sn": (0.22, "DFT, beta-Sn along [001]; Legrain, Malyi, Persson, Manzhos"),
+}
+
+
+class ValidationRow(BaseModel):
+    """One checked quantity: the potential's value next to a reference and where that comes from."""
+
+    quantity: str
+    unit: str
+    value: float
+    reference: float | None = None
+    source: str = ""
+
+    @property
+    def relative_error(self) -> float | None:
+        return None if not self.reference else self.value / self.reference - 1.0
+
+
+class ValidationDocument(BaseModel):
+    """How a potential reproduces crystals, alloy phases and the bulk barrier of one system."""
+
+    schema_version: str = SCHEMA_VERSION
+    doc_type: str = "potential_validation"
+    system: str
+    potential: PotentialSummary
+    reference_potential: str | None = Field(None, description="MLIP that gave the alloy formation references")
+    rows: list[ValidationRow]
+
+
+def _relaxed(atoms: Atoms, calculator) -> Atoms:
+    from anodeflow.workflows.neb import relax
+
+    relax(atoms, calculator, fmax=2e-3, steps=600)
+    return atoms
+
+
+def _isolated_atom_eV(element: str, calculator) -> float:
+    atom = Atoms(element, positions=[[7.5, 7.5, 7.5]], cell=[15.0, 15.0, 15.0], pbc=True)
+    atom.calc = calculator
+    return float(atom.get_potential_energy())
+
+
+def _sb_bonds_A(atoms: Atoms) -> tuple[float, float]:
+    """Mean short and long Sb-Sb distances (A) of an A7 cell: the 3 nearest and the next 3."""
+    from ase.neighborlist import neighbor_list
+
+    i, d = neighbor_list("id", atoms, 4.0)
+    shells = np.array([np.sort(d[i == k])[:6] for k in range(len(atoms))])
+    return float(shells[:, :3].mean()), float(shells[:, 3:].mean())
+
+
+def crystal_rows(system: str, potential: str | None, reference_potential: str | None, workdir: Path) -> list[dict]:
+    """Rows for the host and carrier crystals and the system's reference alloy phases."""
+    from anodeflow.structures.phases import PHASES, build_phase, phase_names
+    from anodeflow.workflows.neb import lammps_calculator
+
+    carrier, host = parse_system(system)
+    calculator = lammps_calculator(system, potential, workdir)
+    rows: list[ValidationRow] = []
+    energies = {}
+    for name in (HOST_CRYSTALS[host], carrier):
+        spec = CRYSTALS[name]
+        atoms = _relaxed(bulk_crystal(name), calculator)
+        energies[spec.element] = float(atoms.get_potential_energy() / len(atoms))
+        a, _, c = (float(v) for v in atoms.cell.lengths())  # conventional cells: cubic, tetragonal, hexagonal
+        rows.append(ValidationRow(quantity=f"{name} a", unit="A", value=a, reference=spec.a_A, source=spec.source))
+        if spec.c_A is not None:
+            rows.append(ValidationRow(quantity=f"{name} c/a", unit="", value=c / a, reference=spec.c_A / spec.a_A,
+                                      source=spec.source))
+        if spec.structure == "A7":
+            short, long = _sb_bonds_A(atoms)
+            source = "Barrett, Cucka & Haefner, Acta Cryst. 16 (1963) 451"
+            rows += [ValidationRow(quantity="Sb short bond (x3)", unit="A", value=short, reference=SB_BONDS_A[0],
+                                   source=source),
+                     ValidationRow(quantity="Sb long bond (x3)", unit="A", value=long, reference=SB_BONDS_A[1],
+                                   source=source)]
+        cohesive = _isolated_atom_eV(spec.element, calculator) - energies[spec.element]
+        rows.append(ValidationRow(quantity=f"{name} cohesive energy", unit="eV/atom", value=cohesive,
+                                  reference=COHESIVE_EV[spec.element], source=KITTEL))
+    reference_energies = None
+    if reference_potential and reference_potential != potential:
+        reference_calculator = lammps_calculator(system, reference_potential, workdir)
+        reference_energies = {name: float(_relaxed(bulk_crystal(name), reference_calculator).get_potential_energy()
+                                          / len(bulk_crystal(name))) for name in (HOST_CRYSTALS[host], carrier)}
+        reference_energies = {CRYSTALS[k].element: v for k, v in reference_energies.items()}
+    for phase in phase_names(system, buildable=True):
+        spec = PHASES[phase]
+        x = spec.carrier_fraction
+        atoms = _relaxed(build_phase(phase), calculator)
+        rows.append(ValidationRow(quantity=f"{phase} volume", unit="A^3/atom", value=atoms.get_volume() / len(atoms),
+                                  reference=spec.volume_per_atom_A3, source=spec.lattice_source))
+        formation = atoms.get_potential_energy() / len(atoms) - x * energies[carrier] - (1 - x) * energies[host]
+        reference, source = None, "no reference"
+        if reference_energies is not None:
+            ref_atoms = _relaxed(build_phase(phase), reference_calculator)
+            reference = (ref_atoms.get_potential_energy() / len(ref_atoms) - x * reference_energies[carrier]
+                         - (1 - x) * reference_energies[host])
+            source = f"{reference_potential}, relaxed here"
+        rows.append(ValidationRow(quantity=f"{phase} formation energy", unit="eV/atom", value=formation,
+                                  reference=reference, source=source))
+    return [r.model_dump() for r in rows]
+
+
+@job
+def crystal_checks(system: str, potential: str | None, reference_potential: str | None) -> list[dict]:
+    return crystal_rows(system, potential, reference_potential, Path.cwd())
+
+
+@job
+def assemble_validation(system: str, potential: str | None, reference_potential: str | None, rows: list[dict],
+                        neb=None) -> ValidationDocument:
+    from anodeflow.workflows.md import resolve_potential
+
+    table = [ValidationRow(**r) for r in rows]
+    if neb is not None:
+        reference, source = BARRIERS_EV.get(system, (None, "no reference"))
+        table.append(ValidationRow(quantity=f"bulk {system.split('-')[0]} barrier ({neb.n_atoms} atoms, CI-NEB)",
+                                   unit="eV", value=neb.barrier_eV, reference=reference, source=source))
+    pot = resolve_potential(potential, system)
+    return ValidationDocument(system=system, potential=PotentialSummary(name=pot.name, form=pot.form,
+                                                                        citation=pot.citation),
+                              reference_potential=reference_potential, rows=table)
+
+
+@dataclass
+class ValidatePotentialMaker(Maker):
+    """Validate ``potential`` (None: the system's default) on one carrier-host system.
+
+    Relaxes host and carrier crystals (lattice, c/a, A7 bonds, cohesive energy against experiment)
+    and the reference alloy phases (volume against experiment; formation energy against
+    ``reference_potential``, a PBE-trained MLIP, when set), then a bulk carrier CI-NEB
+    (:class:`~anodeflow.workflows.neb.HopNebMaker`) against DFT where a value is tabulated.
+    """
+
+    name: str = "validate potential"
+    potential: str | None = None
+    reference_potential: str | None = "SevenNet-0"
+    barrier: bool = True
+    num_images: int = 5
+    min_cell_A: float = 10.0
+
+    def make(self, system: str) -> Flow:
+        from anodeflow.workflows.md import resolve_potential
+        from anodeflow.workflows.neb import HopNebMaker
+
+        carrier, host = parse_system(system)
+        resolve_potential(self.potential, system).check_elements([carrier, host])
+        if self.reference_potential:
+            resolve_potential(self.reference_potential, system).check_elements([carrier, host])
+        checks = crystal_checks(system, self.potential, self.reference_potential)
+        jobs: list = [checks]
+        neb_output = None
+        if self.barrier:
+            neb = HopNebMaker(potential=self.potential, num_images=self.num_images,
+                              min_cell_A=self.min_cell_A).make(system)
+            jobs.append(neb)
+            neb_output = neb.output
+        doc = assemble_validation(system, self.potential, self.reference_potential, checks.output, neb_output)
+        return Flow([*jobs, doc], output=doc.output, name=f"{self.name} {system}")
