@@ -338,6 +338,13 @@ class FitSnapMaker(Maker):
         record_path = folder / f"{name}.yaml"
         record_path.write_text(yaml.safe_dump(record, sort_keys=False))
         reload_registry()
+        # what validation reads with this potential, stored so any later copy can be checked against it
+        from anodeflow.workflows.validation import crystal_rows
+
+        record["reference_values"] = {r["quantity"]: round(float(r["value"]), 6)
+                                      for r in crystal_rows(system, name, None, workdir)}
+        record_path.write_text(yaml.safe_dump(record, sort_keys=False))
+        reload_registry()
         crystals = {crystal: _compare_relaxed(system, crystal, teacher.name, name, workdir)
                     for crystal in (HOST_CRYSTALS[host], carrier)}
         return FitReport(

@@ -68,7 +68,7 @@ def _sb_bonds_A(atoms: Atoms) -> tuple[float, float]:
     """Mean short and long Sb-Sb distances (A) of an A7 cell: the 3 nearest and the next 3."""
     from ase.neighborlist import neighbor_list
 
-    i, d = neighbor_list("id", atoms, 4.0)
+    i, d = neighbor_list("id", atoms, 5.0)
     shells = np.array([np.sort(d[i == k])[:6] for k in range(len(atoms))])
     return float(shells[:, :3].mean()), float(shells[:, 3:].mean())
 
@@ -104,9 +104,10 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
     reference_energies = None
     if reference_potential and reference_potential != potential:
         reference_calculator = lammps_calculator(system, reference_potential, workdir)
-        reference_energies = {name: float(_relaxed(bulk_crystal(name), reference_calculator).get_potential_energy()
-                                          / len(bulk_crystal(name))) for name in (HOST_CRYSTALS[host], carrier)}
-        reference_energies = {CRYSTALS[k].element: v for k, v in reference_energies.items()}
+        reference_energies = {}
+        for name in (HOST_CRYSTALS[host], carrier):
+            atoms = _relaxed(bulk_crystal(name), reference_calculator)
+            reference_energies[CRYSTALS[name].element] = float(atoms.get_potential_energy() / len(atoms))
     for phase in phase_names(system, buildable=True):
         spec = PHASES[phase]
         x = spec.carrier_fraction
