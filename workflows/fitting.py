@@ -158,7 +158,7 @@ def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str],
     """Frames of a fitted SNAP's own Langevin MD on random alloys across x (0.15-0.85) at each temperature.
 
     Returns (label, frame) pairs, the closest pair reached (A) and how many runs blew up (lost
-    atoms or a non-finite energy; their frames up to then are kept: they show the teacher the failure).
+    atoms or a non-finite energy; their last frames before that are kept: they show the teacher the failure).
     """
     from anodeflow.errors import EngineError
     from anodeflow.potentials.snap import pair_commands
@@ -181,14 +181,22 @@ def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str],
                               "thermo 0", "minimize 0 1e-3 100 200", "reset_timestep 0", "timestep 0.001",
                               f"velocity all create {temperature} {cell_seed + 1} mom yes rot yes dist gaussian",
                               "fix nve all nve", f"fix lang all langevin {temperature} {temperature} 0.1 {cell_seed + 2}"])
-                for f in range(n_frames):
+                # a frame every 1/(5 n_frames) of the run: n_frames evenly spaced ones are kept, or, if the
+                # run blows up, the last 3 before it (the configurations the fit gets most wrong)
+                snapshots: list[Atoms] = []
+                failed = False
+                for _ in range(5 * n_frames):
                     try:
-                        lmp.run(steps // n_frames)
+                        lmp.run(max(1, steps // (5 * n_frames)))
                     except EngineError:
-                        blown += 1
+                        failed = True
                         break
                     _, kinds, positions = lmp.positions()
-                    frame = Atoms([types[i - 1] for i in kinds], positions=positions, cell=lmp.box(), pbc=True)
+                    snapshots.append(Atoms([types[i - 1] for i in kinds], positions=positions, cell=lmp.box(),
+                                           pbc=True))
+                blown += failed
+                kept = snapshots[-3:] if failed else snapshots[4::5]
+                for f, frame in enumerate(kept):
                     closest = min(closest, min_distance(frame))
                     frames.append((f"own md {temperature:g} K x={x:.2f} #{f}", frame))
     return frames, float(closest), blown
