@@ -19,6 +19,7 @@ from tempfile import TemporaryDirectory
 import numpy as np
 from ase import Atoms
 
+from anodeflow.errors import EngineError
 from anodeflow.potentials import list_potentials
 from anodeflow.structures.crystals import parse_system
 from anodeflow.workflows.engine import Lammps
@@ -44,7 +45,7 @@ def atom_steps_per_s(atoms: Atoms, system: str, name: str, steps: int, directory
     with Lammps(directory, log=False) as lmp:
         lmp.load_atoms(atoms, types)
         lmp.commands(pot.lammps_commands(types, directory))
-        bridge = pot.bind(lmp.lmp, types)  # noqa: F841 - keeps an MLIP callback alive
+        bridge = pot.bind(lmp, types)  # noqa: F841 - keeps an MLIP callback alive
         lmp.commands([f"timestep {pot.timestep_fs / 1000}", "thermo 0", "minimize 0 1e-3 50 100", "reset_timestep 0",
                       f"velocity all create {max(temperature_K, 300.0) * 2} 7 mom yes rot yes dist gaussian",
                       "fix nve all nve"])
@@ -66,11 +67,14 @@ def own_md_errors(system: str, snap: str, teacher: str, directory: Path) -> dict
     from anodeflow.structures.couples import min_distance
     from anodeflow.workflows.neb import lammps_calculator
 
-    errors_e, errors_f, closest = [], [], np.inf
+    errors_e, errors_f, closest, blown = [], [], np.inf, 0
     for x in (0.25, 0.5, 0.75):
         dump = directory / f"own_{x}.lammpstrj"
-        atom_steps_per_s(random_alloy(system, x, 128, seed=3), system, snap, 2000, directory, 900.0, dump)
-        frames = read(dump, index="1:")
+        try:
+            atom_steps_per_s(random_alloy(system, x, 128, seed=3), system, snap, 2000, directory, 900.0, dump)
+        except Exception:  # noqa: BLE001 - LAMMPS stops on lost atoms; the frames before it still count
+            blown += 1
+        frames = read(dump, index="1:") if dump.is_file() and dump.stat().st_size else []
         for frame in frames:
             closest = min(closest, min_distance(frame))
             pair = []
@@ -80,9 +84,12 @@ def own_md_errors(system: str, snap: str, teacher: str, directory: Path) -> dict
                 pair.append((probe.get_potential_energy() / len(probe), probe.get_forces()))
             errors_e.append(pair[0][0] - pair[1][0])
             errors_f.append((pair[0][1] - pair[1][1]).ravel())
+    if not errors_e:
+        return {"energy_rmse_meV_atom": np.nan, "force_rmse_eV_A": np.nan, "closest_pair_A": np.nan, "frames": 0,
+                "blown_up_runs": blown}
     return {"energy_rmse_meV_atom": 1000 * float(np.sqrt(np.mean(np.square(errors_e)))),
             "force_rmse_eV_A": float(np.sqrt(np.mean(np.square(np.concatenate(errors_f))))),
-            "closest_pair_A": float(closest), "frames": len(errors_e)}
+            "closest_pair_A": float(closest), "frames": len(errors_e), "blown_up_runs": blown}
 
 
 def main() -> None:
@@ -99,16 +106,21 @@ def main() -> None:
     with TemporaryDirectory() as tmp:
         for pot in records:
             steps = args.teacher_steps if pot.mlip else args.steps
-            speeds[pot.name] = atom_steps_per_s(atoms, args.system, pot.name, steps, Path(tmp))
+            try:
+                speeds[pot.name] = atom_steps_per_s(atoms, args.system, pot.name, steps, Path(tmp))
+            except EngineError as exc:
+                print(f"  {pot.name:34s} unstable: {exc}")
+                continue
             print(f"  {pot.name:34s} {speeds[pot.name]:12.0f} atom-steps/s")
         for pot in records:
             teacher = next((t.name for t in records if t.mlip and t.name in pot.made_by), None)
-            if pot.pair_style != "snap" or teacher is None:
+            if pot.pair_style != "snap" or teacher is None or pot.name not in speeds:
                 continue
             print(f"  {pot.name}: {speeds[pot.name] / speeds[teacher]:.0f}x {teacher}")
             errors = own_md_errors(args.system, pot.name, teacher, Path(tmp))
             print(f"    own 900 K MD, {errors['frames']} frames: {errors['energy_rmse_meV_atom']:.1f} meV/atom, "
-                  f"{errors['force_rmse_eV_A']:.3f} eV/A, closest pair {errors['closest_pair_A']:.2f} A")
+                  f"{errors['force_rmse_eV_A']:.3f} eV/A, closest pair {errors['closest_pair_A']:.2f} A, "
+                  f"{errors['blown_up_runs']} of 3 runs blew up")
 
 
 if __name__ == "__main__":
