@@ -177,8 +177,14 @@ def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str],
             with Lammps(workdir / f"md_{temperature:g}K_{k}", log=False) as lmp:
                 lmp.load_atoms(atoms, types)
                 lmp.commands([*pair_commands(types, files["coeff"], files["param"], settings.zbl_inner_A,
-                                             settings.zbl_outer_A),
-                              "thermo 0", "minimize 0 1e-3 100 200", "reset_timestep 0", "timestep 0.001",
+                                             settings.zbl_outer_A), "thermo 0"])
+                try:
+                    lmp.command("minimize 0 1e-3 100 200")
+                except EngineError:  # collapses already while relaxing: the start cell shows the failure
+                    blown += 1
+                    frames.append((f"own md {temperature:g} K x={x:.2f} start", atoms))
+                    continue
+                lmp.commands(["reset_timestep 0", "timestep 0.001",
                               f"velocity all create {temperature} {cell_seed + 1} mom yes rot yes dist gaussian",
                               "fix nve all nve", f"fix lang all langevin {temperature} {temperature} 0.1 {cell_seed + 2}"])
                 # a frame every 1/(5 n_frames) of the run: n_frames evenly spaced ones are kept, or, if the
