@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -317,11 +318,10 @@ def potentials_validate(
         raise InputError(f"--images must be >= 1, got {images}")
     flow = ValidatePotentialMaker(potential=potential, reference_potential=reference, barrier=barrier,
                                   num_images=images).make(system)
-    if as_json:
+    status = nullcontext() if as_json else console.status(
+        f"[bold]validating[/] {system} (crystals, alloy phases{', bulk NEB' if barrier else ''})")
+    with status:
         doc = run_flow(flow, store=open_store(get_settings()))
-    else:
-        with console.status(f"[bold]validating[/] {system} (crystals, alloy phases{', bulk NEB' if barrier else ''})"):
-            doc = run_flow(flow, store=open_store(get_settings()))
     rows = [ValidationRow(**r) for r in doc["rows"]]
     if as_json:
         print_json({"system": system, "potential": doc["potential"]["name"], "reference_potential": reference,

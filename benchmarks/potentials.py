@@ -67,6 +67,7 @@ def own_md_errors(system: str, snap: str, teacher: str, directory: Path) -> dict
     from anodeflow.structures.couples import min_distance
     from anodeflow.workflows.neb import lammps_calculator
 
+    calculators = [lammps_calculator(system, name, directory) for name in (snap, teacher)]  # built once
     errors_e, errors_f, closest, blown = [], [], np.inf, 0
     for x in (0.25, 0.5, 0.75):
         dump = directory / f"own_{x}.lammpstrj"
@@ -78,9 +79,9 @@ def own_md_errors(system: str, snap: str, teacher: str, directory: Path) -> dict
         for frame in frames:
             closest = min(closest, min_distance(frame))
             pair = []
-            for name in (snap, teacher):
+            for calculator in calculators:
                 probe = frame.copy()
-                probe.calc = lammps_calculator(system, name, directory)
+                probe.calc = calculator
                 pair.append((probe.get_potential_energy() / len(probe), probe.get_forces()))
             errors_e.append(pair[0][0] - pair[1][0])
             errors_f.append((pair[0][1] - pair[1][1]).ravel())

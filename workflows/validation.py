@@ -58,6 +58,17 @@ def _relaxed(atoms: Atoms, calculator) -> Atoms:
     return atoms
 
 
+def _energy_per_atom_eV(atoms: Atoms) -> float:
+    return float(atoms.get_potential_energy() / len(atoms))
+
+
+def _formation_eV_atom(atoms: Atoms, carrier_fraction: float, elemental: dict[str, float], carrier: str,
+                       host: str) -> float:
+    """Formation energy (eV/atom) of relaxed ``atoms`` from the relaxed elements' energies per atom."""
+    x = carrier_fraction
+    return _energy_per_atom_eV(atoms) - x * elemental[carrier] - (1 - x) * elemental[host]
+
+
 def _isolated_atom_eV(element: str, calculator) -> float:
     atom = Atoms(element, positions=[[7.5, 7.5, 7.5]], cell=[15.0, 15.0, 15.0], pbc=True)
     atom.calc = calculator
@@ -85,7 +96,7 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
     for name in (HOST_CRYSTALS[host], carrier):
         spec = CRYSTALS[name]
         atoms = _relaxed(bulk_crystal(name), calculator)
-        energies[spec.element] = float(atoms.get_potential_energy() / len(atoms))
+        energies[spec.element] = _energy_per_atom_eV(atoms)
         a, _, c = (float(v) for v in atoms.cell.lengths())  # conventional cells: cubic, tetragonal, hexagonal
         rows.append(ValidationRow(quantity=f"{name} a", unit="A", value=a, reference=spec.a_A, source=spec.source))
         if spec.c_A is not None:
@@ -104,22 +115,19 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
     reference_energies = None
     if reference_potential and reference_potential != potential:
         reference_calculator = lammps_calculator(system, reference_potential, workdir)
-        reference_energies = {}
-        for name in (HOST_CRYSTALS[host], carrier):
-            atoms = _relaxed(bulk_crystal(name), reference_calculator)
-            reference_energies[CRYSTALS[name].element] = float(atoms.get_potential_energy() / len(atoms))
+        reference_energies = {CRYSTALS[name].element: _energy_per_atom_eV(_relaxed(bulk_crystal(name),
+                                                                                    reference_calculator))
+                              for name in (HOST_CRYSTALS[host], carrier)}
     for phase in phase_names(system, buildable=True):
         spec = PHASES[phase]
-        x = spec.carrier_fraction
         atoms = _relaxed(build_phase(phase), calculator)
         rows.append(ValidationRow(quantity=f"{phase} volume", unit="A^3/atom", value=atoms.get_volume() / len(atoms),
                                   reference=spec.volume_per_atom_A3, source=spec.lattice_source))
-        formation = atoms.get_potential_energy() / len(atoms) - x * energies[carrier] - (1 - x) * energies[host]
+        formation = _formation_eV_atom(atoms, spec.carrier_fraction, energies, carrier, host)
         reference, source = None, "no reference"
         if reference_energies is not None:
-            ref_atoms = _relaxed(build_phase(phase), reference_calculator)
-            reference = (ref_atoms.get_potential_energy() / len(ref_atoms) - x * reference_energies[carrier]
-                         - (1 - x) * reference_energies[host])
+            reference = _formation_eV_atom(_relaxed(build_phase(phase), reference_calculator), spec.carrier_fraction,
+                                           reference_energies, carrier, host)
             source = f"{reference_potential}, relaxed here"
         rows.append(ValidationRow(quantity=f"{phase} formation energy", unit="eV/atom", value=formation,
                                   reference=reference, source=source))
