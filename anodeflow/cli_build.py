@@ -92,35 +92,48 @@ def phase(name: Annotated[str, typer.Argument(help="alloy phase: Li15Si4, Na15Sn
 
 @build_app.command("interface")
 @handle_errors
-def interface(system: Annotated[str, typer.Argument(help="carrier-host, e.g. Li-Si")], output: OutOpt,
-              orientation: Annotated[str, typer.Option("--orientation", help="host Miller plane, e.g. 110")] = "110",
+def interface(system: Annotated[str, typer.Argument(help="carrier-host, e.g. Li-Si, Na-Sn, Na-Sb")], output: OutOpt,
+              orientation: Annotated[str, typer.Option("--orientation", help="host plane (hkl), e.g. 110; Sb also (hkil), e.g. 0001")] = "110",
               host_nm: Annotated[float, typer.Option("--host-nm", help="host slab thickness (nm)")] = 2.5,
               reservoir_nm: Annotated[float, typer.Option("--reservoir-nm", help="reservoir thickness (nm)")] = 2.5,
               size_nm: Annotated[float, typer.Option("--size-nm", help="in-plane size (nm)")] = 2.0,
               fixed_nm: Annotated[float, typer.Option("--fixed-nm", help="fixed host layer (nm)")] = 0.0,
-              vacuum_nm: Annotated[float, typer.Option("--vacuum-nm", help="vacuum instead of periodic z (nm)")] = 0.0):
-    """A host(hkl) | bcc carrier couple with region tags."""
+              vacuum_nm: Annotated[float, typer.Option("--vacuum-nm", help="vacuum instead of periodic z (nm)")] = 0.0,
+              reservoir: Annotated[str, typer.Option("--reservoir", help="bcc, amorphous or an alloy phase (e.g. Li15Si4, Na3Sb)")] = "bcc",
+              x: Annotated[float | None, typer.Option("--x", help="carrier fraction of an amorphous reservoir")] = None,
+              reservoir_orientation: Annotated[str, typer.Option("--reservoir-orientation", help="plane of an alloy-phase reservoir")] = "001",
+              host_crystal: Annotated[str | None, typer.Option("--host-crystal", help="another crystal of the host, e.g. alpha-Sn")] = None,
+              seed: Annotated[int, typer.Option("--seed", help="random packing of an amorphous reservoir")] = 0):
+    """A host(hkl) | reservoir couple with region tags (bcc carrier, amorphous alloy or lattice-matched phase)."""
     from anodeflow.structures import build_couple
 
     atoms = build_couple(system, orientation, host_nm, reservoir_nm, size_nm, fixed_thickness_nm=fixed_nm,
-                         vacuum_nm=vacuum_nm)
+                         vacuum_nm=vacuum_nm, reservoir=reservoir, reservoir_x=x, reservoir_miller=reservoir_orientation,
+                         host_crystal=host_crystal, seed=seed)
     write_structure(atoms, output)
-    summarise(atoms, output, {"reservoir strain (x, y)": ", ".join(f"{s:+.3%}" for s in atoms.info["reservoir_strain"]),
-                              "interfaces": atoms.info["n_interfaces"]})
+    info = atoms.info
+    rows = {"host": f"{info['host_crystal']} ({info['miller']})", "reservoir": info["reservoir"],
+            "reservoir strain (xx, yy, xy)": ", ".join(f"{s:+.3%}" for s in info["reservoir_strain"]),
+            "interfaces": info["n_interfaces"]}
+    if "reservoir_x" in info:
+        rows["reservoir carrier fraction"] = f"{info['reservoir_x']:.3f}"
+    summarise(atoms, output, rows)
 
 
 @build_app.command("nanowire")
 @handle_errors
-def nanowire(host: Annotated[str, typer.Argument(help="Si or Ge")], output: OutOpt,
+def nanowire(host: Annotated[str, typer.Argument(help="host element: Si, Ge, Sn, Sb")], output: OutOpt,
              axis: Annotated[str, typer.Option("--axis", help="wire axis [uvw], e.g. 110")] = "110",
              diameter_nm: Annotated[float, typer.Option("--diameter-nm")] = 3.0,
              length_nm: Annotated[float, typer.Option("--length-nm")] = 2.0,
              shell: Annotated[str | None, typer.Option("--shell", help="carrier shell element, e.g. Li")] = None,
-             shell_nm: Annotated[float, typer.Option("--shell-nm", help="shell thickness (nm)")] = 0.0):
+             shell_nm: Annotated[float, typer.Option("--shell-nm", help="shell thickness (nm)")] = 0.0,
+             host_crystal: Annotated[str | None, typer.Option("--host-crystal", help="another crystal of the host, e.g. alpha-Sn")] = None):
     """A host nanowire along [uvw], optionally inside a carrier shell."""
     from anodeflow.structures.nanowires import build_nanowire
 
-    atoms = build_nanowire(host, axis, diameter_nm, length_nm, shell=shell, shell_thickness_nm=shell_nm)
+    atoms = build_nanowire(host, axis, diameter_nm, length_nm, shell=shell, shell_thickness_nm=shell_nm,
+                           host_crystal=host_crystal)
     write_structure(atoms, output)
     summarise(atoms, output, {"diameter (nm)": f"{atoms.info['diameter_nm']:.3f}", "axis": atoms.info["axis"]})
 
@@ -129,7 +142,7 @@ def nanowire(host: Annotated[str, typer.Argument(help="Si or Ge")], output: OutO
 @handle_errors
 def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, alpha-Sn, beta-Sn, Sb")],
               carrier: Annotated[str, typer.Argument(help="Li or Na")], output: OutOpt,
-              kind: Annotated[str, typer.Option("--kind", help="bulk, front (cubic hosts) or dislocation (diamond)")] = "bulk",
+              kind: Annotated[str, typer.Option("--kind", help="bulk, front (checked on diamond hosts) or dislocation (diamond)")] = "bulk",
               miller: Annotated[str, typer.Option("--miller", help="couple orientation, front hops")] = "100",
               dislocation: Annotated[str, typer.Option("--dislocation", help="60 or screw")] = "60"):
     """NEB endpoints of a carrier hop: writes OUTPUT with _initial/_final suffixes."""
@@ -144,7 +157,7 @@ def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, al
     elif kind == "front":
         element = CRYSTALS[host].element if host in CRYSTALS else host
         initial, final, record = front_hop_endpoints(
-            build_couple(f"{carrier}-{element}", miller, **FRONT_HOP_COUPLE), carrier)
+            build_couple(f"{carrier}-{element}", miller, host_crystal=host, **FRONT_HOP_COUPLE), carrier)
     elif kind == "dislocation":
         initial, final, record = core_hop_endpoints(
             build_dislocation(host, dislocation, radius_nm=1.2, length_cells=3, vacuum_nm=0.6), carrier)

@@ -14,7 +14,7 @@ from anodeflow.errors import InputError
 run_app = typer.Typer(help="Run workflows into the results store.", no_args_is_help=True)
 
 TemperatureOpt = Annotated[float, typer.Option("--temperature", help="MD temperature (K)")]
-OrientationOpt = Annotated[str, typer.Option("--orientation", help="host Miller plane normal to the interface, e.g. 110")]
+OrientationOpt = Annotated[str, typer.Option("--orientation", help="host plane normal to the interface, e.g. 110; Sb also (hkil), e.g. 0001")]
 TimeOpt = Annotated[float, typer.Option("--time-ps", help="MD time (ps)")]
 SizeOpt = Annotated[float, typer.Option("--size-nm", help="in-plane size (nm); slab and reservoir are 1.25x this")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="velocity seed (same seed, same run)")]
@@ -98,14 +98,16 @@ def _couple_rows(doc: dict) -> list[tuple[str, str]]:
 
 # ------------------------------------------------------------------------------ couple / demo
 def run_couple_flow(system: str, orientation: str, temperature: float, time_ps: float, size_nm: float,
-                    seed: int, out: Path | None, as_json: bool, progress: bool, restart_every_ps: float = 1.0) -> dict:
+                    seed: int, out: Path | None, as_json: bool, progress: bool, restart_every_ps: float = 1.0,
+                    reservoir: str = "bcc", reservoir_x: float | None = None) -> dict:
     from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
     from anodeflow.workflows.md import LammpsMDMaker
 
     show = progress and not as_json
     maker = InterfaceMDMaker(
-        build=BuildCoupleMaker(miller=orientation, size_nm=size_nm,
-                               host_thickness_nm=1.25 * size_nm, reservoir_thickness_nm=1.25 * size_nm),
+        build=BuildCoupleMaker(miller=orientation, size_nm=size_nm, host_thickness_nm=1.25 * size_nm,
+                               reservoir_thickness_nm=1.25 * size_nm, reservoir=reservoir, reservoir_x=reservoir_x,
+                               seed=seed),
         md=LammpsMDMaker(temperature_K=temperature, time_ps=time_ps, seed=seed, progress=show, dump_stress=True,
                          restart_every_ps=min(restart_every_ps, time_ps)),
         analyse=AnalyseCoupleMaker(progress=show),
@@ -128,12 +130,15 @@ def run_couple(
     size_nm: SizeOpt = 2.0,
     seed: SeedOpt = 1,
     restart_every_ps: Annotated[float, typer.Option("--restart-every-ps", help="LAMMPS restart interval (ps)")] = 1.0,
+    reservoir: Annotated[str, typer.Option("--reservoir", help="bcc, amorphous or an alloy phase (e.g. Na3Sb)")] = "bcc",
+    x: Annotated[float | None, typer.Option("--x", help="carrier fraction of an amorphous reservoir")] = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
 ):
-    """Build a host | carrier couple, run LAMMPS MD, analyse front, bonds, stress, dislocations; store it."""
-    run_couple_flow(system, orientation, temperature, time_ps, size_nm, seed, out, as_json, progress, restart_every_ps)
+    """Build a host | reservoir couple, run LAMMPS MD, analyse front, bonds, stress, dislocations; store it."""
+    run_couple_flow(system, orientation, temperature, time_ps, size_nm, seed, out, as_json, progress, restart_every_ps,
+                    reservoir, x)
 
 
 @run_app.command("resume")
@@ -346,7 +351,7 @@ def run_screen(
     reference: Annotated[str, typer.Option("--reference", help="pair the scores are relative to")] = "Li-Si",
     images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
     min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest NEB supercell edge (A)")] = 10.0,
-    couple_ps: Annotated[float, typer.Option("--couple-ps", help="short couple MD per cubic host (ps; 0: none)")] = 0.0,
+    couple_ps: Annotated[float, typer.Option("--couple-ps", help="short couple MD per pair (ps; 0: none)")] = 0.0,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ):

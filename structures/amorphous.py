@@ -43,11 +43,13 @@ def default_min_distance_A(system: str) -> float:
 
 
 def random_alloy(system: str, carrier_fraction: float, n_atoms: int = 256, volume_per_atom: float | None = None,
-                 min_distance_A: float | None = None, seed: int = 0, max_tries: int = 2000) -> Atoms:
-    """A cubic periodic random packing of ``n_atoms`` at carrier fraction x (atomic).
+                 min_distance_A: float | None = None, seed: int = 0, max_tries: int = 2000,
+                 lateral_A: tuple[float, float] | None = None) -> Atoms:
+    """A periodic random packing of ``n_atoms`` at carrier fraction x (atomic).
 
-    Density from :func:`volume_per_atom_A3` unless ``volume_per_atom`` (A^3) is given; no two
-    atoms closer than ``min_distance_A``. ``atoms.info`` records x, the density and the
+    The box is cubic, or ``lateral_A`` (x, y lengths in A) with the height the density asks
+    for. Density from :func:`volume_per_atom_A3` unless ``volume_per_atom`` (A^3) is given; no
+    two atoms closer than ``min_distance_A``. ``atoms.info`` records x, the density and the
     smallest distance. Raises ``InputError`` if the packing cannot satisfy the distance.
     """
     carrier, host = parse_system(system)
@@ -58,14 +60,17 @@ def random_alloy(system: str, carrier_fraction: float, n_atoms: int = 256, volum
         raise InputError(f"volume per atom must be > 0 A^3, got {v}")
     d_min = default_min_distance_A(system) if min_distance_A is None else min_distance_A
     n_carrier = int(round(carrier_fraction * n_atoms))
-    L = (v * n_atoms) ** (1.0 / 3.0)
+    if lateral_A is None:
+        box = np.full(3, (v * n_atoms) ** (1.0 / 3.0))
+    else:
+        box = np.array([*lateral_A, v * n_atoms / (lateral_A[0] * lateral_A[1])])
     rng = np.random.default_rng(seed)
     positions = np.empty((n_atoms, 3))
     for i in range(n_atoms):
         for _ in range(max_tries):
-            trial = rng.random(3) * L
+            trial = rng.random(3) * box
             delta = positions[:i] - trial
-            delta -= L * np.round(delta / L)
+            delta -= box * np.round(delta / box)
             if i == 0 or np.einsum("ij,ij->i", delta, delta).min() >= d_min**2:
                 positions[i] = trial
                 break
@@ -74,7 +79,7 @@ def random_alloy(system: str, carrier_fraction: float, n_atoms: int = 256, volum
                              "lower min_distance_A or raise the volume per atom")
     symbols = [carrier] * n_carrier + [host] * (n_atoms - n_carrier)
     rng.shuffle(symbols)
-    atoms = Atoms(symbols, positions=positions, cell=[L, L, L], pbc=True)
+    atoms = Atoms(symbols, positions=positions, cell=box, pbc=True)
     atoms.info.update(system=system, carrier_fraction=n_carrier / n_atoms, volume_per_atom_A3=v,
                       min_distance_A=min_distance(atoms, cutoff=d_min + 1.0))
     return atoms

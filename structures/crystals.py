@@ -43,8 +43,6 @@ CRYSTALS: dict[str, CrystalSpec] = {
 #: host elements and the crystal each forms by default
 HOST_CRYSTALS = {"Si": "Si", "Ge": "Ge", "Sn": "beta-Sn", "Sb": "Sb"}
 HOSTS = tuple(HOST_CRYSTALS)
-#: hosts that interface couples and nanowires can be built for (cubic lattices)
-CUBIC_HOSTS = ("Si", "Ge")
 CARRIERS = ("Li", "Na")
 
 

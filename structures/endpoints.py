@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 from anodeflow.errors import InputError
 from anodeflow.structures.couples import REGIONS
 from anodeflow.structures.crystals import CARRIERS, CRYSTALS, bulk_crystal
+from anodeflow.structures.orient import oriented_unit
 
 
 def _wrap(points: np.ndarray, box: np.ndarray) -> np.ndarray:
@@ -98,7 +99,7 @@ def bulk_hop_endpoints(host: str, carrier: str, supercell: tuple[int, int, int] 
         raise InputError(f"unknown host crystal '{host}'; hosts: {', '.join(hosts)}")
     if carrier not in CARRIERS:
         raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
-    cell = _orthorhombic(bulk_crystal(host))
+    cell = oriented_unit(bulk_crystal(host), (0, 0, 1))
     if supercell is None:
         supercell = tuple(max(1, int(np.ceil(min_cell_A / L))) for L in cell.cell.lengths())
     host_cell = cell.repeat(supercell)
@@ -129,7 +130,7 @@ def _with_carrier(base: Atoms, carrier: str, a: np.ndarray, b: np.ndarray, recor
 FRONT_HOP_COUPLE = {"host_thickness_nm": 1.2, "reservoir_thickness_nm": 1.0, "size_nm": 1.1}
 
 
-def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> tuple[Atoms, Atoms, HopRecord]:
+def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0, min_hop_A: float = 1.5) -> tuple[Atoms, Atoms, HopRecord]:
     """A carrier entering the crystal at the front of a couple (from :func:`build_couple`).
 
     Cages are found in the host sublattice alone: sites whose clearance is within 2 % of the
@@ -148,7 +149,7 @@ def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> 
     sites, clearance = interstitial_sites(host)
     tree, box = _periodic_tree(couple)
     bottom = host_z.min()
-    middle = np.abs(sites[:, 2] - 0.5 * (top + bottom)) < (top - bottom) / 6
+    middle = np.abs(sites[:, 2] - 0.5 * (top + bottom)) < (top - bottom) / 6 + 0.05  # sites on the edge count
     if not middle.any():
         raise InputError("the host slab is too thin to hold a bulk cage; increase host_thickness_nm")
     bulk_cage = clearance[middle].max()
@@ -157,7 +158,7 @@ def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0) -> 
     for start in candidates[np.argsort(-sites[candidates, 2])]:  # the outermost cage that leads deeper
         d = _minimum_image(sites - sites[start], box)
         r = np.linalg.norm(d, axis=1)
-        deeper = np.flatnonzero(cage & (sites[:, 2] < sites[start, 2] - 0.1) & (r >= 1.0) & (r <= max_hop_A)
+        deeper = np.flatnonzero(cage & (sites[:, 2] < sites[start, 2] - 0.1) & (r >= min_hop_A) & (r <= max_hop_A)
                                 & (clearance >= 0.98 * clearance[start]))
         if len(deeper):
             end = deeper[np.argmax(-d[deeper, 2] - 0.2 * r[deeper])]  # most directly downwards, then shortest
@@ -224,24 +225,3 @@ def _nearest_equivalent(cell: Atoms, site: np.ndarray, min_hop_A: float) -> np.n
     if not ok.any():
         raise InputError(f"no equivalent site within reach of {site}; lower min_hop_A ({min_hop_A} A)")
     return candidates[ok][np.argmin(distances[ok])]
-
-
-def _orthorhombic(atoms: Atoms) -> Atoms:
-    """The same crystal in an orthorhombic cell (hexagonal cells doubled along b)."""
-    cell = atoms.cell.array
-    if np.allclose(cell, np.diag(np.diag(cell))):
-        return atoms
-    from ase.build import make_supercell
-
-    # hexagonal a, b at 120 or 60 degrees: a' = a, b' = a + 2b (or 2b - a) is orthogonal to a
-    for P in ([[1, 0, 0], [1, 2, 0], [0, 0, 1]], [[1, 0, 0], [-1, 2, 0], [0, 0, 1]]):
-        ortho = make_supercell(atoms, P)
-        c = ortho.cell.array
-        if abs(c[0] @ c[1]) < 1e-6 and abs(c[0] @ c[2]) < 1e-6 and abs(c[1] @ c[2]) < 1e-6:
-            lengths = ortho.cell.lengths()
-            ortho.set_cell(np.diag(lengths), scale_atoms=False)
-            frac = np.linalg.solve(c.T, ortho.positions.T).T
-            ortho.positions = frac @ np.diag(lengths)
-            ortho.wrap()
-            return ortho
-    raise InputError("cannot make an orthorhombic cell for this crystal")

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 from ase import Atoms
 
 from anodeflow.errors import InputError, require_positive
-from anodeflow.structures.couples import REGIONS, _oriented, min_distance, orthogonal_directions, parse_miller
-from anodeflow.structures.crystals import CARRIERS, CRYSTALS, CUBIC_HOSTS
+from anodeflow.structures.couples import REGIONS, host_crystal_name, min_distance
+from anodeflow.structures.crystals import CARRIERS, CRYSTALS, HOST_CRYSTALS, bulk_crystal
+from anodeflow.structures.orient import oriented_unit, parse_miller
+
+
+def axis_unit(crystal: str, axis: str | Sequence[int]) -> Atoms:
+    """Orthorhombic cell of ``crystal`` with the lattice direction [uvw] along z.
+
+    The cross-section is the lattice plane normal to [uvw]; raises ``InputError`` when no lattice
+    plane is normal to it (e.g. beta-Sn [101], whose c/a is irrational).
+    """
+    uvw = np.array(parse_miller(axis))
+    bulk = bulk_crystal(crystal)
+    normal = bulk.cell.array @ bulk.cell.array.T @ uvw  # plane indices of the normal to [uvw]
+    normal = normal / np.abs(normal).max()
+    k = next((k for k in range(1, 25) if np.allclose(k * normal, np.round(k * normal), atol=1e-6)), None)
+    hkl = None if k is None else np.round(k * normal).astype(int)
+    if hkl is not None:
+        unit = oriented_unit(bulk, hkl // math.gcd(*hkl))
+        if unit.info["orthogonal"] and np.linalg.norm(np.cross(unit.info["hkl_vectors"][2], uvw)) < 1e-6:
+            return unit
+    raise InputError(f"axis {uvw.tolist()} of {crystal} is not normal to a lattice plane with a period along it; "
+                     "choose a symmetry axis such as [100], [001] or [110]")
 
 
 def build_nanowire(
@@ -22,16 +44,21 @@ def build_nanowire(
     shell_thickness_nm: float = 0.0,
     shell_gap_A: float = 2.2,
     min_distance_A: float = 1.8,
+    host_crystal: str | None = None,
 ) -> Atoms:
     """Cylinder of ``host`` with its axis along [uvw] = z, periodic along z, vacuum around it.
+
+    Any host (Si, Ge, beta-Sn, Sb; ``host_crystal`` for another crystal of the element, e.g.
+    alpha-Sn); [uvw] is a direction of the crystal's conventional cell (three indices).
 
     ``shell`` (a carrier element, e.g. "Li") adds a bcc carrier annulus of ``shell_thickness_nm``
     at the metal's density, ``shell_gap_A`` outside the host surface. ``atoms.info`` holds
     ``axis``, ``diameter_nm`` (measured: twice the largest radial distance of a host atom from
     the axis), ``host_radius_A``, ``length_nm`` and ``min_distance_A``.
     """
-    if host not in CUBIC_HOSTS:
-        raise InputError(f"nanowires are built for cubic hosts; '{host}' is not one of {', '.join(CUBIC_HOSTS)}")
+    if host not in HOST_CRYSTALS:
+        raise InputError(f"unknown host '{host}'; hosts: {', '.join(HOST_CRYSTALS)}")
+    unit = axis_unit(host_crystal_name(host, host_crystal), axis)
     uvw = parse_miller(axis)
     require_positive(diameter_nm=diameter_nm, length_nm=length_nm)
     if vacuum_nm < 0 or shell_thickness_nm < 0:
@@ -40,7 +67,6 @@ def build_nanowire(
         raise InputError(f"unknown shell element '{shell}'; carriers: {', '.join(CARRIERS)}")
 
     radius = 5.0 * diameter_nm
-    unit = _oriented(host, orthogonal_directions(uvw), (1, 1, 1), None)
     lx, ly, lz = unit.cell.lengths()
     nz = max(1, round(10 * length_nm / lz))
     outer = radius + (shell_gap_A + 10 * shell_thickness_nm if shell else 0.0)
@@ -62,7 +88,7 @@ def build_nanowire(
         a_c = CRYSTALS[shell].a_A
         m = int(np.ceil(box_xy / a_c))
         mz = max(1, round(nz * lz / a_c))
-        res = _oriented(shell, ([1, 0, 0], [0, 1, 0], [0, 0, 1]), (m, m, mz), None)
+        res = bulk_crystal(shell).repeat((m, m, mz))
         res.positions[:, 2] *= nz * lz / (mz * a_c)  # match the wire period, keep x-y spacing
         res.positions[:, 0:2] *= (mz * a_c / (nz * lz)) ** 0.5  # and restore the metal's density
         rr = np.linalg.norm(res.positions[:, :2] - box_xy / 2, axis=1)

@@ -25,7 +25,11 @@ from anodeflow.workflows.schemas import (
 
 @dataclass
 class BuildCoupleMaker(Maker):
-    """Build a host(hkl) | carrier couple (see :func:`anodeflow.structures.build_couple`)."""
+    """Build a host(hkl) | reservoir couple (see :func:`anodeflow.structures.build_couple`).
+
+    ``reservoir``: ``bcc`` (carrier metal), ``amorphous`` (random alloy at ``reservoir_x``) or an
+    alloy phase name, lattice-matched; ``host_crystal`` picks another crystal of the host element.
+    """
 
     name: str = "build couple"
     miller: str = "110"
@@ -33,16 +37,26 @@ class BuildCoupleMaker(Maker):
     reservoir_thickness_nm: float = 2.5
     size_nm: float = 2.0
     interface_gap_A: float = 2.2
+    reservoir: str = "bcc"
+    reservoir_x: float | None = None
+    reservoir_miller: str = "001"
+    host_crystal: str | None = None
+    seed: int = 0
 
     def __post_init__(self):
-        parse_miller(self.miller)
+        parse_miller(self.miller, hexagonal=True)
         require_positive(host_thickness_nm=self.host_thickness_nm,
                          reservoir_thickness_nm=self.reservoir_thickness_nm, size_nm=self.size_nm)
 
+    def build(self, system: str):
+        """The couple as ``ase.Atoms`` (every input checked)."""
+        return build_couple(system, self.miller, self.host_thickness_nm, self.reservoir_thickness_nm, self.size_nm,
+                            self.interface_gap_A, reservoir=self.reservoir, reservoir_x=self.reservoir_x,
+                            reservoir_miller=self.reservoir_miller, host_crystal=self.host_crystal, seed=self.seed)
+
     @job
     def make(self, system: str) -> CoupleStructureDocument:
-        atoms = build_couple(system, self.miller, self.host_thickness_nm, self.reservoir_thickness_nm,
-                             self.size_nm, self.interface_gap_A)
+        atoms = self.build(system)
         info = atoms.info
         symbols = atoms.get_chemical_symbols()
         return CoupleStructureDocument(
@@ -51,6 +65,7 @@ class BuildCoupleMaker(Maker):
             cell_nm=(atoms.cell.lengths() / 10).tolist(), area_nm2=info["area_A2"] / 100,
             host_thickness_nm=info["host_thickness_A"] / 10, n_interfaces=info["n_interfaces"],
             reservoir_strain=list(info["reservoir_strain"]), min_distance_A=info["min_distance_A"],
+            host_crystal=info["host_crystal"], reservoir=info["reservoir"], reservoir_x=info.get("reservoir_x"),
             structure=AtomsModel.from_atoms(atoms),
         )
 
@@ -119,6 +134,7 @@ class InterfaceMDMaker(Maker):
         carrier, host = parse_system(system)
         potential = resolve_potential(self.md.potential, system)
         type_elements_for([carrier, host], potential)
+        self.build.build(system)  # every couple input checked before anything runs or is stored
         build = self.build.make(system)
         md = self.md.make(build.output.structure, system, context=build.output)
         analyse = self.analyse.make(build.output, md.output)

@@ -74,8 +74,11 @@ class CoupleStructureDocument(BaseModel):
     area_nm2: float
     host_thickness_nm: float
     n_interfaces: int
-    reservoir_strain: list[float]
+    reservoir_strain: list[float] = Field(description="reservoir strain (xx, yy, xy) imposed by the host's period")
     min_distance_A: float
+    host_crystal: str = ""
+    reservoir: str = Field("bcc", description="bcc carrier, amorphous alloy or a crystalline alloy phase")
+    reservoir_x: float | None = Field(None, description="carrier fraction of an amorphous reservoir")
     structure: AtomsModel
 
 

@@ -3,7 +3,7 @@ easy carrier hops favour amorphization, dislocations and diffusion-controlled fr
 
 Per host: cohesive energy per bond and the shear modulus (a yield-strength proxy), both relaxed with
 the chosen potential. Per pair: the bulk carrier migration barrier (CI-NEB) and, with ``couple_md``,
-the amorphous host layer a short couple MD grows at the front (cubic hosts, whose couples are built).
+the amorphous host layer a short couple MD grows at the front.
 A score compares each pair with the reference pair; the predicted class is set beside the seed's.
 """
 
@@ -16,7 +16,7 @@ from jobflow import Flow, Maker, job
 from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
-from anodeflow.structures.crystals import CUBIC_HOSTS, HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
+from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
 from anodeflow.workflows.couple import BuildCoupleMaker, InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker
 from anodeflow.workflows.neb import EV_A3_TO_GPA, HopNebMaker, lammps_calculator, relax
@@ -117,7 +117,7 @@ class ScreeningFlowMaker(Maker):
     ``potentials`` maps systems to potential names (default: the system's default potential, else
     the universal SevenNet-0);
     ``reference`` is the pair scores are relative to (it must be among the systems);
-    ``couple_md`` (e.g. :func:`short_couple_md`) adds the amorphous-layer term for cubic hosts.
+    ``couple_md`` (e.g. :func:`short_couple_md`) adds the amorphous-layer term (a short couple MD per pair).
     """
 
     name: str = "screen"
@@ -140,7 +140,7 @@ class ScreeningFlowMaker(Maker):
             hosts.append(props.output)
             barriers.append(neb.output)
             couple = None
-            if self.couple_md is not None and host in CUBIC_HOSTS:
+            if self.couple_md is not None:
                 couple = replace(self.couple_md, md=replace(self.couple_md.md, potential=potential)).make(system)
                 jobs.append(couple)
             couples.append(None if couple is None else couple.output)

@@ -50,6 +50,16 @@ def test_nanowire_diameter_and_axis(axis):
     assert wire.cell[2, 2] / period == pytest.approx(round(wire.cell[2, 2] / period), abs=1e-9)
 
 
+# beta-Sn [001] (c = 3.182 A, bond 3.022 A) and A7 Sb [001] (c = 11.27 A, short bond 2.902 A): Swanson & Tatge
+# (1953), Barrett et al. (1963)
+@pytest.mark.parametrize(("host", "period", "bond"), [("Sn", 3.182, 3.022), ("Sb", 11.27, 2.902)])
+def test_non_cubic_nanowire_along_c(host, period, bond):
+    wire = build_nanowire(host, "001", diameter_nm=2.5, length_nm=1.5)
+    assert abs(wire.info["diameter_nm"] - 2.5) <= bond / 10
+    assert min_distance(wire) == pytest.approx(bond, abs=0.01)
+    assert wire.cell[2, 2] / period == pytest.approx(round(wire.cell[2, 2] / period), abs=1e-9)
+
+
 def test_nanowire_shell_keeps_metal_density():
     wire = build_nanowire("Si", "110", diameter_nm=2.0, length_nm=2.0, shell="Li", shell_thickness_nm=0.8)
     li = wire.arrays["region"] == REGIONS["reservoir"]
@@ -225,6 +235,18 @@ def test_build_cli_writes_readable_files(tmp_path, suffix):
         assert set(atoms.arrays["region"]) == {REGIONS["host"], REGIONS["reservoir"]}
 
 
+def test_build_cli_na_sb_couple_on_a_matched_na3sb_reservoir(tmp_path):
+    from ase.io import read
+
+    out = tmp_path / "couple.extxyz"
+    result = _cli("build", "interface", "Na-Sb", "-o", out, "--orientation", "0001", "--reservoir", "Na3Sb",
+                  "--size-nm", "2", "--host-nm", "1.2", "--reservoir-nm", "1.0")
+    assert result.returncode == 0, result.stderr
+    assert "Sb (001)" in result.stdout and "+0.33" in result.stdout  # 5 a(Sb) on 4 a(Na3Sb)
+    atoms = read(out)
+    assert set(atoms.get_chemical_symbols()) == {"Na", "Sb"}
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["build", "interface", "Li-Si", "-o", "x.extxyz", "--orientation", "000"], "orientation '000' must be three"),
     (["build", "interface", "Li-Si", "-o", "x.extxyz", "--host-nm", "-1"], "host_thickness_nm must be > 0, got -1.0"),
@@ -233,7 +255,11 @@ def test_build_cli_writes_readable_files(tmp_path, suffix):
     (["build", "nanowire", "Si", "-o", "x.cif", "--diameter-nm", "0"], "diameter_nm must be > 0"),
     (["build", "endpoints", "Si", "K", "-o", "x.cif"], "unknown carrier 'K'"),
     (["build", "amorphous", "Na-Sn", "-o", "x.extxyz", "--x", "1.4"], "carrier fraction must be in [0, 1], got 1.4"),
-    (["build", "interface", "Na-Sn", "-o", "x.extxyz"], "interface couples are built for cubic hosts (Si, Ge)"),
+    (["build", "interface", "Li-Si", "-o", "x.extxyz", "--orientation", "10-10"],
+     "four-index (hkil) notation is only for hexagonal lattices"),
+    (["build", "interface", "Na-Sb", "-o", "x.extxyz", "--reservoir", "Li15Si4"],
+     "unknown reservoir 'Li15Si4' for Na-Sb; choose one of bcc, amorphous, Na3Sb"),
+    (["build", "nanowire", "Sn", "-o", "x.extxyz", "--axis", "101"], "axis [1, 0, 1] of beta-Sn is not normal to a lattice plane"),
     (["build", "phase", "Li22Si5", "-o", "x.cif"], "no alloy phase 'Li22Si5'; known: Li15Si4, Na15Sn4, Na3Sb"),
     (["build", "phase", "NaSb", "-o", "x.cif"], "phase 'NaSb' is tabulated by its cell only"),
     (["build", "phase", "Na3Sb", "-o", "x.cif", "--repeat", "2,0,1"], "repeat '2,0,1' must be three positive"),
