@@ -164,7 +164,8 @@ def front_hop_endpoints(couple: Atoms, carrier: str, max_hop_A: float = 3.0, min
             end = deeper[np.argmax(-d[deeper, 2] - 0.2 * r[deeper])]  # most directly downwards, then shortest
             break
     else:
-        raise InputError("no pair of cages one hop apart in the host slab; increase host_thickness_nm")
+        raise InputError(f"no pair of cages {min_hop_A}-{max_hop_A} A apart in the host slab; increase host_thickness_nm "
+                         "or max_hop_A")
     a, b, step = sites[start], sites[end], d[end]
     mid = _wrap(a + 0.5 * step, box)
     record = HopRecord(_host_of(couple, carrier), carrier, "front", a.tolist(), b.tolist(),
