@@ -10,7 +10,7 @@ from ase.neighborlist import neighbor_list
 
 from anodeflow.errors import InputError, require_positive
 from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
-from anodeflow.structures.orient import cut_in_widest_gap, hexagonal, oriented_unit, orthorhombic, parse_miller, slab
+from anodeflow.structures.orient import orthorhombic, plane_unit, slab
 
 #: integer codes of ``atoms.arrays["region"]``
 REGIONS = {"host": 0, "reservoir": 1, "fixed": 2}
@@ -39,10 +39,7 @@ def host_unit(crystal: str, miller: str | Sequence[int], a_A: float | None = Non
     ``a_A`` rescales the crystal (its c/a kept); hexagonal crystals accept four-index (hkil)
     input. ``atoms.info["hkl"]`` holds the reduced three-index plane.
     """
-    hkl = parse_miller(miller, hexagonal=hexagonal(CRYSTALS[crystal].spacegroup))
-    unit = cut_in_widest_gap(oriented_unit(bulk_crystal(crystal, a_A), hkl))
-    unit.info["hkl"] = hkl
-    return unit
+    return plane_unit(bulk_crystal(crystal, a_A), miller, CRYSTALS[crystal].spacegroup)
 
 
 def bcc_reservoir(carrier: str, lateral_A: tuple[float, float], thickness_nm: float) -> tuple[Atoms, tuple]:
@@ -78,7 +75,7 @@ def phase_reservoir(phase: str, lateral_unit_A: tuple[float, float], thickness_n
     from anodeflow.structures.phases import build_phase
 
     film_bulk = build_phase(phase)
-    unit = cut_in_widest_gap(oriented_unit(film_bulk, parse_miller(miller, hexagonal(film_bulk.info["spacegroup"]))))
+    unit = plane_unit(film_bulk, miller, film_bulk.info["spacegroup"])
     film = unit.cell.array[:2, :2]  # the phase's in-plane rectangle (A)
     generator = ZSLGenerator(max_area=max(2.5 * target_area_A2, 2 * film[0, 0] * film[1, 1]),
                              max_length_tol=max_strain, max_angle_tol=max_strain)
@@ -170,6 +167,8 @@ def build_couple(
                          f"{', '.join([*RESERVOIRS, *phase_names(system, buildable=True)])}")
     if (reservoir == "amorphous") != (reservoir_x is not None):
         raise InputError("reservoir_x (carrier fraction, 0 < x <= 1) goes with reservoir='amorphous' and only with it")
+    if reservoir_x is not None and not 0 < reservoir_x <= 1:
+        raise InputError(f"reservoir_x must be in (0, 1], got {reservoir_x}")
 
     unit = host_unit(crystal, miller, host_a_A)
     hkl, (lx, ly, lz) = unit.info["hkl"], np.diag(unit.cell.array)
@@ -184,8 +183,6 @@ def build_couple(
     elif reservoir == "amorphous":
         from anodeflow.structures.amorphous import random_alloy, volume_per_atom_A3
 
-        if not 0 < reservoir_x <= 1:
-            raise InputError(f"reservoir_x must be in (0, 1], got {reservoir_x}")
         n_atoms = max(2, round(10 * reservoir_thickness_nm * Lx * Ly / volume_per_atom_A3(system, reservoir_x)))
         res = random_alloy(system, reservoir_x, n_atoms, lateral_A=(Lx, Ly), seed=seed)
         strain = (0.0, 0.0, 0.0)

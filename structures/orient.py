@@ -1,9 +1,9 @@
 """Lattice planes: Miller indices and crystal cells turned so that a plane (hkl) is normal to z.
 
 Works for any lattice (cubic, tetragonal beta-Sn, hexagonal-setting A7 Sb, alloy phases): the
-in-plane cell is the smallest rectangle of lattice vectors in the plane, the third vector the
-lattice vector along the plane normal when there is one, otherwise the shortest vector to the
-next lattice plane (an oblique cell).
+in-plane cell is a rectangle of lattice translations (the lowest-index direction in the plane and
+the shortest translation perpendicular to it), the third vector the translation along the plane
+normal when there is one, otherwise the shortest vector to the next lattice plane (an oblique cell).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 from ase import Atoms
@@ -55,10 +56,12 @@ def parse_miller(miller: str | Sequence[int], hexagonal: bool = False) -> tuple[
     return tuple(v // g for v in indices)
 
 
+@cache
 def _integer_vectors() -> np.ndarray:
-    """All primitive integer vectors with coefficients in [-MAX_COEFFICIENT, MAX_COEFFICIENT]."""
+    """All primitive integer vectors with coefficients in [-MAX_COEFFICIENT, MAX_COEFFICIENT] (read-only)."""
     r = range(-MAX_COEFFICIENT, MAX_COEFFICIENT + 1)
     t = np.array([c for c in itertools.product(r, r, r) if any(c) and math.gcd(*c) == 1])
+    t.flags.writeable = False
     return t
 
 
@@ -82,8 +85,9 @@ def primitive_cell(bulk: Atoms) -> Atoms:
 def oriented_unit(bulk: Atoms, hkl: Sequence[int], max_length_A: float = 30.0) -> Atoms:
     """The crystal ``bulk`` (conventional cell) re-celled so that plane (hkl) is normal to z.
 
-    Cell a and b are the lattice translations spanning the smallest rectangle in the plane (a
-    along x, b along y); c points up (z > 0): along z when a translation within ``max_length_A``
+    Cell a is the in-plane translation along the lowest-index conventional direction (the shortest
+    among equals), b the shortest in-plane translation perpendicular to it (a along x, b along y;
+    cubic (100): [010] x [001]); c points up (z > 0): along z when a translation within ``max_length_A``
     is normal to the plane, else the shortest translation to the next plane with the smallest
     in-plane part. Centred lattices use their primitive translations (diamond [1-10]: a/sqrt 2).
     ``atoms.info["orthogonal"]`` says which; ``atoms.info["hkl_vectors"]`` holds the three
@@ -170,6 +174,15 @@ def cut_in_widest_gap(unit: Atoms, tolerance_A: float = 0.05) -> Atoms:
     fractional[:, 2] = np.mod(fractional[:, 2] - planes[np.argmax(gaps) + 1] / cz + delta, 1.0) - delta
     shifted.set_scaled_positions(fractional)
     return shifted
+
+
+def plane_unit(bulk: Atoms, miller: str | Sequence[int], spacegroup: str | None) -> Atoms:
+    """:func:`oriented_unit` of ``bulk`` for ``miller`` (four-index input for hexagonal ``spacegroup``),
+    cut in its widest interplanar gap; ``atoms.info["hkl"]`` holds the reduced three-index plane."""
+    hkl = parse_miller(miller, hexagonal=hexagonal(spacegroup))
+    unit = cut_in_widest_gap(oriented_unit(bulk, hkl))
+    unit.info["hkl"] = hkl
+    return unit
 
 
 def hexagonal(spacegroup: str | None) -> bool:
