@@ -252,7 +252,8 @@ def potentials_show(name: str, as_json: JsonOpt = False):
 @handle_errors
 def potentials_fit(
     system: Annotated[str, typer.Argument(help="carrier-host system, e.g. Na-Sn")],
-    teacher: Annotated[str, typer.Option("--teacher", help="MLIP that labels the training set")] = "SevenNet-0",
+    teacher: Annotated[str, typer.Option("--teacher", help="potential that labels the training set: an MLIP "
+                                                           "(SevenNet-0) or a published one (LiSi-Cui2012-MEAM)")] = "SevenNet-0",
     twojmax: Annotated[int, typer.Option("--twojmax", help="SNAP band limit (6: 31 descriptors per element)")] = 6,
     quadratic: Annotated[bool, typer.Option("--quadratic/--linear",
                                             help="quadratic SNAP (products of descriptors)")] = True,
@@ -263,7 +264,8 @@ def potentials_fit(
     rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
     ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-6,
     output_dir: Annotated[Path | None, typer.Option(
-        "--output-dir", help="folder for the record and its files (default: ANODEFLOW_HOME/potentials/NAME)")] = None,
+        "--output-dir", help="folder for the record and its files (default: ANODEFLOW_HOME/potentials/NAME); "
+                             "other commands find it through ANODEFLOW_POTENTIALS_PATH")] = None,
     as_json: JsonOpt = False,
 ):
     """Fit a SNAP potential to a teacher and register it (files under ANODEFLOW_HOME/potentials)."""

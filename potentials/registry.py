@@ -61,16 +61,16 @@ class Potential(BaseModel):
                 f"it covers {', '.join(self.elements)}"
             )
 
-    def lammps_commands(self, type_elements: list[str], directory: Path) -> list[str]:
+    def lammps_commands(self, type_elements: list[str], directory: Path | None = None) -> list[str]:
         """LAMMPS ``pair_style``/``pair_coeff`` lines for atom types 1..n = ``type_elements``.
 
-        Data files the style needs are written into ``directory``.
+        Data files the style needs are written into ``directory`` (default: ``ANODEFLOW_HOME/potential_files/NAME``).
         """
         self.check_elements(type_elements)
         if self.pair_style == "meam":
             from anodeflow.potentials.meam import write_meam_files
 
-            library, params = write_meam_files(self, Path(directory))
+            library, params = write_meam_files(self, Path(directory) if directory else _home() / "potential_files" / self.name)
             order = " ".join(self.elements)
             mapping = " ".join(type_elements)
             return ["pair_style meam", f"pair_coeff * * {library} {order} {params} {mapping}"]
@@ -83,20 +83,45 @@ class Potential(BaseModel):
         raise InputError(f"potential {self.name}: pair_style {self.pair_style} has no LAMMPS writer")
 
 
-def user_potentials_dir() -> Path:
-    """Where fitted potentials are written and read from (``<ANODEFLOW_HOME>/potentials``)."""
+def _home() -> Path:
     import os
 
     from anodeflow.settings import ANODEFLOW_HOME
 
-    return Path(os.environ.get("ANODEFLOW_HOME", ANODEFLOW_HOME)) / "potentials"
+    return Path(os.environ.get("ANODEFLOW_HOME", ANODEFLOW_HOME))
+
+
+def user_potentials_dir() -> Path:
+    """Where fitted potentials are written and read from (``<ANODEFLOW_HOME>/potentials``)."""
+    return _home() / "potentials"
+
+
+def record_folders() -> list[Path]:
+    """Folders searched for extra records besides the shipped ones: each subfolder of
+    ``ANODEFLOW_HOME/potentials`` and every folder in ``ANODEFLOW_POTENTIALS_PATH`` (separated like PATH)."""
+    import os
+
+    user = user_potentials_dir()
+    folders = sorted(p for p in user.iterdir() if p.is_dir()) if user.is_dir() else []
+    folders += [Path(p) for p in os.environ.get("ANODEFLOW_POTENTIALS_PATH", "").split(os.pathsep) if p]
+    return folders + [p for p in _registered if p not in folders]
+
+
+_registered: list[Path] = []
+
+
+def register_folder(folder: Path) -> None:
+    """Search ``folder`` for records too, for the rest of this process (a fit written outside the home)."""
+    folder = Path(folder).resolve()
+    if folder not in _registered:
+        _registered.append(folder)
+    reload_registry()
 
 
 @cache
 def _records() -> dict[str, Potential]:
     records = {}
-    user = user_potentials_dir()
-    paths = sorted(DATA_DIR.glob("*.yaml")) + (sorted(user.glob("*/*.yaml")) if user.is_dir() else [])
+    paths = sorted(DATA_DIR.glob("*.yaml")) + [p for folder in record_folders() for p in sorted(folder.glob("*.yaml"))]
     for path in paths:
         spec = yaml.safe_load(path.read_text())
         for key in ("coeff_file", "param_file"):  # relative SNAP files sit next to their record

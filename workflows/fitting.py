@@ -9,6 +9,7 @@ potential files and a registry record in the user's potentials folder.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,9 +21,12 @@ from jobflow import Maker, job
 from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
+from anodeflow.progress import progress_bar
 from anodeflow.potentials.snap import SnapSettings, design_rows, fit_coefficients, snap_files
 from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
 from anodeflow.workflows.schemas import SCHEMA_VERSION
+
+logger = logging.getLogger(__name__)
 
 
 def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> list[tuple[str, Atoms]]:
@@ -82,7 +86,7 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
 
 
 def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, seed: int = 0,
-                         every: int = 20, n_atoms: int = 24) -> list[tuple[str, Atoms]]:
+                         every: int = 20, n_atoms: int = 24, progress: bool = False) -> list[tuple[str, Atoms]]:
     """``n`` snapshots, ``every`` 1 fs steps apart, of Langevin MD driven by the teacher on a random alloy."""
     if n <= 0:
         return []
@@ -97,11 +101,13 @@ def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, 
     MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_K, rng=np.random.default_rng(seed))
     dyn = Langevin(atoms, 1.0 * units.fs, temperature_K=temperature_K, friction=0.02, rng=np.random.default_rng(seed))
     snapshots = []
-    for k in range(n):
-        dyn.run(every)
-        snap = atoms.copy()
-        snap.calc = None
-        snapshots.append((f"md {temperature_K:g} K #{k}", snap))
+    with progress_bar(progress, f"teacher MD at {temperature_K:g} K", n, "snapshots") as advance:
+        for k in range(n):
+            dyn.run(every)
+            snap = atoms.copy()
+            snap.calc = None
+            snapshots.append((f"md {temperature_K:g} K #{k}", snap))
+            advance(k + 1)
     return snapshots
 
 
@@ -123,8 +129,9 @@ class FitReport(BaseModel):
     energy_rmse_test_meV_atom: float
     force_rmse_test_eV_A: float
     test_labels: list[str]
-    own_md: dict = Field(default_factory=dict, description="the final fit on frames of its own MD, labelled by the "
-                         "teacher and not fitted: RMSE, closest pair (A), runs that blew up")
+    own_md: dict = Field(default_factory=dict, description="the kept fit on frames of its own MD, labelled by the "
+                         "teacher and not fitted: RMSE, closest pair (A), runs that blew up; 'rounds': every "
+                         "measured fit, the kept one is the most stable")
     crystals: dict[str, dict] = Field(description="relaxed lattice (A) and energy (eV/atom): teacher against fit")
     speedup_vs_teacher: float = Field(description="force-call time of the teacher / the fit, host crystal, 1 core")
     files: dict[str, str]
@@ -154,7 +161,7 @@ def _descriptors(atoms: Atoms, settings: SnapSettings, type_elements: list[str],
 
 def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str], temperatures_K: tuple[float, ...],
                      n_cells: int, time_ps: float, n_frames: int, n_atoms: int, seed: int,
-                     workdir: Path) -> tuple[list[tuple[str, Atoms]], float, int]:
+                     workdir: Path, progress: bool = False) -> tuple[list[tuple[str, Atoms]], float, int]:
     """Frames of a fitted SNAP's own Langevin MD on random alloys across x (0.15-0.85) at each temperature.
 
     Returns (label, frame) pairs, the closest pair reached (A) and how many runs blew up (lost
@@ -170,8 +177,11 @@ def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str],
     frames: list[tuple[str, Atoms]] = []
     closest, blown = np.inf, 0
     steps = max(n_frames, int(round(1000 * time_ps)))
-    for t, temperature in enumerate(temperatures_K):
-        for k, x in enumerate(np.linspace(0.15, 0.85, n_cells)):
+    runs = [(t, temperature, k, x) for t, temperature in enumerate(temperatures_K)
+            for k, x in enumerate(np.linspace(0.15, 0.85, n_cells))]
+    with progress_bar(progress, "own MD of the fit", len(runs), "runs") as advance:
+        for done, (t, temperature, k, x) in enumerate(runs, start=1):
+            advance(done - 1)
             cell_seed = seed + 100 * t + k
             atoms = random_alloy(system, float(x), n_atoms, seed=cell_seed)
             with Lammps(workdir / f"md_{temperature:g}K_{k}", log=False) as lmp:
@@ -205,6 +215,7 @@ def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str],
                 for f, frame in enumerate(kept):
                     closest = min(closest, min_distance(frame))
                     frames.append((f"own md {temperature:g} K x={x:.2f} #{f}", frame))
+        advance(len(runs))
     return frames, float(closest), blown
 
 
@@ -216,6 +227,7 @@ class FitSnapMaker(Maker):
     (``active_temperatures_K``, ``active_cells`` random alloys of ``active_atoms`` across x,
     ``active_ps`` each) gives frames the teacher labels and the next fit learns. One more such
     round, not fitted, measures the final fit on its own MD (the test a random split cannot make).
+    Of all fits so measured the most stable is kept (fewest runs that blew up, then the widest closest pair).
     """
 
     name: str = "fit snap"
@@ -237,6 +249,7 @@ class FitSnapMaker(Maker):
     max_force_eV_A: float = 10.0  # teacher frames with a larger force are not fitted
     output_name: str | None = None  # default: <system>-SNAP-<teacher>
     output_dir: str | None = None  # default: the user potentials folder (settings.home/potentials)
+    progress: bool = True
 
     @job
     def make(self, system: str) -> FitReport:
@@ -245,43 +258,50 @@ class FitSnapMaker(Maker):
     def fit(self, system: str, workdir: Path) -> FitReport:
         """Run the whole fit in ``workdir`` (usable without jobflow)."""
         from anodeflow.potentials import get_potential
-        from anodeflow.potentials.mlip import ase_calculator
-        from anodeflow.potentials.registry import reload_registry, user_potentials_dir
+        from anodeflow.potentials.registry import register_folder, reload_registry, user_potentials_dir
+        from anodeflow.workflows.neb import lammps_calculator
 
         start = time.perf_counter()
         carrier, host = parse_system(system)
         teacher = get_potential(self.teacher)
-        if not teacher.mlip:
-            raise InputError(f"teacher '{self.teacher}' is not an MLIP; choose one of the MLIP records (SevenNet-0)")
+        if teacher.pair_style == "snap":
+            raise InputError(f"teacher '{self.teacher}' is itself a fitted SNAP; choose an MLIP (SevenNet-0) or a "
+                             "published potential (LiSi-Cui2012-MEAM)")
         teacher.check_elements([carrier, host])
         if not 0 < self.test_fraction < 0.5:
             raise InputError(f"test_fraction must be in (0, 0.5), got {self.test_fraction}")
         if self.active_rounds < 0:
             raise InputError(f"active_rounds must be >= 0, got {self.active_rounds}")
         elements = [carrier, host]
-        calc = ase_calculator(teacher)
-        K1 = self.snap.n_descriptors + 1
+        calc = lammps_calculator(system, teacher.name, workdir)
 
-        def label(configs: list[tuple[str, Atoms]]) -> list[dict]:
+        def label(configs: list[tuple[str, Atoms]], stage: str) -> list[dict]:
             data = []
-            for text, atoms in configs:
-                labelled = atoms.copy()
-                labelled.calc = calc
-                energy, forces = labelled.get_potential_energy(), labelled.get_forces()
-                if not np.isfinite(energy) or not np.all(np.abs(forces) < self.max_force_eV_A):
-                    continue
-                virial = -labelled.get_stress(voigt=True) * atoms.get_volume()  # eV, xx yy zz yz xz xy
-                types = [e for e in elements if e in atoms.get_chemical_symbols()]
-                rows = _descriptors(atoms, self.snap, types, workdir)
-                n = len(atoms)
-                data.append({
-                    "label": text,
-                    "energy": (_expand(rows["energy"][None, :], types, elements, K1)[0] / n,
-                               (energy - rows["ref_energy"]) / n),
-                    "forces": (_expand(rows["forces"], types, elements, K1), forces.reshape(-1) - rows["ref_forces"]),
-                    "virial": (_expand(rows["virial"], types, elements, K1) / n, (virial - rows["ref_virial"]) / n),
-                })
+            with progress_bar(self.progress, f"labelling {stage} with {teacher.name}", len(configs),
+                              "configurations") as advance:
+                for done, (text, atoms) in enumerate(configs, start=1):
+                    entry = labelled_rows(text, atoms)
+                    if entry is not None:
+                        data.append(entry)
+                    advance(done)
             return data
+
+        def labelled_rows(text: str, atoms: Atoms) -> dict | None:
+            """Teacher energy/forces/virial minus the ZBL reference, next to the descriptor rows; None if unusable."""
+            labelled = atoms.copy()
+            labelled.calc = calc
+            energy, forces = labelled.get_potential_energy(), labelled.get_forces()
+            if not np.isfinite(energy) or not np.all(np.abs(forces) < self.max_force_eV_A):
+                return None
+            virial = -labelled.get_stress(voigt=True) * atoms.get_volume()  # eV, xx yy zz yz xz xy
+            rows = _descriptors(atoms, self.snap, elements, workdir)
+            n = len(atoms)
+            return {
+                "label": text,
+                "energy": (rows["energy"] / n, (energy - rows["ref_energy"]) / n),
+                "forces": (rows["forces"], forces.reshape(-1) - rows["ref_forces"]),
+                "virial": (rows["virial"] / n, (virial - rows["ref_virial"]) / n),
+            }
 
         weights = {"energy": self.energy_weight, "forces": 1.0, "virial": self.virial_weight}
 
@@ -304,26 +324,41 @@ class FitSnapMaker(Maker):
             Path(files["param"]).write_text(param_text)
 
         configs = training_configurations(system, seed=self.seed)
-        configs += teacher_md_snapshots(system, calc, self.md_snapshots, self.md_temperature_K, self.seed)
-        data = label(configs)
+        configs += teacher_md_snapshots(system, calc, self.md_snapshots, self.md_temperature_K, self.seed,
+                                        progress=self.progress)
+        data = label(configs, "the training set")
         order = np.random.default_rng(self.seed).permutation(len(data))
         n_test = max(1, int(round(self.test_fraction * len(data))))
         test = [data[i] for i in sorted(order[:n_test])]
         train = [data[i] for i in sorted(order[n_test:])]
         coeff = solve(train)
-        own: dict = {}
+        logger.info("SNAP fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", system, len(train),
+                    1000 * rmse(coeff, test, "energy"), rmse(coeff, test, "forces"))
+        # every round measures one fit on its own MD; the fit kept is the most stable one (fewest runs that
+        # blew up, then the closest pair kept farthest apart), not simply the last: more frames do not
+        # make each refit steadier
+        measured: list[tuple[dict, np.ndarray, int]] = []
         for round_ in range(self.active_rounds + 1 if self.active_rounds else 0):
             write(coeff)
             frames, closest, blown = fitted_md_frames(
                 system, self.snap, files, self.active_temperatures_K, self.active_cells, self.active_ps,
-                self.active_frames, self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}")
-            new = label(frames)
+                self.active_frames, self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}",
+                self.progress)
+            new = label(frames, f"own-MD frames (round {round_ + 1})")
             own = {"round": round_, "frames": len(frames), "labelled": len(new), "blown_up_runs": blown,
                    "closest_pair_A": closest, "energy_rmse_meV_atom": 1000 * rmse(coeff, new, "energy") if new else None,
                    "force_rmse_eV_A": rmse(coeff, new, "forces") if new else None}
+            logger.info("SNAP fit %s, own MD round %d: %s", system, round_, own)
+            measured.append((own, coeff, len(train)))
             if round_ < self.active_rounds:
                 train += new
                 coeff = solve(train)
+        own = {}
+        if measured:
+            own, coeff, n_fitted = min(measured, key=lambda m: (m[0]["blown_up_runs"], -m[0]["closest_pair_A"]))
+            own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "force_rmse_eV_A")}
+                                     for m in measured]}
+            train = train[:n_fitted]
         write(coeff)
         e_tr, f_tr = 1000 * rmse(coeff, train, "energy"), rmse(coeff, train, "forces")
         e_te, f_te = 1000 * rmse(coeff, test, "energy"), rmse(coeff, test, "forces")
@@ -342,7 +377,8 @@ class FitSnapMaker(Maker):
                         f"{e_te:.1f} meV/atom, {f_te:.3f} eV/A.{own_text}",
             "made_by": f"FitSnapMaker(teacher={teacher.name}, twojmax={self.snap.twojmax}, "
                        f"rcutfac={self.snap.rcutfac}, quadratic={self.snap.quadratic}, ridge={self.ridge:g}, "
-                       f"md_snapshots={self.md_snapshots}, active_rounds={self.active_rounds}, seed={self.seed}): "
+                       f"md_snapshots={self.md_snapshots}, active_rounds={self.active_rounds}, seed={self.seed}; "
+                       f"kept round {own.get('round', 0)}): "
                        f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher.name}",
             # file names relative to the record's folder, so a record and its files move together
             "snap": {"coeff_file": Path(files["coeff"]).name, "param_file": Path(files["param"]).name,
@@ -351,7 +387,7 @@ class FitSnapMaker(Maker):
         }
         record_path = folder / f"{name}.yaml"
         record_path.write_text(yaml.safe_dump(record, sort_keys=False))
-        reload_registry()
+        register_folder(folder)
         # what validation reads with this potential, stored so any later copy can be checked against it
         from anodeflow.workflows.validation import crystal_rows
 
@@ -400,14 +436,3 @@ def _speedup(system: str, name: str, teacher: str, crystal: str, workdir: Path) 
             probe.get_forces()
         times.append(time.perf_counter() - start)
     return float(times[0] / times[1])
-
-
-def _expand(rows: np.ndarray, types: list[str], elements: list[str], K1: int) -> np.ndarray:
-    """Descriptor columns of the types present placed in the full per-element layout (K1 = K + 1 per element)."""
-    if types == elements:
-        return rows
-    full = np.zeros((rows.shape[0], len(elements) * K1))
-    for t, element in enumerate(types):
-        k = elements.index(element)
-        full[:, k * K1:(k + 1) * K1] = rows[:, t * K1:(t + 1) * K1]
-    return full

@@ -38,7 +38,7 @@ def lammps_calculator(system: str, potential_name: str | None = None, directory:
     """An ASE calculator for ``system``'s elements with its potential.
 
     LAMMPS-native potentials run in-process through ``LAMMPSlib`` (files written into ``directory``,
-    default: the current folder); MLIPs are their own ASE calculators.
+    default: ``ANODEFLOW_HOME/potential_files``); MLIPs are their own ASE calculators.
     """
     from ase.calculators.lammpslib import LAMMPSlib
 
@@ -51,7 +51,7 @@ def lammps_calculator(system: str, potential_name: str | None = None, directory:
         return ase_calculator(potential)
     load_mpi()
     type_elements = type_elements_for(parse_system(system), potential)
-    cmds = potential.lammps_commands(type_elements, Path(directory or Path.cwd()))
+    cmds = potential.lammps_commands(type_elements, directory)
     return LAMMPSlib(lmpcmds=cmds, atom_types={e: i + 1 for i, e in enumerate(type_elements)},
                      log_file=None, keep_alive=True)
 

@@ -100,3 +100,43 @@ def test_registry_errors():
         default_potential("Na-Sn", {"Li-Si": "LiSi-Cui2012-MEAM"})
     with pytest.raises(InputError, match="no parameters for Na"):
         get_potential("LiSi-Cui2012-MEAM").check_elements(["Na", "Si"])
+
+
+@pytest.mark.usefixtures("lammps_available")
+def test_calculator_writes_its_files_under_the_home_not_the_working_folder(isolated_home, tmp_path, monkeypatch):
+    """An ASE calculator without a folder keeps the MEAM files in ANODEFLOW_HOME/potential_files/NAME,
+    so running from a source checkout leaves nothing behind; the Si energy is the record's reference."""
+    from anodeflow.structures.crystals import bulk_crystal
+    from anodeflow.workflows.neb import lammps_calculator
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    atoms = bulk_crystal("Si")
+    atoms.set_cell(atoms.cell * 5.4223 / atoms.cell.lengths()[0], scale_atoms=True)
+    atoms.calc = lammps_calculator("Li-Si", "LiSi-Cui2012-MEAM")
+    assert atoms.get_potential_energy() / len(atoms) == pytest.approx(-4.629, abs=1e-3)  # reference_values above
+    assert list(work.iterdir()) == []
+    folder = isolated_home / "potential_files" / "LiSi-Cui2012-MEAM"
+    assert sorted(p.name for p in folder.iterdir()) == ["LiSi-Cui2012-MEAM.library.meam", "LiSi-Cui2012-MEAM.meam"]
+
+
+def test_records_are_found_on_the_potentials_path(tmp_path, monkeypatch):
+    """A record outside the home is found through ANODEFLOW_POTENTIALS_PATH, with its files next to it."""
+    import yaml
+
+    from anodeflow.potentials.registry import reload_registry
+
+    folder = tmp_path / "shared_potentials"
+    folder.mkdir()
+    spec = get_potential("LiSi-Cui2012-MEAM").model_dump()
+    spec["name"] = "LiSi-copy"
+    (folder / "LiSi-copy.yaml").write_text(yaml.safe_dump(spec))
+    reload_registry()
+    with pytest.raises(InputError, match="unknown potential 'LiSi-copy'"):
+        get_potential("LiSi-copy")
+    monkeypatch.setenv("ANODEFLOW_POTENTIALS_PATH", str(folder))
+    reload_registry()
+    assert get_potential("LiSi-copy").meam == spec["meam"]
+    monkeypatch.delenv("ANODEFLOW_POTENTIALS_PATH")
+    reload_registry()

@@ -103,12 +103,54 @@ def test_registered_and_exact_in_lammps(fit, monkeypatch, tmp_path):
     reload_registry()
 
 
-def test_fit_rejects_a_non_mlip_teacher(tmp_path):
+def test_fit_rejects_a_fitted_snap_as_teacher(fit, monkeypatch, tmp_path):
     from anodeflow.errors import InputError
+    from anodeflow.potentials.registry import reload_registry
     from anodeflow.workflows.fitting import FitSnapMaker
 
-    with pytest.raises(InputError, match="teacher 'LiSi-Cui2012-MEAM' is not an MLIP"):
-        FitSnapMaker(teacher="LiSi-Cui2012-MEAM").fit("Li-Si", tmp_path)
+    report, _, home = fit
+    monkeypatch.setenv("ANODEFLOW_HOME", str(home))
+    reload_registry()
+    with pytest.raises(InputError, match=f"teacher '{report['name']}' is itself a fitted SNAP"):
+        FitSnapMaker(teacher=report["name"]).fit("Na-Sn", tmp_path)
+    reload_registry()
+
+
+def test_meam_teacher_active_learning_into_an_outside_folder(tmp_path, monkeypatch):
+    """Li-Si distilled from the Cui 2012 MEAM (a LAMMPS teacher: cheap labels), one active-learning round,
+    record written outside the home: the fit finds its own record, keeps the teacher's crystals and
+    reports its own MD. Reference lattices: the MEAM's own (LiSi-Cui2012-MEAM record, Si 5.4223 A,
+    Li 3.4523 A). Measured here with 200 teacher-MD frames and 4 rounds: Si 5.4243 A, Li 3.4815 A."""
+    import yaml
+
+    from anodeflow.potentials import get_potential, registry
+    from anodeflow.potentials.registry import reload_registry
+    from anodeflow.workflows.fitting import FitSnapMaker
+
+    monkeypatch.setattr(registry, "_registered", [])  # the fit registers its folder for this process only
+    out = tmp_path / "fits" / "LiSi-test"
+    maker = FitSnapMaker(teacher="LiSi-Cui2012-MEAM", output_name="LiSi-test", output_dir=str(out), active_rounds=1,
+                         active_cells=2, active_temperatures_K=(600.0,), active_ps=0.1, active_frames=2, progress=False)
+    report = maker.fit("Li-Si", tmp_path / "work")
+    assert report.record == str(out / "LiSi-test.yaml") and get_potential("LiSi-test").pair_style == "snap"
+    record = yaml.safe_load((out / "LiSi-test.yaml").read_text())
+    assert "LiSi-Cui2012-MEAM" in record["made_by"] and "active_rounds=1" in record["made_by"]
+    assert f"kept round {report.own_md['round']})" in record["made_by"]
+    assert report.crystals["Si"]["teacher_lattice_A"][0] == pytest.approx(5.4223, abs=2e-4)
+    assert report.crystals["Li"]["teacher_lattice_A"][0] == pytest.approx(3.4523, abs=2e-4)
+    for crystal in ("Si", "Li"):
+        assert report.crystals[crystal]["max_lattice_error"] < 0.02
+        assert report.crystals[crystal]["fit_energy_eV_atom"] == pytest.approx(
+            report.crystals[crystal]["teacher_energy_eV_atom"], abs=0.02)
+    # two fits measured (before and after the round), the more stable one kept; each measurement is 2 runs at
+    # 600 K giving 2 frames each, or the last 3 (or the start cell) of a run that blew up
+    own = report.own_md
+    assert len(own["rounds"]) == 2 and own["rounds"][own["round"]]["blown_up_runs"] == own["blown_up_runs"]
+    assert own["blown_up_runs"] == min(r["blown_up_runs"] for r in own["rounds"]) and 0 <= own["blown_up_runs"] <= 2
+    assert 2 * (2 - own["blown_up_runs"]) <= own["frames"] <= 4 + 3 * own["blown_up_runs"]
+    assert own["labelled"] <= own["frames"]  # frames with |F| > 10 eV/A are not labelled
+    assert (own["force_rmse_eV_A"] > 0) if own["labelled"] else own["force_rmse_eV_A"] is None
+    reload_registry()
 
 
 def test_teacher_md_snapshots_move_and_keep_composition():
