@@ -10,7 +10,7 @@ from ase.neighborlist import neighbor_list
 
 from anodeflow.errors import InputError, require_positive
 from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
-from anodeflow.structures.orient import orthorhombic, plane_unit, slab
+from anodeflow.structures.orient import orthorhombic, plane_unit, slab, smallest_integer_multiple
 
 #: integer codes of ``atoms.arrays["region"]``
 REGIONS = {"host": 0, "reservoir": 1, "fixed": 2}
@@ -85,10 +85,7 @@ def phase_reservoir(phase: str, lateral_unit_A: tuple[float, float], thickness_n
         area = abs(np.linalg.det(s))
         # the host supercell as an axis-aligned rectangle (m a, n b), if its lattice holds one
         coeffs = np.linalg.solve(s.T, np.diag(lateral_unit_A))  # columns: a, b in the s basis
-        mn = []
-        for column in coeffs.T:
-            m = next((m for m in range(1, 61) if np.allclose(m * column, np.round(m * column), atol=1e-6)), None)
-            mn.append(m)
+        mn = [smallest_integer_multiple(column, 60) for column in coeffs.T]
         if None in mn or not np.isclose(mn[0] * mn[1] * lateral_unit_A[0] * lateral_unit_A[1], area, rtol=1e-6):
             continue
         K = np.round(np.array([mn[0] * coeffs[:, 0], mn[1] * coeffs[:, 1]])).astype(int)
@@ -98,14 +95,13 @@ def phase_reservoir(phase: str, lateral_unit_A: tuple[float, float], thickness_n
         strain = np.real(sqrtm(F @ F.T)) - np.eye(2)
         key = (area < 0.5 * target_area_A2, area, float(np.abs(strain).max()))
         if best is None or key < best[0]:
-            best = (key, f, tuple(mn), strain, np.linalg.det(F))
+            best = (key, f, tuple(mn), target, strain, np.linalg.det(F))
     if best is None:
         raise InputError(f"no lattice match of {phase}{tuple(unit.info['hkl_vectors'][2])} onto this host plane within "
                          f"{max_strain:.0%} strain and {2.5 * target_area_A2 / 100:.0f} nm^2; try another host or "
                          "phase plane, a larger size_nm or max_strain")
-    _, f, mn, strain, area_ratio = best
+    _, f, mn, target, strain, area_ratio = best
     M = np.round(f @ np.linalg.inv(film)).astype(int)  # the match's phase vectors: f = M @ film
-    target = np.diag([mn[0] * lateral_unit_A[0], mn[1] * lateral_unit_A[1]])
     if np.linalg.det(M) < 0:  # a right-handed supercell: flip the second vector and its target
         M[1] *= -1
         target[1] *= -1

@@ -11,7 +11,7 @@ from ase import Atoms
 from anodeflow.errors import InputError, require_positive
 from anodeflow.structures.couples import REGIONS, host_crystal_name, min_distance
 from anodeflow.structures.crystals import CARRIERS, CRYSTALS, HOST_CRYSTALS, bulk_crystal
-from anodeflow.structures.orient import oriented_unit, parse_miller
+from anodeflow.structures.orient import oriented_unit, parse_miller, smallest_integer_multiple
 
 
 def axis_unit(crystal: str, axis: str | Sequence[int]) -> Atoms:
@@ -24,7 +24,7 @@ def axis_unit(crystal: str, axis: str | Sequence[int]) -> Atoms:
     bulk = bulk_crystal(crystal)
     normal = bulk.cell.array @ bulk.cell.array.T @ uvw  # plane indices of the normal to [uvw]
     normal = normal / np.abs(normal).max()
-    k = next((k for k in range(1, 25) if np.allclose(k * normal, np.round(k * normal), atol=1e-6)), None)
+    k = smallest_integer_multiple(normal, 24)
     hkl = None if k is None else np.round(k * normal).astype(int)
     if hkl is not None:
         unit = oriented_unit(bulk, hkl // math.gcd(*hkl))

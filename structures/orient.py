@@ -56,6 +56,12 @@ def parse_miller(miller: str | Sequence[int], hexagonal: bool = False) -> tuple[
     return tuple(v // g for v in indices)
 
 
+def smallest_integer_multiple(vector: np.ndarray, max_factor: int) -> int | None:
+    """The smallest k in 1..``max_factor`` for which k x ``vector`` is integer (within 1e-6), else None."""
+    return next((k for k in range(1, max_factor + 1) if np.allclose(k * vector, np.round(k * vector), atol=1e-6)),
+                None)
+
+
 @cache
 def _integer_vectors() -> np.ndarray:
     """All primitive integer vectors with coefficients in [-MAX_COEFFICIENT, MAX_COEFFICIENT] (read-only)."""
