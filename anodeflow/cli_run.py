@@ -288,10 +288,12 @@ def run_kinetics(
 @handle_errors
 def run_neb(
     system: SystemArg,
-    kind: Annotated[str, typer.Option("--kind", help="hop kind: bulk or front (into a couple's crystal)")] = "bulk",
+    kind: Annotated[str, typer.Option("--kind", help="hop kind: bulk, front (into a couple's crystal) or dislocation "
+                                      "(one period along a core, diamond hosts)")] = "bulk",
     images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
     min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest supercell edge (A), bulk hops")] = 10.0,
     miller: Annotated[str, typer.Option("--miller", help="couple orientation, front hops")] = "100",
+    dislocation: Annotated[str, typer.Option("--dislocation", help="60 or screw, dislocation hops")] = "60",
     strains: Annotated[str | None, typer.Option("--strains", help="comma-separated hydrostatic strains: fit the activation volume")] = None,
     potential: PotentialOpt = None,
     engine: Annotated[str, typer.Option("--engine", help="forces from the potential, or cp2k (PBE; tiny cells)")] = "potential",
@@ -303,7 +305,8 @@ def run_neb(
     """Climbing-image NEB barrier of a carrier hop (atomate2's ASE NEB makers; LAMMPS, MLIP or CP2K forces)."""
     from anodeflow.workflows.neb import HopNebMaker, StrainedBarrierMaker
 
-    neb = HopNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, miller=miller, potential=potential,
+    neb = HopNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, miller=miller, dislocation=dislocation,
+                      potential=potential,
                       engine=engine, cutoff_Ry=cutoff, kpoints=_mesh(kpoints))
     if strains:
         flow = StrainedBarrierMaker(strains=_floats(strains, "--strains"), neb=neb).make(system)
@@ -312,7 +315,7 @@ def run_neb(
     else:
         flow = neb.make(system)
         keys = ["system", "kind", "engine", "barrier_eV", "reverse_barrier_eV", "energies_eV", "hop_distance_A",
-                "feature_distance_A", "n_atoms", "pressure_GPa", "converged", "method"]
+                "feature_distance_A", "image_line_distance_A", "n_atoms", "pressure_GPa", "converged", "method"]
     _execute(flow, f"{system} {kind} hop", keys, out, as_json, f"NEB {system} {kind}")
 
 

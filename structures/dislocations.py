@@ -20,15 +20,20 @@ ELASTIC_CONSTANTS_GPA = {
 KINDS = {"60": "DiamondGlide60Degree", "screw": "DiamondGlideScrew"}
 
 
-def _builder(host: str, kind: str, quadrupole: bool = False):
-    """matscipy's dislocation builder of ``kind`` for the diamond crystal ``host`` (anisotropic
-    elasticity), or its periodic quadrupole builder."""
+def check_dislocation(host: str, kind: str) -> None:
+    """A one-line error unless a ``kind`` dislocation can be built in the crystal ``host``."""
     if host not in ELASTIC_CONSTANTS_GPA:
         lattice = CRYSTALS[host].structure if host in CRYSTALS else "unknown"
         raise InputError(f"dislocations are not supported for host '{host}' (lattice {lattice}); "
                          f"supported: {', '.join(ELASTIC_CONSTANTS_GPA)} (diamond)")
     if kind not in KINDS:
         raise InputError(f"unknown dislocation kind '{kind}'; kinds: {', '.join(KINDS)}")
+
+
+def _builder(host: str, kind: str, quadrupole: bool = False):
+    """matscipy's dislocation builder of ``kind`` for the diamond crystal ``host`` (anisotropic
+    elasticity), or its periodic quadrupole builder."""
+    check_dislocation(host, kind)
     import matscipy.dislocation as md
 
     (c11, c12, c44), _ = ELASTIC_CONSTANTS_GPA[host]

@@ -205,6 +205,32 @@ def core_hop_endpoints(dislocation: Atoms, carrier: str, max_core_distance_A: fl
     return (*_with_carrier(dislocation, carrier, a, b, record), record)
 
 
+def translated_state(atoms: Atoms, shift_A) -> Atoms:
+    """``atoms`` moved rigidly by the lattice translation ``shift_A`` (A), its atoms kept in their order.
+
+    Each atom takes the shifted position of the like atom that lands nearest its own place (a
+    one-to-one assignment per element, minimum image), so the copy is the same state one translation
+    further on and can end an NEB path: e.g. a carrier relaxed in a dislocation core and the same
+    configuration one line period further along the line (equal energies, every atom moved little
+    but the carrier).
+    """
+    from ase.geometry import get_distances
+    from scipy.optimize import linear_sum_assignment
+
+    shifted = atoms.positions + np.asarray(shift_A, float)
+    moved = atoms.copy()
+    moved.set_constraint()
+    symbols = np.array(atoms.get_chemical_symbols())
+    for element in np.unique(symbols):
+        index = np.flatnonzero(symbols == element)
+        distance = get_distances(atoms.positions[index], shifted[index], cell=atoms.cell, pbc=atoms.pbc)[1]
+        rows, cols = linear_sum_assignment(distance)
+        moved.positions[index[rows]] = shifted[index[cols]]
+    moved.wrap()
+    moved.set_constraint([c.copy() for c in atoms.constraints])
+    return moved
+
+
 def _host_of(atoms: Atoms, carrier: str) -> str:
     others = sorted(set(atoms.get_chemical_symbols()) - {carrier})
     return "-".join(others) if others else carrier

@@ -11,13 +11,14 @@ CP2K PBE (``engine="cp2k"``, tabulated lattice; tiny cells locally, any size on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from ase import Atoms
 from atomate2.ase.jobs import AseRelaxMaker
-from atomate2.ase.neb import AseNebFromEndpointsMaker
+from atomate2.ase.neb import AseNebFromEndpointsMaker, AseNebFromImagesMaker
 from jobflow import Flow, Maker, job
 from pydantic import BaseModel, Field
 from pymatgen.io.ase import AseAtomsAdaptor
@@ -57,13 +58,44 @@ def lammps_calculator(system: str, potential_name: str | None = None, directory:
 
 
 def relax(atoms: Atoms, calculator, fmax: float = 1e-3, steps: int = 500, cell: bool = True) -> Atoms:
-    """Relax ``atoms`` in place with ``calculator`` (BFGS; with the cell via ``FrechetCellFilter``); fmax in eV/A."""
+    """Relax ``atoms`` in place with ``calculator``; fmax in eV/A.
+
+    BFGS with the cell (``FrechetCellFilter``); L-BFGS for positions only, whose cost does not grow
+    with the square of the atom count (dislocation cylinders, couples).
+    """
     from ase.filters import FrechetCellFilter
-    from ase.optimize import BFGS
+    from ase.optimize import BFGS, LBFGS
 
     atoms.calc = calculator
-    BFGS(FrechetCellFilter(atoms) if cell else atoms, logfile=None).run(fmax=fmax, steps=steps)
+    if cell:
+        BFGS(FrechetCellFilter(atoms), logfile=None).run(fmax=fmax, steps=steps)
+    else:
+        LBFGS(atoms, logfile=None).run(fmax=fmax, steps=steps)
     return atoms
+
+
+def dragged_path(initial: Atoms, carrier_index: int, shift_A, n_steps: int, calculator,
+                 fmax: float = 0.01) -> list[Atoms]:
+    """Drag method: the carrier moved in ``n_steps`` equal steps along ``shift_A`` (A); at each step its
+    coordinate along the shift is held and everything else relaxes (the carrier sideways, the host
+    around it), starting from the previous step. Returns ``n_steps + 1`` configurations, ``initial``
+    first, each dragged one with its energy (eV) in ``info["energy_eV"]``: an energy scan along a
+    line, e.g. to find the deepest carrier site along a dislocation core.
+    """
+    from ase.constraints import FixedPlane
+
+    shift = np.asarray(shift_A, float)
+    path = [initial.copy()]
+    atoms = initial.copy()
+    for _ in range(n_steps):
+        atoms.set_constraint([c.copy() for c in initial.constraints] + [FixedPlane(carrier_index, shift)])
+        atoms.positions[carrier_index] += shift / n_steps
+        relax(atoms, calculator, fmax=fmax, steps=1000, cell=False)
+        frame = atoms.copy()
+        frame.set_constraint([c.copy() for c in initial.constraints])
+        frame.info["energy_eV"] = float(atoms.get_potential_energy())
+        path.append(frame)
+    return path
 
 
 #: where the forces of a hop come from: the system's potential, CP2K here, VASP on HPC
@@ -120,6 +152,37 @@ class LammpsNebMaker(LammpsCalculatorMixin, AseNebFromEndpointsMaker):
 
 
 @dataclass
+class LammpsNebFromImagesMaker(LammpsCalculatorMixin, AseNebFromImagesMaker):
+    """NEB with a LAMMPS potential from a whole band (atomate2 ``AseNebFromImagesMaker``).
+
+    ``optimizer``: ``FIRE`` (atomate2's default) or ``ODE``, ASE's ``NEBOptimizer`` with adaptive
+    steps, which keeps a climbing image on a rough band where FIRE lets it run up a repulsive wall
+    (Li along a Si dislocation core: FIRE reached 17-33 eV, ODE converged at 1.36 eV).
+    """
+
+    name: str = "lammps neb from images"
+    neb_kwargs: dict = field(default_factory=lambda: {"climb": True, "method": "improvedtangent"})
+    relax_kwargs: dict = field(default_factory=lambda: {"fmax": 0.02})
+    optimizer: str = "FIRE"
+
+    def run_ase(self, images: list, prev_dir: str | Path | None = None):
+        from atomate2.ase.neb import AseNebInterface
+
+        if self.optimizer not in ("FIRE", "ODE"):
+            raise InputError(f"unknown NEB optimizer '{self.optimizer}'; optimizers: FIRE, ODE")
+        optimizer = self.optimizer
+        if optimizer == "ODE":
+            from ase.mep.neb import NEBOptimizer
+
+            optimizer = partial(NEBOptimizer, method="ode")
+        return AseNebInterface(calculator=self.calculator, optimizer=optimizer, fix_symmetry=self.fix_symmetry,
+                               symprec=self.symprec).run_neb(
+            images, steps=self.steps, traj_file=self.traj_file, traj_file_fmt=self.traj_file_fmt,
+            interval=self.traj_interval, neb_doc_kwargs=self.neb_doc_kwargs, neb_kwargs=self.neb_kwargs,
+            optimizer_kwargs=self.optimizer_kwargs, **self.relax_kwargs)
+
+
+@dataclass
 class Cp2kNebMaker(AseNebFromEndpointsMaker):
     """Climbing-image NEB with CP2K PBE forces (atomate2 ``AseNebFromEndpointsMaker``, one CP2K shell per image)."""
 
@@ -142,7 +205,7 @@ class NebDocument(BaseModel):
     system: str
     host: str
     carrier: str
-    kind: str = Field(description="bulk or front")
+    kind: str = Field(description="bulk, front or dislocation")
     strain: float = Field(0.0, description="hydrostatic strain applied to the relaxed host lattice")
     pressure_GPa: float | None = Field(None, description="pressure of the relaxed initial cell")
     barrier_eV: float = Field(description="highest image above the initial one")
@@ -150,7 +213,10 @@ class NebDocument(BaseModel):
     energies_eV: list[float] = Field(description="image energies relative to the initial image")
     hop_distance_A: float
     feature_distance_A: list[float] = Field(
-        default_factory=list, description="front hops: depth of each site below the interface (A)")
+        default_factory=list, description="front hops: depth of each site below the interface; dislocation "
+        "hops: distance of each site from the dislocation line (A)")
+    image_line_distance_A: list[float] = Field(
+        default_factory=list, description="dislocation hops: the carrier's distance from the line in every image (A)")
     n_atoms: int
     host_cell_strain: list[list[float]] = Field(description="deformation mapping the tabulated onto the relaxed lattice")
     converged: bool
@@ -160,29 +226,100 @@ class NebDocument(BaseModel):
     images: list[AtomsModel] | None = Field(None, description="final images (data store)")
 
 
-HOP_KINDS = ("bulk", "front")
+HOP_KINDS = ("bulk", "front", "dislocation")
 
 
 def _check_kind(kind: str) -> None:
-    if kind == "dislocation":
-        raise InputError("hop kind 'dislocation' has endpoints (anodeflow build endpoints --kind dislocation) but no "
-                         "NEB here yet: paths along the core do not converge; kinds: bulk, front")
     if kind not in HOP_KINDS:
         raise InputError(f"unknown hop kind '{kind}'; kinds: {', '.join(HOP_KINDS)}")
+
+
 #: in front hops, atoms farther than this from the hop's midpoint keep the relaxed couple's positions (A)
 FRONT_FREE_RADIUS_A = 6.0
+#: dislocation cylinder of core hops (nm): Si 60-degree, 408 atoms, its outer 0.5 nm shell fixed
+CORE_HOP_CYLINDER = {"radius_nm": 1.5, "length_cells": 3, "vacuum_nm": 0.5, "fixed_width_nm": 0.5}
+
+
+def core_hop_states(crystal: str, carrier: str, dislocation: str, calculator, deform: np.ndarray, n_images: int,
+                    drag_steps: int = 8, passes: int = 3) -> dict:
+    """Relaxed ends and a starting band of a carrier hop one line period along a dislocation core.
+
+    The cylinder (:data:`CORE_HOP_CYLINDER`, scaled onto the potential's lattice by ``deform``)
+    is relaxed with its outer shell fixed; the carrier starts at the most open site near the line
+    (:func:`~anodeflow.structures.endpoints.core_hop_endpoints`) and is dragged one period along it
+    in ``drag_steps`` steps (:func:`dragged_path`). If the drag meets a lower minimum, the carrier is
+    re-seated there and dragged again (at most ``passes`` drags), so the hop starts from the deepest
+    core site found. The final state is the relaxed initial one translated by the period
+    (:func:`~anodeflow.structures.endpoints.translated_state`): both ends have the same energy.
+    The ``n_images`` band images interpolate every atom between the ends and are relaxed with the
+    carrier's coordinate along the line held (the drag's own frames push core atoms along and do
+    not lead into the translated state; a straight band runs the carrier into core atoms).
+    """
+    from ase.constraints import FixAtoms, FixedPlane
+    from ase.geometry import find_mic
+
+    from anodeflow.structures.couples import REGIONS
+    from anodeflow.structures.dislocations import build_dislocation
+    from anodeflow.structures.endpoints import core_hop_endpoints, translated_state
+
+    cylinder = build_dislocation(crystal, dislocation, **CORE_HOP_CYLINDER)
+    cylinder.set_cell(cylinder.cell.array @ deform, scale_atoms=True)
+    core = np.asarray(cylinder.info["core_A"]) @ deform[:2, :2]
+    period = float(cylinder.info["line_period_A"] * deform[2, 2])
+    cylinder.info.update(core_A=core.tolist(), line_period_A=period)
+    fixed = FixAtoms(mask=cylinder.arrays["region"] == REGIONS["fixed"])
+    cylinder.set_constraint(fixed)
+    relax(cylinder, calculator, fmax=0.01, steps=2000, cell=False)
+    cylinder.calc = None
+    cylinder.set_constraint()
+    initial, _, record = core_hop_endpoints(cylinder, carrier)
+    carrier_index = len(initial) - 1  # appended last; the fixed shell keeps its indices
+    shift = np.array([0.0, 0.0, period])
+    initial.set_constraint(fixed.copy())
+    relax(initial, calculator, fmax=0.01, steps=2000, cell=False)
+    for attempt in range(passes):
+        energy = initial.get_potential_energy()
+        path = dragged_path(initial, carrier_index, shift, drag_steps, calculator)
+        lowest = min(path[1:-1], key=lambda frame: frame.info["energy_eV"])
+        if lowest.info["energy_eV"] > energy - 1e-3 or attempt == passes - 1:
+            break
+        initial = lowest.copy()
+        initial.set_constraint(fixed.copy())
+        relax(initial, calculator, fmax=0.01, steps=2000, cell=False)
+    final = translated_state(initial, shift)
+    step = find_mic(final.positions - initial.positions, initial.cell, initial.pbc)[0]
+    band = [initial]
+    for k in range(1, n_images + 1):
+        image = initial.copy()
+        image.positions += step * k / (n_images + 1)
+        image.set_constraint([fixed.copy(), FixedPlane(carrier_index, shift)])
+        relax(image, calculator, fmax=0.01, steps=2000, cell=False)
+        image.set_constraint(fixed.copy())
+        band.append(image)
+    band.append(final)
+    for atoms in band:
+        atoms.calc = None
+    sites = [atoms.positions[carrier_index] for atoms in (initial, final)]
+    radial = [float(np.linalg.norm(site[:2] - core)) for site in sites]
+    record = replace(record, initial_site_A=sites[0].tolist(), final_site_A=sites[1].tolist(), feature_distance_A=radial)
+    adaptor = AseAtomsAdaptor()
+    return {"endpoints": [adaptor.get_structure(atoms) for atoms in (initial, final)],
+            "band": [adaptor.get_structure(atoms) for atoms in band], "hop": record.as_dict(),
+            "deform": deform.tolist(), "core_A": core.tolist()}
 
 
 @job
 def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potential: str | None = None,
                   min_cell_A: float = 10.0, miller: str = "100", engine: str = "potential",
-                  dft: dict | None = None) -> dict:
+                  dft: dict | None = None, dislocation: str = "60", num_images: int = 5) -> dict:
     """Hop endpoints relaxed with the hop's calculator (:func:`hop_calculator`), on the potential's
     relaxed host lattice (engine ``potential``) or the tabulated one (``cp2k``, ``vasp``).
 
     ``bulk``: interstitial hop in the host crystal (``min_cell_A`` supercell), optionally strained
     hydrostatically. ``front``: entry into the crystal at a (``miller``) couple's front; the couple
     is relaxed first and atoms beyond ``FRONT_FREE_RADIUS_A`` of the hop stay fixed.
+    ``dislocation``: one line period along the core of a ``dislocation`` (60 or screw) in a
+    cylinder; the output also holds a starting ``band`` of ``num_images`` images (:func:`core_hop_states`).
     """
     from ase.constraints import FixAtoms
     from ase.geometry import get_distances
@@ -203,6 +340,8 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
     if engine == "potential":
         relax(cell, calculator, fmax=1e-4)
     deform = np.linalg.solve(bulk_crystal(crystal).cell.array, cell.cell.array) * (1.0 + strain)
+    if kind == "dislocation":
+        return core_hop_states(crystal, carrier, dislocation, calculator, deform, num_images)
     if kind == "bulk":
         initial, final, record = bulk_hop_endpoints(crystal, carrier, min_cell_A=min_cell_A)
         for atoms in (initial, final):
@@ -240,6 +379,10 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
         pot = resolve_potential(potential, system)
         summary = PotentialSummary(name=pot.name, form=pot.form, citation=pot.citation)
     first = neb.images[0]
+    line_distance = []
+    if kind == "dislocation":  # the carrier is the last atom (core_hop_path)
+        core = np.asarray(endpoints["core_A"])
+        line_distance = [float(np.linalg.norm(image.cart_coords[-1][:2] - core)) for image in neb.images]
     pressure = None
     if kind == "bulk" and engine != "vasp":  # a couple holds interfaces: no bulk pressure
         atoms: Atoms = AseAtomsAdaptor().get_atoms(first)
@@ -249,7 +392,7 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
         system=system, host=host, carrier=carrier, kind=kind, strain=strain, pressure_GPa=pressure,
         barrier_eV=float(energies.max() - energies[0]), reverse_barrier_eV=float(energies.max() - energies[-1]),
         energies_eV=(energies - energies[0]).tolist(), hop_distance_A=endpoints["hop"]["hop_distance_A"],
-        feature_distance_A=endpoints["hop"]["feature_distance_A"],
+        feature_distance_A=endpoints["hop"]["feature_distance_A"], image_line_distance_A=line_distance,
         n_atoms=len(first), host_cell_strain=endpoints["deform"], converged=neb.state == "successful",
         method="climbing-image NEB" if climb else "NEB", engine=engine, potential=summary,
         images=[AtomsModel.from_atoms(AseAtomsAdaptor().get_atoms(im)) for im in neb.images],
@@ -260,8 +403,10 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
 class HopNebMaker(Maker):
     """CI-NEB barrier of a carrier hop (one Flow).
 
-    ``kind``: ``bulk`` (``min_cell_A`` sets the supercell, Si: 10 A -> 64 atoms, 5 A -> 8) or
-    ``front`` (entering the crystal at a ``miller`` couple's front). ``num_images`` intermediate
+    ``kind``: ``bulk`` (``min_cell_A`` sets the supercell, Si: 10 A -> 64 atoms, 5 A -> 8),
+    ``front`` (entering the crystal at a ``miller`` couple's front) or ``dislocation`` (one line
+    period along the core of a ``dislocation``, 60 or screw, in a diamond host,
+    :func:`core_hop_states`; engine ``potential`` only). ``num_images`` intermediate
     images. ``engine``: ``potential`` (``potential``, LAMMPS or MLIP), ``cp2k`` (PBE at ``cutoff_Ry``
     on a ``kpoints`` mesh; Li in 8 Si atoms, 3x3x3 k-points: a one-image band in 4 min here) or
     ``vasp`` (:func:`~anodeflow.workflows.vasp.vasp_neb_maker`, for HPC; endpoints pre-relaxed with
@@ -274,6 +419,7 @@ class HopNebMaker(Maker):
     min_cell_A: float = 10.0
     strain: float = 0.0
     miller: str = "100"
+    dislocation: str = "60"
     potential: str | None = None
     steps: int = 500
     engine: str = "potential"
@@ -294,14 +440,30 @@ class HopNebMaker(Maker):
         if self.num_images < 1:
             raise InputError(f"num_images must be >= 1, got {self.num_images}")
         _check_kind(self.kind)
+        if self.kind == "dislocation":
+            from anodeflow.structures.dislocations import check_dislocation
+
+            check_dislocation(HOST_CRYSTALS[host], self.dislocation)
+            if self.engine != "potential":
+                raise InputError(f"dislocation-core hops run with engine 'potential' only (a "
+                                 f"{CORE_HOP_CYLINDER['radius_nm']} nm cylinder is beyond local DFT), got '{self.engine}'")
         dft = {"cutoff_Ry": self.cutoff_Ry, "kpoints": list(self.kpoints)} if self.engine == "cp2k" else None
         ends = neb_endpoints(system, self.kind, self.strain, self.potential, self.min_cell_A, self.miller,
-                             self.engine, dft)
+                             self.engine, dft, self.dislocation, self.num_images)
         endpoints = [ends.output["endpoints"][0], ends.output["endpoints"][1]]  # atomate2's VASP maker counts them
-        neb = neb_maker.make(endpoints, self.num_images)
+        jobs = [ends]
+        if self.kind == "dislocation":  # the seeded band is relaxed without climbing first, then climbs (ODE)
+            first = LammpsNebFromImagesMaker(name="lammps neb (no climb)", system=system, potential=self.potential,
+                                             steps=self.steps, neb_kwargs={"climb": False, "method": "improvedtangent"},
+                                             relax_kwargs={"fmax": 0.05}).make(ends.output["band"])
+            neb = LammpsNebFromImagesMaker(system=system, potential=self.potential, steps=self.steps,
+                                           optimizer="ODE").make(first.output.images)
+            jobs.append(first)
+        else:
+            neb = neb_maker.make(endpoints, self.num_images)
         doc = summarise_neb(neb.output, ends.output, system, self.kind, self.strain, self.potential,
                             self.engine == "vasp" or bool(neb_maker.neb_kwargs.get("climb")), self.engine, dft)
-        return Flow([ends, neb, doc], output=doc.output, name=f"{self.name} {system} {self.kind}")
+        return Flow([*jobs, neb, doc], output=doc.output, name=f"{self.name} {system} {self.kind}")
 
 
 @job

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import spglib
+from ase.geometry import find_mic
 
 from anodeflow.errors import InputError
 from anodeflow.structures import REGIONS, bulk_crystal
@@ -15,7 +16,7 @@ from anodeflow.structures.couples import min_distance
 from anodeflow.structures.dislocations import build_dislocation, build_dislocation_dipole
 from anodeflow.structures import build_couple
 from anodeflow.structures.endpoints import (bulk_hop_endpoints, core_hop_endpoints, front_hop_endpoints,
-                                             interstitial_sites)
+                                             interstitial_sites, translated_state)
 from anodeflow.structures.nanowires import build_nanowire
 
 AMU_G = 1.66053907e-24
@@ -146,6 +147,24 @@ def test_core_hop_runs_one_line_period(kind):
     assert record.hop_distance_A == pytest.approx(5.431 / np.sqrt(2), abs=1e-6)
     assert _one_carrier_moved(initial, final, record) == pytest.approx(record.hop_distance_A, abs=1e-9)
     assert record.feature_distance_A[0] == record.feature_distance_A[1] <= 4.0
+
+
+def test_translated_state_is_the_same_state_one_period_on():
+    """A cylinder periodic along its line maps onto itself under one period: every host atom takes a
+    lattice neighbour's place (moves < 1e-6 A), only the carrier moves, by exactly the period."""
+    disloc = build_dislocation("Si", "60", radius_nm=1.2, length_cells=3, vacuum_nm=0.6)
+    initial, _, record = core_hop_endpoints(disloc, "Li")
+    initial.rattle(0.05, seed=1)  # a relaxed-looking host: the copies must carry each displacement along
+    moved = translated_state(initial, [0.0, 0.0, record.hop_distance_A])
+    assert moved.get_chemical_symbols() == initial.get_chemical_symbols()
+    step = find_mic(moved.positions - initial.positions, initial.cell, initial.pbc)[0]
+    assert np.linalg.norm(step[-1]) == pytest.approx(record.hop_distance_A, abs=1e-9)
+    assert np.abs(step[-1, :2]).max() < 1e-9  # along the line only
+    assert np.linalg.norm(step[:-1], axis=1).max() < 0.5  # two 0.05 A rattles apart, far below a bond (2.35 A)
+    # the host as a whole is the rattled host shifted by one period, atom for atom
+    shifted = np.mod(initial.positions[:-1] + [0, 0, record.hop_distance_A], np.diag(initial.cell.array))
+    got = np.mod(moved.positions[:-1], np.diag(initial.cell.array))
+    assert sorted(map(tuple, np.round(got, 6))) == sorted(map(tuple, np.round(shifted, 6)))
 
 
 def test_hop_builders_reject_cells_without_their_feature():
