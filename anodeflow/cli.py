@@ -254,47 +254,59 @@ def potentials_fit(
     system: Annotated[str, typer.Argument(help="carrier-host system, e.g. Na-Sn")],
     teacher: Annotated[str, typer.Option("--teacher", help="potential that labels the training set: an MLIP "
                                                            "(SevenNet-0) or a published one (LiSi-Cui2012-MEAM)")] = "SevenNet-0",
-    twojmax: Annotated[int, typer.Option("--twojmax", help="SNAP band limit (6: 31 descriptors per element)")] = 6,
+    form: Annotated[str, typer.Option("--form", help="uf3+snap: UF3 2+3-body splines beside SNAP; snap: SNAP "
+                                                     "alone (both over ZBL)")] = "uf3+snap",
+    twojmax: Annotated[int, typer.Option("--twojmax", help="SNAP band limit (4: 14 descriptors per element, "
+                                                           "6: 30)")] = 4,
     quadratic: Annotated[bool, typer.Option("--quadratic/--linear",
-                                            help="quadratic SNAP (products of descriptors)")] = True,
+                                            help="quadratic SNAP (products of descriptors)")] = False,
     name: Annotated[str | None, typer.Option("--name", help="name of the new potential record")] = None,
-    md_snapshots: Annotated[int, typer.Option("--md-snapshots", help="teacher-driven MD snapshots added (800 K)")] = 0,
+    md_snapshots: Annotated[int, typer.Option("--md-snapshots", help="teacher-driven MD snapshots added at "
+                                                                     "each of 800 and 1200 K")] = 0,
     active_rounds: Annotated[int, typer.Option("--active-rounds", help="rounds of the fit's own MD (600/900 K) "
                                                                          "labelled by the teacher and refitted")] = 0,
     rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
-    ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-6,
+    ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-8,
     output_dir: Annotated[Path | None, typer.Option(
         "--output-dir", help="folder for the record and its files (default: ANODEFLOW_HOME/potentials/NAME); "
                              "other commands find it through ANODEFLOW_POTENTIALS_PATH")] = None,
     as_json: JsonOpt = False,
 ):
-    """Fit a SNAP potential to a teacher and register it (files under ANODEFLOW_HOME/potentials)."""
+    """Fit a fast LAMMPS potential (UF3 + SNAP over ZBL) to a teacher and register it (ANODEFLOW_HOME/potentials)."""
     from anodeflow.potentials.snap import SnapSettings
-    from anodeflow.workflows.fitting import FitSnapMaker
+    from anodeflow.potentials.uf3 import Uf3Settings
+    from anodeflow.workflows.fitting import FitPotentialMaker
     from anodeflow.workflows.run import run_flow
 
+    forms = {"uf3+snap": Uf3Settings(), "snap": None}
+    if form not in forms:
+        raise InputError(f"unknown --form '{form}'; choose {' or '.join(forms)}")
     if twojmax < 2 or twojmax > 10:
         raise InputError(f"twojmax must be in 2..10, got {twojmax}")
     if md_snapshots < 0 or active_rounds < 0:
         raise InputError(f"--md-snapshots and --active-rounds must be >= 0, got {md_snapshots} and {active_rounds}")
     if not 3.0 <= rcutfac <= 8.0 or not ridge > 0:
         raise InputError(f"--rcutfac must be in [3, 8] A and --ridge > 0, got {rcutfac} and {ridge}")
-    flow = FitSnapMaker(teacher=teacher, snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
-                        output_name=name, md_snapshots=md_snapshots, ridge=ridge, active_rounds=active_rounds,
-                        output_dir=str(output_dir.resolve()) if output_dir else None).make(system)
+    maker = FitPotentialMaker(teacher=teacher, uf3=forms[form],
+                              snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
+                              output_name=name, md_snapshots=md_snapshots, ridge=ridge, active_rounds=active_rounds,
+                              output_dir=str(output_dir.resolve()) if output_dir else None)
+    flow = maker.make(system)
     if not as_json:
-        console.print(f"[bold]fitting SNAP[/] for {system} to {teacher} ...")
+        console.print(f"[bold]fitting {maker.form}[/] for {system} to {teacher} ...")
     report = run_flow(flow)
-    keys = ["name", "n_train", "n_test", "n_coefficients", "energy_rmse_train_meV_atom", "force_rmse_train_eV_A",
-            "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "own_md", "speedup_vs_teacher", "crystals", "record"]
+    keys = ["name", "form", "n_train", "n_test", "n_coefficients", "energy_rmse_train_meV_atom", "force_rmse_train_eV_A",
+            "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "own_md", "speedup_vs_teacher", "crystals", "record",
+            "test_labels"]
     summary = {k: report[k] for k in keys}
     summary["id"] = flow.uuid
     if as_json:
         print_json(summary)
         return
-    table = Table(title=f"SNAP fit {report['name']}", show_header=False)
+    table = Table(title=f"fit {report['name']}", show_header=False)
     for key, value in summary.items():
-        table.add_row(key, _fmt(value))
+        if key != "test_labels":
+            table.add_row(key, _fmt(value))
     console.print(table)
 
 

@@ -3,9 +3,9 @@
     python benchmarks/potentials.py Na-Sn [--atoms 1000] [--steps 200] [--teacher-steps 5]
 
 Cell: a random Na-Sn alloy at x = 0.5 (Li-Si: a Si(100) | Li couple of about the same size), NVE in
-LAMMPS after a short minimisation. Prints atom-steps/s per potential and each SNAP's ratio to the
-teacher; then, for every SNAP record fitted to a teacher, the energy and force RMSE against that
-teacher on frames of the SNAP's own 900 K MD (the frames a random test split never sees), and the
+LAMMPS after a short minimisation. Prints atom-steps/s per potential and each fitted potential's ratio
+to its teacher; then, for every record fitted to a teacher, the energy and force RMSE against that
+teacher on frames of the fit's own 900 K MD (the frames a random test split never sees), and the
 closest pair reached in that MD.
 """
 
@@ -59,20 +59,20 @@ def atom_steps_per_s(atoms: Atoms, system: str, name: str, steps: int, directory
         return len(atoms) * steps / (time.perf_counter() - start)
 
 
-def own_md_errors(system: str, snap: str, teacher: str, directory: Path) -> dict:
-    """RMSE of the SNAP against its teacher on 10 frames of the SNAP's own 900 K MD (128 atoms, 2 ps)."""
+def own_md_errors(system: str, fitted: str, teacher: str, directory: Path) -> dict:
+    """RMSE of a fitted potential against its teacher on 10 frames of each of its own 900 K MD runs (128 atoms, 2 ps)."""
     from ase.io import read
 
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.structures.couples import min_distance
     from anodeflow.workflows.neb import lammps_calculator
 
-    calculators = [lammps_calculator(system, name, directory) for name in (snap, teacher)]  # built once
+    calculators = [lammps_calculator(system, name, directory) for name in (fitted, teacher)]  # built once
     errors_e, errors_f, closest, blown = [], [], np.inf, 0
     for x in (0.25, 0.5, 0.75):
         dump = directory / f"own_{x}.lammpstrj"
         try:
-            atom_steps_per_s(random_alloy(system, x, 128, seed=3), system, snap, 2000, directory, 900.0, dump)
+            atom_steps_per_s(random_alloy(system, x, 128, seed=3), system, fitted, 2000, directory, 900.0, dump)
         except Exception:  # noqa: BLE001 - LAMMPS stops on lost atoms; the frames before it still count
             blown += 1
         frames = read(dump, index="1:") if dump.is_file() and dump.stat().st_size else []
@@ -114,10 +114,10 @@ def main() -> None:
                 continue
             print(f"  {pot.name:34s} {speeds[pot.name]:12.0f} atom-steps/s")
         for pot in records:
-            teacher = next((t.name for t in records if t.mlip and t.name in pot.made_by), None)
-            if pot.pair_style != "snap" or teacher is None or pot.name not in speeds:
+            teacher = next((t.name for t in records if t.snap is None and f"teacher={t.name}," in pot.made_by), None)
+            if pot.snap is None or teacher is None or pot.name not in speeds:
                 continue
-            print(f"  {pot.name}: {speeds[pot.name] / speeds[teacher]:.0f}x {teacher}")
+            print(f"  {pot.name}: {speeds[pot.name] / speeds[teacher]:.3g}x {teacher}")
             errors = own_md_errors(args.system, pot.name, teacher, Path(tmp))
             print(f"    own 900 K MD, {errors['frames']} frames: {errors['energy_rmse_meV_atom']:.1f} meV/atom, "
                   f"{errors['force_rmse_eV_A']:.3f} eV/A, closest pair {errors['closest_pair_A']:.2f} A, "

@@ -26,20 +26,22 @@ class Potential(BaseModel):
     validity: str
     timestep_fs: float = Field(..., gt=0, description="recommended MD timestep (fs)")
     made_by: str
+    command: str | None = Field(None, description="the anodeflow command that made it (fitted potentials)")
     reference_values: dict[str, float] = Field(default_factory=dict)
     meam: dict[str, Any] | None = Field(None, description="MEAM library and parameter tables")
     mlip: dict[str, str] | None = Field(None, description="MLIP package and model name (fix external)")
-    snap: dict[str, Any] | None = Field(None, description="SNAP coefficient/parameter files and the ZBL reference")
+    snap: dict[str, Any] | None = Field(None, description="fitted potentials: SNAP coefficient/parameter files, "
+                                        "the UF3 file if it has UF3 terms, and the ZBL reference")
 
-    def _snap_commands(self, type_elements: list[str]) -> list[str]:
+    def _fitted_commands(self, type_elements: list[str]) -> list[str]:
         from anodeflow.potentials.snap import pair_commands
 
         spec = self.snap or {}
-        for key in ("coeff_file", "param_file"):
-            if not Path(spec.get(key, "")).is_file():
-                raise InputError(f"potential {self.name}: SNAP file '{spec.get(key)}' is missing")
+        for key in ("coeff_file", "param_file", "uf3_file"):
+            if key in spec and not Path(spec[key]).is_file():
+                raise InputError(f"potential {self.name}: file '{spec[key]}' ({key}) is missing")
         return pair_commands(type_elements, spec["coeff_file"], spec["param_file"], spec["zbl_inner_A"],
-                             spec["zbl_outer_A"])
+                             spec["zbl_outer_A"], spec.get("uf3_file"))
 
     def bind(self, lammps, type_elements: list[str]):
         """Attach what runs in Python (an MLIP's ``fix external`` callback) to a LAMMPS instance.
@@ -74,8 +76,8 @@ class Potential(BaseModel):
             order = " ".join(self.elements)
             mapping = " ".join(type_elements)
             return ["pair_style meam", f"pair_coeff * * {library} {order} {params} {mapping}"]
-        if self.pair_style == "snap":
-            return self._snap_commands(type_elements)
+        if self.snap is not None:
+            return self._fitted_commands(type_elements)
         if self.pair_style == "external":
             from anodeflow.potentials.mlip import lammps_commands
 
@@ -124,7 +126,7 @@ def _records() -> dict[str, Potential]:
     paths = sorted(DATA_DIR.glob("*.yaml")) + [p for folder in record_folders() for p in sorted(folder.glob("*.yaml"))]
     for path in paths:
         spec = yaml.safe_load(path.read_text())
-        for key in ("coeff_file", "param_file"):  # relative SNAP files sit next to their record
+        for key in ("coeff_file", "param_file", "uf3_file"):  # relative files sit next to their record
             if spec.get("snap") and key in spec["snap"]:
                 spec["snap"][key] = str(path.parent / spec["snap"][key])
         record = Potential(**spec)

@@ -63,10 +63,13 @@ class SnapSettings:
 
 
 def pair_commands(type_elements: list[str], coeff_file: str, param_file: str, zbl_inner_A: float,
-                  zbl_outer_A: float) -> list[str]:
-    """LAMMPS lines for a fitted SNAP on top of its ZBL reference (``hybrid/overlay``)."""
-    return [f"pair_style hybrid/overlay zbl {zbl_inner_A} {zbl_outer_A} snap", *zbl_pair_coeffs(type_elements),
-            f'pair_coeff * * snap "{coeff_file}" "{param_file}" {" ".join(type_elements)}']
+                  zbl_outer_A: float, uf3_file: str | None = None) -> list[str]:
+    """LAMMPS lines for a fitted SNAP, with UF3 2+3-body terms if ``uf3_file`` is given, on top of its
+    ZBL reference (``hybrid/overlay``)."""
+    elements = " ".join(type_elements)
+    uf3 = [f'pair_coeff * * uf3 "{uf3_file}" {elements}'] if uf3_file else []
+    return [f"pair_style hybrid/overlay zbl {zbl_inner_A} {zbl_outer_A}{' uf3 3' if uf3_file else ''} snap",
+            *zbl_pair_coeffs(type_elements), *uf3, f'pair_coeff * * snap "{coeff_file}" "{param_file}" {elements}']
 
 
 def zbl_pair_coeffs(type_elements: list[str]) -> list[str]:
@@ -100,18 +103,37 @@ def design_rows(snap_array: np.ndarray, type_counts: list[int], n_descriptors: i
             "ref_pressure_bar": snap_array[1 + 3 * n_atoms:, -1].copy()}
 
 
-def fit_coefficients(blocks: list[tuple[np.ndarray, np.ndarray, float]], ridge: float = 1e-8) -> np.ndarray:
-    """Weighted linear least squares for the SNAP coefficients.
+def fit_coefficients(blocks: list[tuple[np.ndarray, np.ndarray, float]], ridge: float = 1e-8,
+                     chunk_rows: int = 4096) -> np.ndarray:
+    """Weighted linear least squares for the coefficients of a linear potential.
 
     ``blocks`` are (design rows, targets, weight) groups, e.g. energies per atom, force components
-    and virials per atom; a small ridge term keeps the normal equations well conditioned.
+    and virials per atom. The normal equations are accumulated ``chunk_rows`` rows at a time (memory
+    grows with the number of coefficients, not of rows), scaled to unit diagonal, and a small relative
+    ridge keeps them well conditioned.
     """
-    A = np.vstack([w * a for a, _, w in blocks])
-    b = np.concatenate([w * t for _, t, w in blocks])
-    scale = np.linalg.norm(A, axis=0)
+    n = blocks[0][0].shape[1]
+    gram, rhs = np.zeros((n, n)), np.zeros(n)
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def flush() -> None:
+        a = np.vstack([a for a, _ in pending])
+        gram[...] += a.T @ a
+        rhs[...] += a.T @ np.concatenate([t for _, t in pending])
+        pending.clear()
+
+    rows = 0
+    for a, t, w in blocks:
+        pending.append((w * np.atleast_2d(a), w * np.atleast_1d(t)))
+        rows += len(pending[-1][1])
+        if rows >= chunk_rows:
+            flush()
+            rows = 0
+    if pending:
+        flush()
+    scale = np.sqrt(np.diag(gram))
     scale[scale == 0] = 1.0
-    As = A / scale
-    coeff = np.linalg.solve(As.T @ As + ridge * np.eye(As.shape[1]), As.T @ b)
+    coeff = np.linalg.solve(gram / np.outer(scale, scale) + ridge * np.eye(n), rhs / scale)
     return coeff / scale
 
 

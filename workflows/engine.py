@@ -188,6 +188,12 @@ class Lammps:
         order = np.argsort(ids)
         return ids[order], types[order], x[order]
 
+    def forces(self) -> np.ndarray:
+        """Forces (eV/A) on all atoms, sorted by atom id, in LAMMPS's frame of the box."""
+        ids = np.asarray(self._lmp.gather_atoms("id", 0, 1), dtype=int)
+        f = np.asarray(self._lmp.gather_atoms("f", 1, 3), dtype=float).reshape(-1, 3)
+        return f[np.argsort(ids)]
+
     def box(self) -> np.ndarray:
         """Cell matrix (rows a, b, c) in A."""
         lo, hi, xy, yz, xz, _, _ = self._lmp.extract_box()

@@ -1,17 +1,18 @@
-"""Distil a teacher (an MLIP here, DFT on HPC) into a fast LAMMPS-native SNAP potential.
+"""Distil a teacher (an MLIP here, DFT on HPC) into a fast LAMMPS-native potential.
 
-``FitSnapMaker.make(system)`` is one jobflow job: training configurations (host crystal under
-strain and shear, carrier metal, random alloys across x, a carrier interstitial, a host vacancy,
-optionally teacher-driven MD snapshots) -> teacher labels -> LAMMPS ``compute snap`` descriptors
-over a ZBL reference -> weighted least squares -> validation on held-out configurations -> the
-potential files and a registry record in the user's potentials folder.
+``FitPotentialMaker.make(system)`` is one jobflow job: training configurations (host crystal under
+strain and shear, carrier metal, alloy phases, random alloys across x, a carrier interstitial, a
+host vacancy, optionally teacher-driven MD snapshots) -> teacher labels -> design rows (UF3 2+3-body
+B-splines and LAMMPS ``compute snap`` bispectra) over a ZBL reference -> weighted least squares ->
+validation on held-out configurations and on the fit's own MD -> the potential files and a registry
+record in the user's potentials folder.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,9 @@ from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
-from anodeflow.potentials.snap import SnapSettings, design_rows, fit_coefficients, snap_files
+from anodeflow.potentials.snap import SnapSettings, design_rows, fit_coefficients, pair_commands, snap_files
+from anodeflow.potentials.uf3 import Uf3Basis, Uf3Settings, uf3_file
+from anodeflow.potentials.uf3 import design_rows as uf3_design_rows
 from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
 from anodeflow.workflows.schemas import SCHEMA_VERSION
 
@@ -82,6 +85,26 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
     for _, atoms in configs:
         atoms.info.clear()
         atoms.arrays.pop("region", None)
+    return configs
+
+
+def teacher_crystals(system: str, calculator) -> list[tuple[str, Atoms]]:
+    """The host and carrier crystals relaxed by the teacher (cell and positions), as-is and with a strained
+    by 2 % and c by 3 %: they pin the fit's lattice minimum to the teacher's own, which strains around the
+    experimental cell alone leave a few per cent loose (beta-Sn, A7 Sb)."""
+    from anodeflow.workflows.neb import relax
+
+    carrier, host = parse_system(system)
+    configs = []
+    for crystal in (HOST_CRYSTALS[host], carrier):
+        cell = relax(bulk_crystal(crystal), calculator)
+        cell.calc = None
+        cell = cell.repeat([max(1, int(np.ceil(7.0 / L))) for L in cell.cell.lengths()])
+        for axis, strain in (("a", 0.98), ("a", 1.0), ("a", 1.02), ("c", 0.97), ("c", 1.03)):
+            strained = cell.copy()
+            scale = np.diag([strain, strain, 1.0] if axis == "a" else [1.0, 1.0, strain])
+            strained.set_cell(cell.cell @ scale, scale_atoms=True)
+            configs.append((f"teacher-relaxed {crystal} {axis} x{strain:g}", strained))
     return configs
 
 
@@ -159,16 +182,84 @@ def _descriptors(atoms: Atoms, settings: SnapSettings, type_elements: list[str],
     return rows
 
 
-def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str], temperatures_K: tuple[float, ...],
-                     n_cells: int, time_ps: float, n_frames: int, n_atoms: int, seed: int,
-                     workdir: Path, progress: bool = False) -> tuple[list[tuple[str, Atoms]], float, int]:
-    """Frames of a fitted SNAP's own Langevin MD on random alloys across x (0.15-0.85) at each temperature.
+def teacher_labels(atoms: Atoms, calculator, max_force_eV_A: float = 10.0) -> tuple | None:
+    """(energy eV, forces eV/A, virial eV as xx yy zz yz xz xy) of ``atoms`` from ``calculator``; None for a
+    non-finite energy or a force component of ``max_force_eV_A`` or more (frames a fit should not see)."""
+    labelled = atoms.copy()
+    labelled.calc = calculator
+    energy, forces = labelled.get_potential_energy(), labelled.get_forces()
+    if not np.isfinite(energy) or not np.all(np.abs(forces) < max_force_eV_A):
+        return None
+    return energy, forces, -labelled.get_stress(voigt=True) * atoms.get_volume()
+
+
+def training_rows(atoms: Atoms, energy: float, forces: np.ndarray, virial: np.ndarray, snap: SnapSettings,
+                  uf3: Uf3Basis | None, type_elements: list[str], directory: Path) -> dict:
+    """Least-squares rows of one labelled configuration: (design rows, target minus the ZBL reference)
+    for its energy and virial per atom (eV/atom) and its force components (eV/A). Columns: the UF3
+    coefficients of ``uf3`` (if given), then SNAP's per element (beta0 and the descriptors)."""
+    rows = _descriptors(atoms, snap, type_elements, directory)
+    if uf3 is not None:
+        extra = uf3_design_rows(atoms, uf3)
+        for key in ("energy", "forces", "virial"):
+            rows[key] = np.concatenate([extra[key], rows[key]], axis=-1)
+    n = len(atoms)
+    return {"energy": (rows["energy"] / n, (energy - rows["ref_energy"]) / n),
+            "forces": (rows["forces"], forces.reshape(-1) - rows["ref_forces"]),
+            "virial": (rows["virial"] / n, (virial - rows["ref_virial"]) / n)}
+
+
+def solve_fit(train: list[dict], weights: dict[str, float], ridge: float, penalty: np.ndarray | None = None) -> np.ndarray:
+    """Coefficients from :func:`training_rows` entries, each kind of row weighted by ``weights`` (times an
+    entry's own ``weight``, default 1); ``penalty`` rows (zero targets, e.g. UF3 curvature) are scaled
+    with the number of data rows, so their strength does not depend on the size of the training set."""
+    blocks = [(np.atleast_2d(d[k][0]), np.atleast_1d(d[k][1]), w * d.get("weight", 1.0))
+              for d in train for k, w in weights.items()]
+    if penalty is not None and len(penalty):
+        n_rows = sum(len(target) for _, target, _ in blocks)
+        blocks.append((penalty * np.sqrt(n_rows), np.zeros(len(penalty)), 1.0))
+    return fit_coefficients(blocks, ridge=ridge)
+
+
+def curvature_penalty(basis: Uf3Basis | None, snap: SnapSettings, n_elements: int) -> np.ndarray | None:
+    """Penalty rows of a fit: the UF3 splines' curvature, zero on the SNAP columns (held by the ridge alone)."""
+    if basis is None:
+        return None
+    curvature = basis.curvature_rows()
+    return np.hstack([curvature, np.zeros((len(curvature), n_elements * (snap.n_descriptors + 1)))])
+
+
+def write_potential_files(folder: Path, name: str, elements: list[str], snap: SnapSettings, basis: Uf3Basis | None,
+                          coeff: np.ndarray, comment: str) -> dict[str, str]:
+    """Write a fitted potential's SNAP (and UF3) files into ``folder``; returns their paths by kind
+    (``coeff``, ``param``, ``uf3``). Coefficients in :func:`training_rows` column order."""
+    n_uf3 = basis.n_columns if basis else 0
+    files = {"coeff": str(folder / f"{name}.snapcoeff"), "param": str(folder / f"{name}.snapparam")}
+    coeff_text, param_text = snap_files(snap, elements, coeff[n_uf3:], comment)
+    Path(files["coeff"]).write_text(coeff_text)
+    Path(files["param"]).write_text(param_text)
+    if basis:
+        files["uf3"] = str(folder / f"{name}.uf3")
+        Path(files["uf3"]).write_text(uf3_file(basis, coeff[:n_uf3], comment))
+    return files
+
+
+def rows_rmse(coeff: np.ndarray, data: list[dict], key: str) -> float:
+    """RMSE of the ``key`` rows (energy eV/atom, forces eV/A, virial eV/atom) of :func:`training_rows` entries."""
+    err = np.concatenate([np.atleast_1d(np.atleast_2d(d[key][0]) @ coeff - d[key][1]) for d in data])
+    return float(np.sqrt(np.mean(np.square(err))))
+
+
+def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[float, ...], n_cells: int,
+                     time_ps: float, n_frames: int, n_atoms: int, seed: int, workdir: Path,
+                     progress: bool = False) -> tuple[list[tuple[str, Atoms]], float, int]:
+    """Frames of a fitted potential's own Langevin MD (LAMMPS pair ``commands``) on random alloys across
+    x (0.15-0.85) at each temperature.
 
     Returns (label, frame) pairs, the closest pair reached (A) and how many runs blew up (lost
     atoms or a non-finite energy; their last frames before that are kept: they show the teacher the failure).
     """
     from anodeflow.errors import EngineError
-    from anodeflow.potentials.snap import pair_commands
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.structures.couples import min_distance
     from anodeflow.workflows.engine import Lammps
@@ -186,8 +277,7 @@ def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str],
             atoms = random_alloy(system, float(x), n_atoms, seed=cell_seed)
             with Lammps(workdir / f"md_{temperature:g}K_{k}", log=False) as lmp:
                 lmp.load_atoms(atoms, types)
-                lmp.commands([*pair_commands(types, files["coeff"], files["param"], settings.zbl_inner_A,
-                                             settings.zbl_outer_A), "thermo 0"])
+                lmp.commands([*commands, "thermo 0"])
                 try:
                     lmp.command("minimize 0 1e-3 100 200")
                 except EngineError:  # collapses already while relaxing: the start cell shows the failure
@@ -220,26 +310,32 @@ def fitted_md_frames(system: str, settings: SnapSettings, files: dict[str, str],
 
 
 @dataclass
-class FitSnapMaker(Maker):
-    """Fit a SNAP potential for a carrier-host system to a teacher's energies and forces.
+class FitPotentialMaker(Maker):
+    """Fit a fast LAMMPS potential for a carrier-host system to a teacher's energies, forces and virials.
 
-    After the first fit, ``active_rounds`` rounds of active learning: the fit's own Langevin MD
-    (``active_temperatures_K``, ``active_cells`` random alloys of ``active_atoms`` across x,
-    ``active_ps`` each) gives frames the teacher labels and the next fit learns. One more such
-    round, not fitted, measures the final fit on its own MD (the test a random split cannot make).
-    Of all fits so measured the most stable is kept (fewest runs that blew up, then the widest closest pair).
+    The default form is UF3 (cubic B-spline 2- and 3-body terms, ``uf3``) beside a linear SNAP
+    (``snap``: bispectrum many-body terms and one constant per element), both on a ZBL reference and
+    solved together by linear least squares; ``uf3=None`` fits SNAP alone (quadratic if
+    ``snap.quadratic``). After the first fit, ``active_rounds`` rounds of active learning: the fit's
+    own Langevin MD (``active_temperatures_K``, ``active_cells`` random alloys of ``active_atoms``
+    across x, ``active_ps`` each) gives frames the teacher labels and the next fit learns. One more
+    such round, not fitted, measures the final fit on its own MD (the test a random split cannot
+    make). Of all fits so measured the most stable is kept (fewest runs that blew up, then the widest
+    closest pair).
     """
 
-    name: str = "fit snap"
+    name: str = "fit potential"
     teacher: str = "SevenNet-0"
-    snap: SnapSettings = field(default_factory=lambda: SnapSettings(quadratic=True))
+    uf3: Uf3Settings | None = field(default_factory=Uf3Settings)
+    snap: SnapSettings = field(default_factory=lambda: SnapSettings(twojmax=4))
     test_fraction: float = 0.2
-    energy_weight: float = 300.0  # per-atom energy rows (eV/atom) against force rows (eV/A)
-    virial_weight: float = 30.0  # per-atom virial rows (eV/atom)
+    energy_weight: float = 30.0  # per-atom energy rows (eV/atom) against force rows (eV/A)
+    virial_weight: float = 3.0  # per-atom virial rows (eV/atom)
     seed: int = 0
-    md_snapshots: int = 0  # teacher-driven Langevin MD snapshots of an x = 0.5 alloy at md_temperature_K
-    md_temperature_K: float = 800.0
-    ridge: float = 1e-6  # relative ridge on the column-scaled normal equations
+    md_snapshots: int = 0  # teacher-driven Langevin MD snapshots of an x = 0.5 alloy at each md_temperatures_K
+    md_temperatures_K: tuple[float, ...] = (800.0, 1200.0)
+    teacher_crystal_weight: float = 3.0  # weight of the teacher-relaxed crystals (always fitted), 0: left out
+    ridge: float = 1e-8  # relative ridge on the column-scaled normal equations
     active_rounds: int = 0
     active_temperatures_K: tuple[float, ...] = (600.0, 900.0)
     active_cells: int = 6
@@ -247,13 +343,38 @@ class FitSnapMaker(Maker):
     active_ps: float = 2.0
     active_frames: int = 4
     max_force_eV_A: float = 10.0  # teacher frames with a larger force are not fitted
-    output_name: str | None = None  # default: <system>-SNAP-<teacher>
+    output_name: str | None = None  # default: <system>-<form>-<teacher>
     output_dir: str | None = None  # default: the user potentials folder (settings.home/potentials)
     progress: bool = True
 
     @job
     def make(self, system: str) -> FitReport:
         return self.fit(system, Path.cwd())
+
+    @property
+    def form(self) -> str:
+        """The fitted form in words, e.g. ``UF3 (2+3-body) + SNAP (linear, 2J=4) + ZBL``."""
+        snap = f"SNAP ({'quadratic' if self.snap.quadratic else 'linear'}, 2J={self.snap.twojmax})"
+        return f"{'UF3 (2+3-body) + ' if self.uf3 else ''}{snap} + ZBL"
+
+    def cli_command(self, system: str, name: str) -> str | None:
+        """The ``anodeflow potentials fit`` line that repeats this fit, or None if it uses settings
+        the command line does not offer."""
+        offered = {"name", "teacher", "uf3", "snap", "ridge", "md_snapshots", "active_rounds", "output_name",
+                   "output_dir", "progress"}
+        default = FitPotentialMaker()
+        if any(getattr(self, f.name) != getattr(default, f.name) for f in fields(self) if f.name not in offered):
+            return None
+        if self.uf3 not in (None, default.uf3):
+            return None
+        snap = replace(self.snap, twojmax=default.snap.twojmax, quadratic=default.snap.quadratic,
+                       rcutfac=default.snap.rcutfac)
+        if snap != default.snap:
+            return None
+        return (f"anodeflow potentials fit {system} --teacher {self.teacher} --form {'uf3+snap' if self.uf3 else 'snap'} "
+                f"--twojmax {self.snap.twojmax} --{'quadratic' if self.snap.quadratic else 'linear'} "
+                f"--rcutfac {self.snap.rcutfac:g} --ridge {self.ridge:g} --md-snapshots {self.md_snapshots} "
+                f"--active-rounds {self.active_rounds} --name {name}")
 
     def fit(self, system: str, workdir: Path) -> FitReport:
         """Run the whole fit in ``workdir`` (usable without jobflow)."""
@@ -264,91 +385,79 @@ class FitSnapMaker(Maker):
         start = time.perf_counter()
         carrier, host = parse_system(system)
         teacher = get_potential(self.teacher)
-        if teacher.pair_style == "snap":
-            raise InputError(f"teacher '{self.teacher}' is itself a fitted SNAP; choose an MLIP (SevenNet-0) or a "
-                             "published potential (LiSi-Cui2012-MEAM)")
+        if teacher.snap is not None:
+            raise InputError(f"teacher '{self.teacher}' is itself a fitted potential; choose an MLIP (SevenNet-0) or "
+                             "a published potential (LiSi-Cui2012-MEAM)")
         teacher.check_elements([carrier, host])
         if not 0 < self.test_fraction < 0.5:
             raise InputError(f"test_fraction must be in (0, 0.5), got {self.test_fraction}")
         if self.active_rounds < 0:
             raise InputError(f"active_rounds must be >= 0, got {self.active_rounds}")
         elements = [carrier, host]
+        basis = Uf3Basis(elements, self.uf3) if self.uf3 else None
+        penalty = curvature_penalty(basis, self.snap, len(elements))
         calc = lammps_calculator(system, teacher.name, workdir)
 
-        def label(configs: list[tuple[str, Atoms]], stage: str) -> list[dict]:
+        def label(configs: list[tuple[str, Atoms]], stage: str, weight: float = 1.0) -> list[dict]:
             data = []
             with progress_bar(self.progress, f"labelling {stage} with {teacher.name}", len(configs),
                               "configurations") as advance:
                 for done, (text, atoms) in enumerate(configs, start=1):
-                    entry = labelled_rows(text, atoms)
-                    if entry is not None:
-                        data.append(entry)
+                    labels = teacher_labels(atoms, calc, self.max_force_eV_A)
+                    if labels is not None:
+                        data.append({"label": text, "weight": weight,
+                                     **training_rows(atoms, *labels, self.snap, basis, elements, workdir)})
                     advance(done)
             return data
-
-        def labelled_rows(text: str, atoms: Atoms) -> dict | None:
-            """Teacher energy/forces/virial minus the ZBL reference, next to the descriptor rows; None if unusable."""
-            labelled = atoms.copy()
-            labelled.calc = calc
-            energy, forces = labelled.get_potential_energy(), labelled.get_forces()
-            if not np.isfinite(energy) or not np.all(np.abs(forces) < self.max_force_eV_A):
-                return None
-            virial = -labelled.get_stress(voigt=True) * atoms.get_volume()  # eV, xx yy zz yz xz xy
-            rows = _descriptors(atoms, self.snap, elements, workdir)
-            n = len(atoms)
-            return {
-                "label": text,
-                "energy": (rows["energy"] / n, (energy - rows["ref_energy"]) / n),
-                "forces": (rows["forces"], forces.reshape(-1) - rows["ref_forces"]),
-                "virial": (rows["virial"] / n, (virial - rows["ref_virial"]) / n),
-            }
 
         weights = {"energy": self.energy_weight, "forces": 1.0, "virial": self.virial_weight}
 
         def solve(train: list[dict]) -> np.ndarray:
-            return fit_coefficients([(np.atleast_2d(d[k][0]), np.atleast_1d(d[k][1]), w)
-                                     for d in train for k, w in weights.items()], ridge=self.ridge)
+            return solve_fit(train, weights, self.ridge, penalty)
 
-        def rmse(coeff: np.ndarray, data: list[dict], key: str) -> float:
-            err = np.concatenate([np.atleast_1d(np.atleast_2d(d[key][0]) @ coeff - d[key][1]) for d in data])
-            return float(np.sqrt(np.mean(np.square(err))))
-
-        name = self.output_name or f"{system}-SNAP-{self.teacher}"
+        short = "UF3SNAP" if basis else "SNAP"
+        name = self.output_name or f"{system}-{short}-{self.teacher}"
         folder = Path(self.output_dir) if self.output_dir else user_potentials_dir() / name
         folder.mkdir(parents=True, exist_ok=True)
-        files = {"coeff": str(folder / f"{name}.snapcoeff"), "param": str(folder / f"{name}.snapparam")}
 
-        def write(coeff: np.ndarray) -> None:
-            coeff_text, param_text = snap_files(self.snap, elements, coeff, f"{name}: fitted to {self.teacher} by anodeflow")
-            Path(files["coeff"]).write_text(coeff_text)
-            Path(files["param"]).write_text(param_text)
+        def write(coeff: np.ndarray) -> dict[str, str]:
+            return write_potential_files(folder, name, elements, self.snap, basis, coeff,
+                                         f"{name}: fitted to {self.teacher} by anodeflow")
 
         configs = training_configurations(system, seed=self.seed)
-        configs += teacher_md_snapshots(system, calc, self.md_snapshots, self.md_temperature_K, self.seed,
-                                        progress=self.progress)
+        for k, temperature in enumerate(self.md_temperatures_K):
+            configs += teacher_md_snapshots(system, calc, self.md_snapshots, temperature, self.seed + k,
+                                            progress=self.progress)
         data = label(configs, "the training set")
-        order = np.random.default_rng(self.seed).permutation(len(data))
         n_test = max(1, int(round(self.test_fraction * len(data))))
-        test = [data[i] for i in sorted(order[:n_test])]
-        train = [data[i] for i in sorted(order[n_test:])]
+        held_out = set(np.random.default_rng(self.seed).permutation(len(data))[:n_test].tolist())
+        # isolated atoms (the zero of the cohesive energy) and the teacher's relaxed crystals (its lattice
+        # minimum) are always fitted
+        held_out -= {i for i, d in enumerate(data) if d["label"].startswith("isolated")}
+        test = [d for i, d in enumerate(data) if i in held_out]
+        train = [d for i, d in enumerate(data) if i not in held_out]
+        if self.teacher_crystal_weight > 0:
+            train += label(teacher_crystals(system, calc), "the teacher's relaxed crystals", self.teacher_crystal_weight)
         coeff = solve(train)
-        logger.info("SNAP fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", system, len(train),
-                    1000 * rmse(coeff, test, "energy"), rmse(coeff, test, "forces"))
+        logger.info("%s fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", self.form, system,
+                    len(train), 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces"))
         # every round measures one fit on its own MD; the fit kept is the most stable one (fewest runs that
         # blew up, then the closest pair kept farthest apart), not simply the last: more frames do not
         # make each refit steadier
         measured: list[tuple[dict, np.ndarray, int]] = []
         for round_ in range(self.active_rounds + 1 if self.active_rounds else 0):
-            write(coeff)
+            files = write(coeff)
+            commands = pair_commands(elements, files["coeff"], files["param"], self.snap.zbl_inner_A,
+                                     self.snap.zbl_outer_A, files.get("uf3"))
             frames, closest, blown = fitted_md_frames(
-                system, self.snap, files, self.active_temperatures_K, self.active_cells, self.active_ps,
-                self.active_frames, self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}",
-                self.progress)
+                system, commands, self.active_temperatures_K, self.active_cells, self.active_ps, self.active_frames,
+                self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}", self.progress)
             new = label(frames, f"own-MD frames (round {round_ + 1})")
             own = {"round": round_, "frames": len(frames), "labelled": len(new), "blown_up_runs": blown,
-                   "closest_pair_A": closest, "energy_rmse_meV_atom": 1000 * rmse(coeff, new, "energy") if new else None,
-                   "force_rmse_eV_A": rmse(coeff, new, "forces") if new else None}
-            logger.info("SNAP fit %s, own MD round %d: %s", system, round_, own)
+                   "closest_pair_A": closest,
+                   "energy_rmse_meV_atom": 1000 * rows_rmse(coeff, new, "energy") if new else None,
+                   "force_rmse_eV_A": rows_rmse(coeff, new, "forces") if new else None}
+            logger.info("%s fit %s, own MD round %d: %s", self.form, system, round_, own)
             measured.append((own, coeff, len(train)))
             if round_ < self.active_rounds:
                 train += new
@@ -359,29 +468,32 @@ class FitSnapMaker(Maker):
             own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "force_rmse_eV_A")}
                                      for m in measured]}
             train = train[:n_fitted]
-        write(coeff)
-        e_tr, f_tr = 1000 * rmse(coeff, train, "energy"), rmse(coeff, train, "forces")
-        e_te, f_te = 1000 * rmse(coeff, test, "energy"), rmse(coeff, test, "forces")
-        form = f"SNAP ({'quadratic' if self.snap.quadratic else 'linear'}, 2J={self.snap.twojmax}) + ZBL"
+        files = write(coeff)
+        e_tr, f_tr = 1000 * rows_rmse(coeff, train, "energy"), rows_rmse(coeff, train, "forces")
+        e_te, f_te = 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces")
+        md_test = [d for d in test if d["label"].startswith("md ")]
+        md_text = (f", on held-out teacher-MD frames {1000 * rows_rmse(coeff, md_test, 'energy'):.1f} meV/atom, "
+                   f"{rows_rmse(coeff, md_test, 'forces'):.3f} eV/A" if md_test else "")
         own_text = (f" On its own MD (600-900 K, not fitted): {own['energy_rmse_meV_atom']:.1f} meV/atom, "
-                    f"{own['force_rmse_eV_A']:.3f} eV/A." if own.get("labelled") else "")
+                    f"{own['force_rmse_eV_A']:.3f} eV/A, {own['blown_up_runs']} of "
+                    f"{len(self.active_temperatures_K) * self.active_cells} runs blew up, closest pair {own['closest_pair_A']:.2f} A." if own.get("labelled") else "")
         record = {
-            "name": name, "elements": list(elements), "systems": [system], "form": form,
-            "pair_style": "snap", "timestep_fs": 1.0,
-            "citation": f"fitted by anodeflow to {teacher.name} (see its record); SNAP: A. P. Thompson et al., "
-                        "J. Comput. Phys. 285 (2015) 316; quadratic SNAP: M. A. Wood, A. P. Thompson, J. Chem. Phys. "
-                        "148 (2018) 241721",
+            "name": name, "elements": list(elements), "systems": [system], "form": self.form,
+            "pair_style": "hybrid/overlay", "timestep_fs": 1.0,
+            "citation": f"fitted by anodeflow to {teacher.name} (see its record); UF3: S. R. Xie, M. Rupp, R. G. Hennig, "
+                        "npj Comput. Mater. 9 (2023) 162; SNAP: A. P. Thompson et al., J. Comput. Phys. 285 (2015) "
+                        "316; quadratic SNAP: M. A. Wood, A. P. Thompson, J. Chem. Phys. 148 (2018) 241721",
             "validity": f"configurations like its training set: {host} crystal within +-5 % strain and 4 % shear, "
                         f"{carrier} metal, {system} alloy phases within +-6 %, random alloys at x = 0.2-0.8, point "
-                        f"defects, teacher MD at {self.md_temperature_K:g} K, its own MD frames. Held-out RMSE "
-                        f"{e_te:.1f} meV/atom, {f_te:.3f} eV/A.{own_text}",
-            "made_by": f"FitSnapMaker(teacher={teacher.name}, twojmax={self.snap.twojmax}, "
-                       f"rcutfac={self.snap.rcutfac}, quadratic={self.snap.quadratic}, ridge={self.ridge:g}, "
-                       f"md_snapshots={self.md_snapshots}, active_rounds={self.active_rounds}, seed={self.seed}; "
-                       f"kept round {own.get('round', 0)}): "
+                        f"defects, teacher MD at {', '.join(f'{t:g}' for t in self.md_temperatures_K)} K, its own MD "
+                        f"frames. Held-out RMSE {e_te:.1f} meV/atom, {f_te:.3f} eV/A{md_text}.{own_text}",
+            "made_by": f"FitPotentialMaker(teacher={teacher.name}, form={self.form}, uf3={self.uf3}, "
+                       f"rcutfac={self.snap.rcutfac}, ridge={self.ridge:g}, md_snapshots={self.md_snapshots}, "
+                       f"active_rounds={self.active_rounds}, seed={self.seed}; kept round {own.get('round', 0)}): "
                        f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher.name}",
+            "command": self.cli_command(system, name),
             # file names relative to the record's folder, so a record and its files move together
-            "snap": {"coeff_file": Path(files["coeff"]).name, "param_file": Path(files["param"]).name,
+            "snap": {**{f"{key}_file": Path(path).name for key, path in files.items()},
                      "elements": list(elements), "zbl_inner_A": self.snap.zbl_inner_A,
                      "zbl_outer_A": self.snap.zbl_outer_A},
         }
@@ -399,7 +511,8 @@ class FitSnapMaker(Maker):
                     for crystal in (HOST_CRYSTALS[host], carrier)}
         return FitReport(
             crystals=crystals, speedup_vs_teacher=_speedup(system, name, teacher.name, HOST_CRYSTALS[host], workdir),
-            name=name, system=system, teacher=teacher.name, form=form, settings=asdict(self.snap), n_train=len(train),
+            name=name, system=system, teacher=teacher.name, form=self.form,
+            settings={"snap": asdict(self.snap), "uf3": asdict(self.uf3) if self.uf3 else None}, n_train=len(train),
             n_test=len(test), n_coefficients=len(coeff), energy_rmse_train_meV_atom=e_tr, force_rmse_train_eV_A=f_tr,
             energy_rmse_test_meV_atom=e_te, force_rmse_test_eV_A=f_te, own_md=own,
             test_labels=[d["label"] for d in test], files=files, record=str(record_path),
