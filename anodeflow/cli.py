@@ -13,7 +13,7 @@ import anodeflow
 from anodeflow.cli_analyze import analyze_app
 from anodeflow.cli_build import build_app
 from anodeflow.cli_run import OrientationOpt, OutOpt, ProgressOpt, SeedOpt, SizeOpt, TemperatureOpt, TimeOpt, run_app, run_couple_flow
-from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
+from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json
 from anodeflow.errors import InputError
 
 app = typer.Typer(help="Interface amorphization and diffusion in alloying anodes: build, run, analyse, store.",
@@ -263,6 +263,12 @@ def potentials_fit(
     name: Annotated[str | None, typer.Option("--name", help="name of the new potential record")] = None,
     md_snapshots: Annotated[int, typer.Option("--md-snapshots", help="teacher-driven MD snapshots added at "
                                                                      "each of 800 and 1200 K")] = 0,
+    host_md_temperatures: Annotated[str, typer.Option(
+        "--host-md-temperatures", help="teacher MD of the host crystal at these temperatures (K, comma-separated, "
+                                       "md-snapshots/2 each), for a fit that does not keep its host crystal")] = "",
+    crystal_frames: Annotated[int, typer.Option(
+        "--crystal-frames", help="frames of the zero-pressure 300 K host-crystal check labelled and fitted in "
+                                 "each active round")] = 0,
     active_rounds: Annotated[int, typer.Option("--active-rounds", help="rounds of the fit's own MD (600/900 K) "
                                                                          "labelled by the teacher and refitted")] = 0,
     rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
@@ -283,21 +289,27 @@ def potentials_fit(
         raise InputError(f"unknown --form '{form}'; choose {' or '.join(forms)}")
     if twojmax < 2 or twojmax > 10:
         raise InputError(f"twojmax must be in 2..10, got {twojmax}")
-    if md_snapshots < 0 or active_rounds < 0:
-        raise InputError(f"--md-snapshots and --active-rounds must be >= 0, got {md_snapshots} and {active_rounds}")
+    if min(md_snapshots, active_rounds, crystal_frames) < 0:
+        raise InputError(f"--md-snapshots, --crystal-frames and --active-rounds must be >= 0, got {md_snapshots}, "
+                         f"{crystal_frames} and {active_rounds}")
     if not 3.0 <= rcutfac <= 8.0 or not ridge > 0:
         raise InputError(f"--rcutfac must be in [3, 8] A and --ridge > 0, got {rcutfac} and {ridge}")
+    host_temperatures = parse_floats(host_md_temperatures, "--host-md-temperatures") if host_md_temperatures else ()
+    if any(not t > 0 for t in host_temperatures):
+        raise InputError(f"--host-md-temperatures must be positive (K), got {host_md_temperatures}")
     maker = FitPotentialMaker(teacher=teacher, uf3=forms[form],
                               snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
-                              output_name=name, md_snapshots=md_snapshots, ridge=ridge, active_rounds=active_rounds,
+                              output_name=name, md_snapshots=md_snapshots, host_md_temperatures_K=host_temperatures,
+                              crystal_check_frames=crystal_frames,
+                              ridge=ridge, active_rounds=active_rounds,
                               output_dir=str(output_dir.resolve()) if output_dir else None)
     flow = maker.make(system)
     if not as_json:
         console.print(f"[bold]fitting {maker.form}[/] for {system} to {teacher} ...")
     report = run_flow(flow)
     keys = ["name", "form", "n_train", "n_test", "n_coefficients", "energy_rmse_train_meV_atom", "force_rmse_train_eV_A",
-            "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "own_md", "speedup_vs_teacher", "crystals", "record",
-            "test_labels"]
+            "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "own_md", "host_crystal_md", "speedup_vs_teacher",
+            "crystals", "record", "test_labels"]
     summary = {k: report[k] for k in keys}
     summary["id"] = flow.uuid
     if as_json:

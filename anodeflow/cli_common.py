@@ -11,12 +11,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from anodeflow.errors import AnodeflowError
+from anodeflow.errors import AnodeflowError, InputError
 
 console = Console()
 err_console = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (units in key names)")]
+
+
+def parse_floats(text: str, what: str) -> tuple[float, ...]:
+    """'1000,1200' -> (1000.0, 1200.0); ``what`` names the option in the error."""
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"{what} '{text}' must be comma-separated numbers, e.g. 1000,1200,1400") from None
 
 
 def handle_errors(func):

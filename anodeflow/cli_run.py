@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
+from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json
 from anodeflow.errors import InputError
 
 run_app = typer.Typer(help="Run workflows into the results store.", no_args_is_help=True)
@@ -22,14 +22,6 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="folder for run files
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")]
 SystemArg = Annotated[str, typer.Argument(help="carrier-host system, e.g. Li-Si")]
 PotentialOpt = Annotated[str | None, typer.Option("--potential", help="potential name (default: the system's default)")]
-
-
-def _floats(text: str, what: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise InputError(f"{what} '{text}' must be comma-separated numbers, e.g. 1000,1200,1400") from None
-    return values
 
 
 def _mesh(text: str) -> tuple[int, int, int]:
@@ -229,7 +221,7 @@ def run_diffusion(
     from anodeflow.workflows.studies import DiffusionFlowMaker
 
     show = progress and not as_json
-    T = _floats(temperatures, "--temperatures")
+    T = parse_floats(temperatures, "--temperatures")
     glass = _amorphous_maker(x, n_atoms, 2000.0, melt_ps, quench_rate, 300.0, 2.0, seed, potential, show).make(system)
     study = DiffusionFlowMaker(temperatures_K=T, species=tuple(species.split(",")) if species else (),
                                equilibration_ps=min(1.0, time_ps / 5),
@@ -273,7 +265,7 @@ def run_kinetics(
 
     show = progress and not as_json
     maker = KineticsFlowMaker(
-        orientations=tuple(orientations.split(",")), temperatures_K=_floats(temperatures, "--temperatures"),
+        orientations=tuple(orientations.split(",")), temperatures_K=parse_floats(temperatures, "--temperatures"),
         interface_md=InterfaceMDMaker(
             build=BuildCoupleMaker(size_nm=size_nm, host_thickness_nm=1.25 * size_nm,
                                    reservoir_thickness_nm=1.25 * size_nm),
@@ -310,7 +302,7 @@ def run_neb(
                       potential=potential,
                       engine=engine, cutoff_Ry=cutoff, kpoints=_mesh(kpoints))
     if strains:
-        flow = StrainedBarrierMaker(strains=_floats(strains, "--strains"), neb=neb).make(system)
+        flow = StrainedBarrierMaker(strains=parse_floats(strains, "--strains"), neb=neb).make(system)
         keys = ["system", "kind", "strains", "pressures_GPa", "barriers_eV", "activation_volume_A3",
                 "barrier_at_0_GPa_eV"]
     else:

@@ -108,10 +108,12 @@ def fit_coefficients(blocks: list[tuple[np.ndarray, np.ndarray, float]], ridge: 
     """Weighted linear least squares for the coefficients of a linear potential.
 
     ``blocks`` are (design rows, targets, weight) groups, e.g. energies per atom, force components
-    and virials per atom. The normal equations are accumulated ``chunk_rows`` rows at a time (memory
-    grows with the number of coefficients, not of rows), scaled to unit diagonal, and a small relative
-    ridge keeps them well conditioned.
+    and virials per atom; rows may be a scipy sparse matrix (penalties). The normal equations are
+    accumulated ``chunk_rows`` rows at a time (memory grows with the number of coefficients, not of
+    rows), scaled to unit diagonal, and a small relative ridge keeps them well conditioned.
     """
+    from scipy.sparse import issparse
+
     n = blocks[0][0].shape[1]
     gram, rhs = np.zeros((n, n)), np.zeros(n)
     pending: list[tuple[np.ndarray, np.ndarray]] = []
@@ -124,6 +126,10 @@ def fit_coefficients(blocks: list[tuple[np.ndarray, np.ndarray, float]], ridge: 
 
     rows = 0
     for a, t, w in blocks:
+        if issparse(a):
+            gram += ((w * a).T @ (w * a)).toarray()
+            rhs += (w * a).T @ (w * np.asarray(t))
+            continue
         pending.append((w * np.atleast_2d(a), w * np.atleast_1d(t)))
         rows += len(pending[-1][1])
         if rows >= chunk_rows:

@@ -18,7 +18,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 from ase import Atoms
 from scipy.interpolate import BSpline
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from anodeflow.errors import InputError
 
@@ -109,32 +109,37 @@ class Uf3Basis:
         cols = self.grid_columns[trio]
         return np.where(cols >= 0, coeff[np.maximum(cols, 0)], 0.0)
 
-    def curvature_rows(self) -> np.ndarray:
+    def curvature_rows(self) -> csr_matrix:
         """Second differences of neighbouring coefficients along every dimension, weighted by the
-        settings' curvature strengths (rows of the penalty that makes the splines smooth)."""
-        rows = []
+        settings' curvature strengths (sparse rows of the penalty that makes the splines smooth);
+        trimmed zeros take part, so each spline bends smoothly into its cutoff."""
+        rows, cols, values = [], [], []
+
+        def add(columns, weight: float) -> None:
+            """One penalty row: 1, -2, 1 on three neighbouring grid entries (-1 = a trimmed zero)."""
+            entries = [(c, w) for c, w in zip(columns, (1.0, -2.0, 1.0)) if c >= 0]
+            if entries:
+                row = rows[-1] + 1 if rows else 0
+                for c, w in entries:
+                    rows.append(row)
+                    cols.append(c)
+                    values.append(np.sqrt(weight) * w)
+
         for pair in self.pairs:
-            s = self.pair_slice(pair)
-            for n in range(self.n2 - 2):  # trimmed zeros take part: the spline bends smoothly into its cutoff
-                row = np.zeros(self.n_columns)
-                for d, w in zip(range(3), (1.0, -2.0, 1.0)):
-                    if n + d < self.free2:
-                        row[s.start + n + d] += w
-                rows.append(np.sqrt(self.settings.curvature_2b) * row)
+            start = self.pair_slice(pair).start
+            column = [start + n if n < self.free2 else -1 for n in range(self.n2)]
+            for n in range(self.n2 - 2):
+                add(column[n:n + 3], self.settings.curvature_2b)
         for trio in self.triplets:
-            cols = self.grid_columns[trio]
+            grid = self.grid_columns[trio]
             for axis in range(3):
-                moved = np.moveaxis(cols, axis, 0)
-                for n in range(moved.shape[0] - 2):
-                    for index in np.ndindex(moved.shape[1:]):
-                        row = np.zeros(self.n_columns)
-                        for d, w in zip(range(3), (1.0, -2.0, 1.0)):
-                            c = moved[(n + d, *index)]
-                            if c >= 0:
-                                row[c] += w
-                        if row.any():
-                            rows.append(np.sqrt(self.settings.curvature_3b) * row)
-        return np.array(rows)
+                moved = np.moveaxis(grid, axis, 0)
+                for index in np.ndindex(moved.shape[1:]):
+                    line = moved[(slice(None), *index)]
+                    for n in range(len(line) - 2):
+                        add(line[n:n + 3], self.settings.curvature_3b)
+        n_rows = rows[-1] + 1 if rows else 0
+        return csr_matrix((values, (rows, cols)), shape=(n_rows, self.n_columns))
 
 
 def _basis(knots: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,11 @@ from anodeflow.workflows.schemas import SCHEMA_VERSION
 logger = logging.getLogger(__name__)
 
 
+def repeated_to(atoms: Atoms, length_A: float) -> Atoms:
+    """``atoms`` repeated along each cell vector until that vector is at least ``length_A`` long."""
+    return atoms.repeat([max(1, int(np.ceil(length_A / L))) for L in atoms.cell.lengths()])
+
+
 def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> list[tuple[str, Atoms]]:
     """(label, cell) pairs covering what interface MD visits, all small enough for a teacher: the host
     crystal strained, sheared and rattled, the carrier metal, the system's reference alloy phases
@@ -49,8 +54,7 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
         atoms.positions += rng.normal(0.0, amplitude, atoms.positions.shape)
         return atoms
 
-    host_cell = bulk_crystal(HOST_CRYSTALS[host])
-    host_cell = host_cell.repeat([max(1, int(np.ceil(7.0 / L))) for L in host_cell.cell.lengths()])
+    host_cell = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 7.0)
     for amplitude in (0.03, 0.1, 0.2):
         for strain in (0.95, 0.98, 1.0, 1.02, 1.05):
             cell = host_cell.copy()
@@ -65,8 +69,7 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
             cell.set_cell(cell.cell * strain, scale_atoms=True)
             configs.append((f"{carrier} strain {strain:g} rattle {amplitude:g}", rattled(cell, amplitude)))
     for phase in phase_names(system, buildable=True):
-        cell = build_phase(phase)
-        cell = cell.repeat([max(1, int(np.ceil(7.0 / L))) for L in cell.cell.lengths()])
+        cell = repeated_to(build_phase(phase), 7.0)
         for strain in (0.94, 0.97, 1.0, 1.03, 1.06):
             strained = cell.copy()
             strained.set_cell(cell.cell * strain, scale_atoms=True)
@@ -99,7 +102,7 @@ def teacher_crystals(system: str, calculator) -> list[tuple[str, Atoms]]:
     for crystal in (HOST_CRYSTALS[host], carrier):
         cell = relax(bulk_crystal(crystal), calculator)
         cell.calc = None
-        cell = cell.repeat([max(1, int(np.ceil(7.0 / L))) for L in cell.cell.lengths()])
+        cell = repeated_to(cell, 7.0)
         for axis, strain in (("a", 0.98), ("a", 1.0), ("a", 1.02), ("c", 0.97), ("c", 1.03)):
             strained = cell.copy()
             scale = np.diag([strain, strain, 1.0] if axis == "a" else [1.0, 1.0, strain])
@@ -109,8 +112,10 @@ def teacher_crystals(system: str, calculator) -> list[tuple[str, Atoms]]:
 
 
 def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, seed: int = 0,
-                         every: int = 20, n_atoms: int = 24, progress: bool = False) -> list[tuple[str, Atoms]]:
-    """``n`` snapshots, ``every`` 1 fs steps apart, of Langevin MD driven by the teacher on a random alloy."""
+                         every: int = 20, n_atoms: int = 24, progress: bool = False,
+                         start: Atoms | None = None) -> list[tuple[str, Atoms]]:
+    """``n`` snapshots, ``every`` 1 fs steps apart, of Langevin MD driven by the teacher on a random alloy
+    at x = 0.5 (labels ``md T K #k``) or on ``start`` (labels ``<start's formula> md T K #k``)."""
     if n <= 0:
         return []
     from ase import units
@@ -119,17 +124,18 @@ def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, 
 
     from anodeflow.structures.amorphous import random_alloy
 
-    atoms = random_alloy(system, 0.5, n_atoms, seed=seed + 1000)
+    atoms = random_alloy(system, 0.5, n_atoms, seed=seed + 1000) if start is None else start.copy()
+    prefix = "" if start is None else f"{start.get_chemical_formula()} "
     atoms.calc = calculator
     MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_K, rng=np.random.default_rng(seed))
     dyn = Langevin(atoms, 1.0 * units.fs, temperature_K=temperature_K, friction=0.02, rng=np.random.default_rng(seed))
     snapshots = []
-    with progress_bar(progress, f"teacher MD at {temperature_K:g} K", n, "snapshots") as advance:
+    with progress_bar(progress, f"teacher MD of {prefix or 'an alloy '}at {temperature_K:g} K", n, "snapshots") as advance:
         for k in range(n):
             dyn.run(every)
             snap = atoms.copy()
             snap.calc = None
-            snapshots.append((f"md {temperature_K:g} K #{k}", snap))
+            snapshots.append((f"{prefix}md {temperature_K:g} K #{k}", snap))
             advance(k + 1)
     return snapshots
 
@@ -156,6 +162,8 @@ class FitReport(BaseModel):
                          "teacher and not fitted: RMSE, closest pair (A), runs that blew up; 'rounds': every "
                          "measured fit, the kept one is the most stable")
     crystals: dict[str, dict] = Field(description="relaxed lattice (A) and energy (eV/atom): teacher against fit")
+    host_crystal_md: dict = Field(description="the host crystal after zero-pressure MD with the fit: crystalline "
+                                  "fraction and volume per atom (A^3)")
     speedup_vs_teacher: float = Field(description="force-call time of the teacher / the fit, host crystal, 1 core")
     files: dict[str, str]
     record: str
@@ -209,24 +217,26 @@ def training_rows(atoms: Atoms, energy: float, forces: np.ndarray, virial: np.nd
             "virial": (rows["virial"] / n, (virial - rows["ref_virial"]) / n)}
 
 
-def solve_fit(train: list[dict], weights: dict[str, float], ridge: float, penalty: np.ndarray | None = None) -> np.ndarray:
+def solve_fit(train: list[dict], weights: dict[str, float], ridge: float, penalty=None) -> np.ndarray:
     """Coefficients from :func:`training_rows` entries, each kind of row weighted by ``weights`` (times an
     entry's own ``weight``, default 1); ``penalty`` rows (zero targets, e.g. UF3 curvature) are scaled
     with the number of data rows, so their strength does not depend on the size of the training set."""
     blocks = [(np.atleast_2d(d[k][0]), np.atleast_1d(d[k][1]), w * d.get("weight", 1.0))
               for d in train for k, w in weights.items()]
-    if penalty is not None and len(penalty):
+    if penalty is not None and penalty.shape[0]:
         n_rows = sum(len(target) for _, target, _ in blocks)
-        blocks.append((penalty * np.sqrt(n_rows), np.zeros(len(penalty)), 1.0))
+        blocks.append((penalty * np.sqrt(n_rows), np.zeros(penalty.shape[0]), 1.0))
     return fit_coefficients(blocks, ridge=ridge)
 
 
-def curvature_penalty(basis: Uf3Basis | None, snap: SnapSettings, n_elements: int) -> np.ndarray | None:
-    """Penalty rows of a fit: the UF3 splines' curvature, zero on the SNAP columns (held by the ridge alone)."""
+def curvature_penalty(basis: Uf3Basis | None, snap: SnapSettings, n_elements: int):
+    """Penalty rows of a fit (sparse): the UF3 splines' curvature, zero on the SNAP columns (held by the ridge alone)."""
     if basis is None:
         return None
+    from scipy.sparse import csr_matrix, hstack
+
     curvature = basis.curvature_rows()
-    return np.hstack([curvature, np.zeros((len(curvature), n_elements * (snap.n_descriptors + 1)))])
+    return hstack([curvature, csr_matrix((curvature.shape[0], n_elements * (snap.n_descriptors + 1)))]).tocsr()
 
 
 def write_potential_files(folder: Path, name: str, elements: list[str], snap: SnapSettings, basis: Uf3Basis | None,
@@ -252,9 +262,9 @@ def rows_rmse(coeff: np.ndarray, data: list[dict], key: str) -> float:
 
 def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[float, ...], n_cells: int,
                      time_ps: float, n_frames: int, n_atoms: int, seed: int, workdir: Path,
-                     progress: bool = False) -> tuple[list[tuple[str, Atoms]], float, int]:
+                     progress: bool = False, crystal: Atoms | None = None) -> tuple[list[tuple[str, Atoms]], float, int]:
     """Frames of a fitted potential's own Langevin MD (LAMMPS pair ``commands``) on random alloys across
-    x (0.15-0.85) at each temperature.
+    x (0.15-0.85), and on ``crystal`` if given, at each temperature.
 
     Returns (label, frame) pairs, the closest pair reached (A) and how many runs blew up (lost
     atoms or a non-finite energy; their last frames before that are kept: they show the teacher the failure).
@@ -268,13 +278,15 @@ def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[flo
     frames: list[tuple[str, Atoms]] = []
     closest, blown = np.inf, 0
     steps = max(n_frames, int(round(1000 * time_ps)))
-    runs = [(t, temperature, k, x) for t, temperature in enumerate(temperatures_K)
-            for k, x in enumerate(np.linspace(0.15, 0.85, n_cells))]
+    cells = [(f"x={x:.2f}", float(x)) for x in np.linspace(0.15, 0.85, n_cells)]
+    cells += [(crystal.get_chemical_formula(), None)] if crystal is not None else []
+    runs = [(t, temperature, k, text, x) for t, temperature in enumerate(temperatures_K)
+            for k, (text, x) in enumerate(cells)]
     with progress_bar(progress, "own MD of the fit", len(runs), "runs") as advance:
-        for done, (t, temperature, k, x) in enumerate(runs, start=1):
+        for done, (t, temperature, k, text, x) in enumerate(runs, start=1):
             advance(done - 1)
             cell_seed = seed + 100 * t + k
-            atoms = random_alloy(system, float(x), n_atoms, seed=cell_seed)
+            atoms = random_alloy(system, x, n_atoms, seed=cell_seed) if x is not None else crystal.copy()
             with Lammps(workdir / f"md_{temperature:g}K_{k}", log=False) as lmp:
                 lmp.load_atoms(atoms, types)
                 lmp.commands([*commands, "thermo 0"])
@@ -282,7 +294,7 @@ def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[flo
                     lmp.command("minimize 0 1e-3 100 200")
                 except EngineError:  # collapses already while relaxing: the start cell shows the failure
                     blown += 1
-                    frames.append((f"own md {temperature:g} K x={x:.2f} start", atoms))
+                    frames.append((f"own md {temperature:g} K {text} start", atoms))
                     continue
                 lmp.commands(["reset_timestep 0", "timestep 0.001",
                               f"velocity all create {temperature} {cell_seed + 1} mom yes rot yes dist gaussian",
@@ -304,9 +316,46 @@ def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[flo
                 kept = snapshots[-3:] if failed else snapshots[4::5]
                 for f, frame in enumerate(kept):
                     closest = min(closest, min_distance(frame))
-                    frames.append((f"own md {temperature:g} K x={x:.2f} #{f}", frame))
+                    frames.append((f"own md {temperature:g} K {text} #{f}", frame))
         advance(len(runs))
     return frames, float(closest), blown
+
+
+def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: float, time_ps: float,
+               workdir: Path, n_frames: int = 0, n_samples: int = 10) -> tuple[dict, list[tuple[str, Atoms]]]:
+    """Zero-pressure NPT MD (Nose-Hoover, 1 fs) of ``crystal`` (about 12 A on a side) with LAMMPS pair
+    ``commands`` for the system's types (carrier, host), sampled ``n_samples`` times evenly: its
+    crystalline fraction (:class:`~anodeflow.analysis.structure.CrystallineHost`) and volume per atom
+    (A^3) averaged over the second half of the run (single thermal frames of a soft crystal such as
+    beta-Sn scatter by tens of %), and ``n_frames`` (label, frame) pairs spread over the samples (what
+    active learning shows the teacher). A potential that melts or transforms its host here cannot
+    describe a crystalline front."""
+    from anodeflow.analysis.structure import CrystallineHost
+    from anodeflow.structures.crystals import CRYSTALS
+    from anodeflow.workflows.engine import Lammps
+
+    classify = CrystallineHost(CRYSTALS[crystal].element, crystal)
+    types = list(parse_system(system))
+    atoms = repeated_to(bulk_crystal(crystal), 12.0)
+    steps = max(n_samples, int(round(1000 * time_ps)))
+    samples = []
+    with Lammps(workdir / f"crystal_md_{crystal}_{temperature_K:g}K", log=False) as lmp:
+        lmp.load_atoms(atoms, types)
+        lmp.commands([*commands, "thermo 0", "timestep 0.001",
+                      f"velocity all create {2 * temperature_K} 4 mom yes rot yes dist gaussian",
+                      f"fix npt all npt temp {temperature_K} {temperature_K} 0.1 aniso 0 0 1.0"])
+        for k in range(n_samples):
+            lmp.run((k + 1) * steps // n_samples - k * steps // n_samples)
+            _, kinds, positions = lmp.positions()
+            samples.append(Atoms([types[t - 1] for t in kinds], positions=positions, cell=lmp.box(), pbc=True))
+    late = samples[n_samples // 2:]
+    fractions = [classify.compute(a.positions, np.array(a.cell), np.ones(len(a), dtype=bool)).n_crystalline / len(a)
+                 for a in late]
+    summary = {"crystal": crystal, "temperature_K": temperature_K, "time_ps": time_ps, "n_atoms": len(atoms),
+               "crystalline_fraction": float(np.mean(fractions)),
+               "volume_per_atom_A3": float(np.mean([a.get_volume() / len(a) for a in late]))}
+    picked = np.unique(np.linspace(0, n_samples - 1, n_frames).round().astype(int)) if n_frames else []
+    return summary, [(f"own npt {temperature_K:g} K {crystal} #{k}", samples[k]) for k in picked]
 
 
 @dataclass
@@ -334,6 +383,12 @@ class FitPotentialMaker(Maker):
     seed: int = 0
     md_snapshots: int = 0  # teacher-driven Langevin MD snapshots of an x = 0.5 alloy at each md_temperatures_K
     md_temperatures_K: tuple[float, ...] = (800.0, 1200.0)
+    # teacher MD of the host crystal, md_snapshots // 2 snapshots at each: its phonons and (above its melting
+    # point) the pure host liquid; costly with an MLIP teacher, needed where a fit does not keep its host
+    # crystal in crystal_check_K MD (beta-Sn: 400, 1200 K)
+    host_md_temperatures_K: tuple[float, ...] = ()
+    crystal_check_K: float = 300.0  # zero-pressure MD of the host crystal that each measured fit must survive
+    crystal_check_frames: int = 0  # frames of that run labelled and fitted in each active round (beta-Sn: 5)
     teacher_crystal_weight: float = 3.0  # weight of the teacher-relaxed crystals (always fitted), 0: left out
     ridge: float = 1e-8  # relative ridge on the column-scaled normal equations
     active_rounds: int = 0
@@ -360,8 +415,8 @@ class FitPotentialMaker(Maker):
     def cli_command(self, system: str, name: str) -> str | None:
         """The ``anodeflow potentials fit`` line that repeats this fit, or None if it uses settings
         the command line does not offer."""
-        offered = {"name", "teacher", "uf3", "snap", "ridge", "md_snapshots", "active_rounds", "output_name",
-                   "output_dir", "progress"}
+        offered = {"name", "teacher", "uf3", "snap", "ridge", "md_snapshots", "host_md_temperatures_K",
+                   "crystal_check_frames", "active_rounds", "output_name", "output_dir", "progress"}
         default = FitPotentialMaker()
         if any(getattr(self, f.name) != getattr(default, f.name) for f in fields(self) if f.name not in offered):
             return None
@@ -374,7 +429,10 @@ class FitPotentialMaker(Maker):
         return (f"anodeflow potentials fit {system} --teacher {self.teacher} --form {'uf3+snap' if self.uf3 else 'snap'} "
                 f"--twojmax {self.snap.twojmax} --{'quadratic' if self.snap.quadratic else 'linear'} "
                 f"--rcutfac {self.snap.rcutfac:g} --ridge {self.ridge:g} --md-snapshots {self.md_snapshots} "
-                f"--active-rounds {self.active_rounds} --name {name}")
+                + (f"--host-md-temperatures {','.join(f'{t:g}' for t in self.host_md_temperatures_K)} "
+                   if self.host_md_temperatures_K else "")
+                + (f"--crystal-frames {self.crystal_check_frames} " if self.crystal_check_frames else "")
+                + f"--active-rounds {self.active_rounds} --name {name}")
 
     def fit(self, system: str, workdir: Path) -> FitReport:
         """Run the whole fit in ``workdir`` (usable without jobflow)."""
@@ -428,6 +486,10 @@ class FitPotentialMaker(Maker):
         for k, temperature in enumerate(self.md_temperatures_K):
             configs += teacher_md_snapshots(system, calc, self.md_snapshots, temperature, self.seed + k,
                                             progress=self.progress)
+        host_crystal = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 9.0)
+        for k, temperature in enumerate(self.host_md_temperatures_K):
+            configs += teacher_md_snapshots(system, calc, self.md_snapshots // 2, temperature, self.seed + 10 + k,
+                                            progress=self.progress, start=host_crystal)
         data = label(configs, "the training set")
         n_test = max(1, int(round(self.test_fraction * len(data))))
         held_out = set(np.random.default_rng(self.seed).permutation(len(data))[:n_test].tolist())
@@ -441,9 +503,9 @@ class FitPotentialMaker(Maker):
         coeff = solve(train)
         logger.info("%s fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", self.form, system,
                     len(train), 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces"))
-        # every round measures one fit on its own MD; the fit kept is the most stable one (fewest runs that
-        # blew up, then the closest pair kept farthest apart), not simply the last: more frames do not
-        # make each refit steadier
+        # every round measures one fit on its own MD and on its host crystal at crystal_check_K; the fit kept
+        # is the most stable one (fewest runs that blew up, then the host most crystalline, then the closest
+        # pair kept farthest apart), not simply the last: more frames do not make each refit steadier
         measured: list[tuple[dict, np.ndarray, int]] = []
         for round_ in range(self.active_rounds + 1 if self.active_rounds else 0):
             files = write(coeff)
@@ -451,10 +513,13 @@ class FitPotentialMaker(Maker):
                                      self.snap.zbl_outer_A, files.get("uf3"))
             frames, closest, blown = fitted_md_frames(
                 system, commands, self.active_temperatures_K, self.active_cells, self.active_ps, self.active_frames,
-                self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}", self.progress)
-            new = label(frames, f"own-MD frames (round {round_ + 1})")
-            own = {"round": round_, "frames": len(frames), "labelled": len(new), "blown_up_runs": blown,
-                   "closest_pair_A": closest,
+                self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}", self.progress,
+                crystal=host_crystal)
+            check, npt_frames = crystal_md(system, commands, HOST_CRYSTALS[host], self.crystal_check_K, 5.0,
+                                           workdir, n_frames=self.crystal_check_frames)
+            new = label(frames + npt_frames, f"own-MD frames (round {round_ + 1})")
+            own = {"round": round_, "frames": len(frames) + len(npt_frames), "labelled": len(new), "blown_up_runs": blown,
+                   "closest_pair_A": closest, "host_crystalline_fraction": check["crystalline_fraction"],
                    "energy_rmse_meV_atom": 1000 * rows_rmse(coeff, new, "energy") if new else None,
                    "force_rmse_eV_A": rows_rmse(coeff, new, "forces") if new else None}
             logger.info("%s fit %s, own MD round %d: %s", self.form, system, round_, own)
@@ -464,19 +529,25 @@ class FitPotentialMaker(Maker):
                 coeff = solve(train)
         own = {}
         if measured:
-            own, coeff, n_fitted = min(measured, key=lambda m: (m[0]["blown_up_runs"], -m[0]["closest_pair_A"]))
-            own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "force_rmse_eV_A")}
-                                     for m in measured]}
+            own, coeff, n_fitted = min(measured, key=lambda m: (m[0]["blown_up_runs"],
+                                                                -round(m[0]["host_crystalline_fraction"], 1),
+                                                                -m[0]["closest_pair_A"]))
+            own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "host_crystalline_fraction",
+                                                           "force_rmse_eV_A")} for m in measured]}
             train = train[:n_fitted]
         files = write(coeff)
+        host_check, _ = crystal_md(system, pair_commands(elements, files["coeff"], files["param"], self.snap.zbl_inner_A,
+                                                      self.snap.zbl_outer_A, files.get("uf3")),
+                                HOST_CRYSTALS[host], self.crystal_check_K, 5.0, workdir)
         e_tr, f_tr = 1000 * rows_rmse(coeff, train, "energy"), rows_rmse(coeff, train, "forces")
         e_te, f_te = 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces")
         md_test = [d for d in test if d["label"].startswith("md ")]
         md_text = (f", on held-out teacher-MD frames {1000 * rows_rmse(coeff, md_test, 'energy'):.1f} meV/atom, "
                    f"{rows_rmse(coeff, md_test, 'forces'):.3f} eV/A" if md_test else "")
+        n_runs = len(self.active_temperatures_K) * (self.active_cells + 1)
         own_text = (f" On its own MD (600-900 K, not fitted): {own['energy_rmse_meV_atom']:.1f} meV/atom, "
-                    f"{own['force_rmse_eV_A']:.3f} eV/A, {own['blown_up_runs']} of "
-                    f"{len(self.active_temperatures_K) * self.active_cells} runs blew up, closest pair {own['closest_pair_A']:.2f} A." if own.get("labelled") else "")
+                    f"{own['force_rmse_eV_A']:.3f} eV/A, {own['blown_up_runs']} of {n_runs} runs blew up, closest "
+                    f"pair {own['closest_pair_A']:.2f} A." if own.get("labelled") else "")
         record = {
             "name": name, "elements": list(elements), "systems": [system], "form": self.form,
             "pair_style": "hybrid/overlay", "timestep_fs": 1.0,
@@ -485,10 +556,16 @@ class FitPotentialMaker(Maker):
                         "316; quadratic SNAP: M. A. Wood, A. P. Thompson, J. Chem. Phys. 148 (2018) 241721",
             "validity": f"configurations like its training set: {host} crystal within +-5 % strain and 4 % shear, "
                         f"{carrier} metal, {system} alloy phases within +-6 %, random alloys at x = 0.2-0.8, point "
-                        f"defects, teacher MD at {', '.join(f'{t:g}' for t in self.md_temperatures_K)} K, its own MD "
-                        f"frames. Held-out RMSE {e_te:.1f} meV/atom, {f_te:.3f} eV/A{md_text}.{own_text}",
+                        f"defects, teacher MD at {', '.join(f'{t:g}' for t in self.md_temperatures_K)} K"
+                        + (f" and of the {host} crystal at {', '.join(f'{t:g}' for t in self.host_md_temperatures_K)} K"
+                           if self.host_md_temperatures_K else "") + f", its own MD frames. Held-out RMSE {e_te:.1f} meV/atom, {f_te:.3f} eV/A{md_text}.{own_text} "
+                        f"{HOST_CRYSTALS[host]} after {host_check['time_ps']:g} ps of zero-pressure MD at "
+                        f"{host_check['temperature_K']:g} K: {100 * host_check['crystalline_fraction']:.0f} % "
+                        f"crystalline, {host_check['volume_per_atom_A3']:.2f} A^3/atom.",
             "made_by": f"FitPotentialMaker(teacher={teacher.name}, form={self.form}, uf3={self.uf3}, "
                        f"rcutfac={self.snap.rcutfac}, ridge={self.ridge:g}, md_snapshots={self.md_snapshots}, "
+                       f"host_md_temperatures_K={self.host_md_temperatures_K}, "
+                       f"crystal_check_frames={self.crystal_check_frames}, "
                        f"active_rounds={self.active_rounds}, seed={self.seed}; kept round {own.get('round', 0)}): "
                        f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher.name}",
             "command": self.cli_command(system, name),
@@ -514,7 +591,7 @@ class FitPotentialMaker(Maker):
             name=name, system=system, teacher=teacher.name, form=self.form,
             settings={"snap": asdict(self.snap), "uf3": asdict(self.uf3) if self.uf3 else None}, n_train=len(train),
             n_test=len(test), n_coefficients=len(coeff), energy_rmse_train_meV_atom=e_tr, force_rmse_train_eV_A=f_tr,
-            energy_rmse_test_meV_atom=e_te, force_rmse_test_eV_A=f_te, own_md=own,
+            energy_rmse_test_meV_atom=e_te, force_rmse_test_eV_A=f_te, own_md=own, host_crystal_md=host_check,
             test_labels=[d["label"] for d in test], files=files, record=str(record_path),
             wall_time_s=time.perf_counter() - start,
         )

@@ -40,6 +40,10 @@ def test_version():
     (["potentials", "show", "nope"], "error: unknown potential 'nope'; known: CHGNet-0.3.0, "
      "Li-Si-UF3SNAP-LiSi-Cui2012-MEAM, LiSi-Cui2012-MEAM, Na-Sb-UF3SNAP-SevenNet-0, Na-Sn-UF3SNAP-SevenNet-0, SevenNet-0"),
     (["potentials", "fit", "Na-Sn", "--form", "ace"], "error: unknown --form 'ace'; choose uf3+snap or snap"),
+    (["potentials", "fit", "Na-Sn", "--host-md-temperatures", "400,-5"],
+     "error: --host-md-temperatures must be positive (K), got 400,-5"),
+    (["potentials", "fit", "Na-Sn", "--host-md-temperatures", "hot"],
+     "error: --host-md-temperatures 'hot' must be comma-separated numbers, e.g. 1000,1200,1400"),
 ])
 def test_bad_input_is_one_line_exit_2_and_stores_nothing(args, message, isolated_home):
     result = anodeflow(*args)

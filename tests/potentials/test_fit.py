@@ -54,6 +54,9 @@ def test_held_out_accuracy_and_teacher_lattices(fit):
         assert check["fit_energy_eV_atom"] == pytest.approx(check["teacher_energy_eV_atom"], abs=0.01)
     assert report["speedup_vs_teacher"] > 5
     assert report["own_md"] == {}  # no active-learning rounds asked for
+    check = report["host_crystal_md"]  # 5 ps of zero-pressure MD at 300 K, about 12 A on a side
+    assert check["crystal"] == "beta-Sn" and check["n_atoms"] == 3 * 3 * 4 * 4 and 0 <= check["crystalline_fraction"] <= 1
+    assert 25.0 < check["volume_per_atom_A3"] < 35.0  # beta-Sn 27.0 A^3/atom (Swanson & Tatge), liquid about 29
 
 
 def test_own_md_frames_for_active_learning(fit, monkeypatch, tmp_path):
@@ -149,7 +152,8 @@ def test_meam_teacher_active_learning_into_an_outside_folder(tmp_path, monkeypat
     record written outside the home: the fit finds its own record, keeps the teacher's crystals and
     reports its own MD. Reference lattices: the MEAM's own (LiSi-Cui2012-MEAM record, Si 5.4223 A,
     Li 3.4523 A). Measured here (defaults, no teacher MD, one round): Si 5.4207 A, Li 3.4504 A: the
-    teacher's relaxed crystals in the training set pin them."""
+    teacher's relaxed crystals in the training set pin them. A few teacher-MD frames (alloy, Si crystal)
+    exercise that path."""
     import yaml
 
     from anodeflow.potentials import get_potential, registry
@@ -159,29 +163,38 @@ def test_meam_teacher_active_learning_into_an_outside_folder(tmp_path, monkeypat
     monkeypatch.setattr(registry, "_registered", [])  # the fit registers its folder for this process only
     out = tmp_path / "fits" / "LiSi-test"
     maker = FitPotentialMaker(teacher="LiSi-Cui2012-MEAM", output_name="LiSi-test", output_dir=str(out),
-                              active_rounds=1, active_cells=2, active_temperatures_K=(600.0,), active_ps=0.1,
-                              active_frames=2, progress=False)
+                              md_snapshots=4, host_md_temperatures_K=(1000.0,), crystal_check_frames=5, active_rounds=1, active_cells=2,
+                              active_temperatures_K=(600.0,), active_ps=0.1, active_frames=2, progress=False)
     report = maker.fit("Li-Si", tmp_path / "work")
     assert report.record == str(out / "LiSi-test.yaml") and get_potential("LiSi-test").snap["uf3_file"]
     record = yaml.safe_load((out / "LiSi-test.yaml").read_text())
     assert "LiSi-Cui2012-MEAM" in record["made_by"] and "active_rounds=1" in record["made_by"]
     assert f"kept round {report.own_md['round']})" in record["made_by"]
+    # 4 teacher-MD frames of an alloy at each of 800 and 1200 K, 2 of the Si crystal (2 x 2 x 2 cells) at 1000 K
+    assert "teacher MD at 800, 1200 K and of the Si crystal at 1000 K" in record["validity"]
+    assert "host_md_temperatures_K=(1000.0,)" in record["made_by"]
     assert record["command"] is None  # two cells at 600 K for 0.1 ps: settings the command line does not offer
     assert FitPotentialMaker(teacher="LiSi-Cui2012-MEAM", md_snapshots=200, active_rounds=4).cli_command(
         "Li-Si", "x") == ("anodeflow potentials fit Li-Si --teacher LiSi-Cui2012-MEAM --form uf3+snap --twojmax 4 "
                           "--linear --rcutfac 4.8 --ridge 1e-08 --md-snapshots 200 --active-rounds 4 --name x")
+    assert FitPotentialMaker(teacher="SevenNet-0", md_snapshots=150, host_md_temperatures_K=(400.0, 1200.0),
+                             crystal_check_frames=5).cli_command("Na-Sn", "y").endswith(
+        "--md-snapshots 150 --host-md-temperatures 400,1200 --crystal-frames 5 --active-rounds 0 --name y")
     assert report.crystals["Si"]["teacher_lattice_A"][0] == pytest.approx(5.4223, abs=2e-4)
     assert report.crystals["Li"]["teacher_lattice_A"][0] == pytest.approx(3.4523, abs=2e-4)
     for crystal in ("Si", "Li"):
         assert report.crystals[crystal]["max_lattice_error"] < 0.01
         assert report.crystals[crystal]["fit_energy_eV_atom"] == pytest.approx(
             report.crystals[crystal]["teacher_energy_eV_atom"], abs=0.02)
-    # two fits measured (before and after the round), the more stable one kept; each measurement is 2 runs at
-    # 600 K giving 2 frames each, or the last 3 (or the start cell) of a run that blew up
+    # two fits measured (before and after the round), the more stable one kept; each measurement is 3 runs at
+    # 600 K (2 alloys and the Si crystal) giving 2 frames each, or the last 3 (or the start cell) of a run that
+    # blew up, and 5 frames of the zero-pressure 300 K crystal run
     own = report.own_md
     assert len(own["rounds"]) == 2 and own["rounds"][own["round"]]["blown_up_runs"] == own["blown_up_runs"]
-    assert own["blown_up_runs"] == min(r["blown_up_runs"] for r in own["rounds"]) and 0 <= own["blown_up_runs"] <= 2
-    assert 2 * (2 - own["blown_up_runs"]) <= own["frames"] <= 4 + 3 * own["blown_up_runs"]
+    # the Cui MEAM keeps diamond Si crystalline far above 300 K, and so does its copy
+    assert report.host_crystal_md["crystal"] == "Si" and report.host_crystal_md["crystalline_fraction"] > 0.95
+    assert own["blown_up_runs"] == min(r["blown_up_runs"] for r in own["rounds"]) and 0 <= own["blown_up_runs"] <= 3
+    assert 2 * (3 - own["blown_up_runs"]) + 5 <= own["frames"] <= 6 + 3 * own["blown_up_runs"] + 5
     assert own["labelled"] <= own["frames"]  # frames with |F| > 10 eV/A are not labelled
     assert (own["force_rmse_eV_A"] > 0) if own["labelled"] else own["force_rmse_eV_A"] is None
     reload_registry()

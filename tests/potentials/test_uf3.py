@@ -85,7 +85,7 @@ def test_a_fit_recovers_a_morse_pair_potential(tmp_path):
     blocks = [block for rows, e, f, n in train
               for block in ((rows["energy"][None] / n, np.array([e]), 10.0), (rows["forces"], f, 1.0))]
     penalty = basis.curvature_rows()  # smooth splines, and no free coefficient where no distance falls
-    blocks.append((penalty * np.sqrt(sum(len(t) for _, t, _ in blocks)), np.zeros(len(penalty)), 1.0))
+    blocks.append((penalty * np.sqrt(sum(len(t) for _, t, _ in blocks)), np.zeros(penalty.shape[0]), 1.0))
     coeff = fit_coefficients(blocks, ridge=1e-10)
     force_error = np.concatenate([rows["forces"] @ coeff - f for rows, _, f, _ in test])
     energy_error = np.array([rows["energy"] @ coeff / n - e for rows, e, _, n in test])
