@@ -56,11 +56,9 @@ def host_density_A3(host: str) -> float:
 @cache
 def reference_order(lattice: str) -> tuple[float, float]:
     """Averaged (q4, q6) of a perfect crystal of ``lattice``."""
-    from anodeflow.structures.crystals import bulk_crystal
+    from anodeflow.structures.crystals import bulk_crystal, repeated_to
 
-    atoms = bulk_crystal(lattice)
-    reps = [max(1, int(np.ceil(12.0 / length))) for length in atoms.cell.lengths()]
-    atoms = atoms.repeat(reps)
+    atoms = repeated_to(bulk_crystal(lattice), 12.0)
     q, _ = _steinhardt(atoms.positions, atoms.cell.array, MOTIF_NEIGHBOURS[lattice])
     return float(q[0, 0]), float(q[0, 1])
 

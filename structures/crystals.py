@@ -67,6 +67,16 @@ def bulk_crystal(name: str, a_A: float | None = None) -> Atoms:
     return atoms
 
 
+def repeats_to(atoms: Atoms, length_A: float) -> tuple[int, int, int]:
+    """Smallest repeats along each cell vector that make it at least ``length_A`` long."""
+    return tuple(max(1, int(np.ceil(length_A / L))) for L in atoms.cell.lengths())
+
+
+def repeated_to(atoms: Atoms, length_A: float) -> Atoms:
+    """``atoms`` repeated along each cell vector until that vector is at least ``length_A`` long."""
+    return atoms.repeat(repeats_to(atoms, length_A))
+
+
 def sheared_xz(atoms: Atoms, gamma: float) -> Atoms:
     """A copy of ``atoms`` under engineering shear strain ``gamma`` in the xz plane (atoms follow the cell)."""
     sheared = atoms.copy()

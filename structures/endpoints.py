@@ -10,7 +10,7 @@ from scipy.spatial import cKDTree
 
 from anodeflow.errors import InputError
 from anodeflow.structures.couples import REGIONS
-from anodeflow.structures.crystals import CARRIERS, CRYSTALS, bulk_crystal
+from anodeflow.structures.crystals import CARRIERS, CRYSTALS, bulk_crystal, repeats_to
 from anodeflow.structures.orient import oriented_unit
 
 
@@ -101,7 +101,7 @@ def bulk_hop_endpoints(host: str, carrier: str, supercell: tuple[int, int, int] 
         raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
     cell = oriented_unit(bulk_crystal(host), (0, 0, 1))
     if supercell is None:
-        supercell = tuple(max(1, int(np.ceil(min_cell_A / L))) for L in cell.cell.lengths())
+        supercell = repeats_to(cell, min_cell_A)
     host_cell = cell.repeat(supercell)
     tree, box = _periodic_tree(host_cell)
     sites, clearance = interstitial_sites(cell)

@@ -26,15 +26,10 @@ from anodeflow.progress import progress_bar
 from anodeflow.potentials.snap import SnapSettings, design_rows, fit_coefficients, pair_commands, snap_files
 from anodeflow.potentials.uf3 import Uf3Basis, Uf3Settings, uf3_file
 from anodeflow.potentials.uf3 import design_rows as uf3_design_rows
-from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
+from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, repeated_to, sheared_xz
 from anodeflow.workflows.schemas import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
-
-
-def repeated_to(atoms: Atoms, length_A: float) -> Atoms:
-    """``atoms`` repeated along each cell vector until that vector is at least ``length_A`` long."""
-    return atoms.repeat([max(1, int(np.ceil(length_A / L))) for L in atoms.cell.lengths()])
 
 
 def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> list[tuple[str, Atoms]]:
