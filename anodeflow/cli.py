@@ -13,7 +13,7 @@ import anodeflow
 from anodeflow.cli_analyze import analyze_app
 from anodeflow.cli_build import build_app
 from anodeflow.cli_run import OrientationOpt, OutOpt, ProgressOpt, SeedOpt, SizeOpt, TemperatureOpt, TimeOpt, run_app, run_couple_flow
-from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json
+from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json, read_structures
 from anodeflow.errors import InputError
 
 app = typer.Typer(help="Interface amorphization and diffusion in alloying anodes: build, run, analyse, store.",
@@ -230,7 +230,8 @@ def potentials_list(as_json: JsonOpt = False):
     for col in ("name", "systems", "form", "timestep (fs)"):
         table.add_column(col)
     for p in records:
-        table.add_row(p.name, ", ".join(p.systems), p.form, f"{p.timestep_fs:g}")
+        systems = [f"{s} (fails host check)" if s in p.fails_host_check else s for s in p.systems]
+        table.add_row(p.name, ", ".join(systems), p.form, f"{p.timestep_fs:g}")
     console.print(table)
 
 
@@ -252,8 +253,9 @@ def potentials_show(name: str, as_json: JsonOpt = False):
 @handle_errors
 def potentials_fit(
     system: Annotated[str, typer.Argument(help="carrier-host system, e.g. Na-Sn")],
-    teacher: Annotated[str, typer.Option("--teacher", help="potential that labels the training set: an MLIP "
-                                                           "(SevenNet-0) or a published one (LiSi-Cui2012-MEAM)")] = "SevenNet-0",
+    teacher: Annotated[str, typer.Option("--teacher", help="what labels the training set: an MLIP (SevenNet-0), a "
+                                                           "published potential (LiSi-Cui2012-MEAM), or CP2K (PBE "
+                                                           "single points through atomate2, one job per cell)")] = "SevenNet-0",
     form: Annotated[str, typer.Option("--form", help="uf3+snap: UF3 2+3-body splines beside SNAP; snap: SNAP "
                                                      "alone (both over ZBL)")] = "uf3+snap",
     twojmax: Annotated[int, typer.Option("--twojmax", help="SNAP band limit (4: 14 descriptors per element, "
@@ -273,15 +275,25 @@ def potentials_fit(
                                                                          "labelled by the teacher and refitted")] = 0,
     rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
     ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-8,
+    max_atoms: Annotated[int, typer.Option("--max-atoms", help="CP2K: label only training cells of at most this "
+                                                                "many atoms")] = 72,
+    kpoint_density: Annotated[int, typer.Option("--kpoint-density", help="CP2K: k-points per reciprocal atom "
+                                                                          "(0: Gamma point)")] = 0,
+    cutoff: Annotated[float, typer.Option("--cutoff-Ry", help="CP2K: density cutoff (Ry)")] = 400.0,
+    configurations: Annotated[Path | None, typer.Option(
+        "--configurations", help="CP2K: label these cells (every frame of an extxyz file, ...) instead of the "
+                                 "generated training set")] = None,
     output_dir: Annotated[Path | None, typer.Option(
         "--output-dir", help="folder for the record and its files (default: ANODEFLOW_HOME/potentials/NAME); "
                              "other commands find it through ANODEFLOW_POTENTIALS_PATH")] = None,
     as_json: JsonOpt = False,
 ):
-    """Fit a fast LAMMPS potential (UF3 + SNAP over ZBL) to a teacher and register it (ANODEFLOW_HOME/potentials)."""
+    """Fit a fast LAMMPS potential (UF3 + SNAP over ZBL) to a teacher or to CP2K and register it
+    (ANODEFLOW_HOME/potentials)."""
     from anodeflow.potentials.snap import SnapSettings
     from anodeflow.potentials.uf3 import Uf3Settings
-    from anodeflow.workflows.fitting import FitPotentialMaker
+    from anodeflow.workflows.dft import Cp2kStaticMaker
+    from anodeflow.workflows.fitting import DftFitMaker, FitPotentialMaker
     from anodeflow.workflows.run import run_flow
 
     forms = {"uf3+snap": Uf3Settings(), "snap": None}
@@ -303,7 +315,18 @@ def potentials_fit(
                               crystal_check_frames=crystal_frames,
                               ridge=ridge, active_rounds=active_rounds,
                               output_dir=str(output_dir.resolve()) if output_dir else None)
-    flow = maker.make(system)
+    if teacher.lower() == "cp2k":
+        if max_atoms < 1 or kpoint_density < 0 or not cutoff > 0:
+            raise InputError(f"--max-atoms must be >= 1, --kpoint-density >= 0 and --cutoff-Ry > 0, got {max_atoms}, "
+                             f"{kpoint_density} and {cutoff}")
+        dft = DftFitMaker(static_maker=Cp2kStaticMaker(kpoint_density=kpoint_density, cutoff_Ry=cutoff),
+                          fit_maker=maker, max_atoms=max_atoms)
+        flow = dft.make(system, read_structures(configurations) if configurations else None)
+        teacher = f"{dft.static_maker.method}, {len(flow.jobs) - 1} single points"
+    elif configurations is not None:
+        raise InputError(f"--configurations labels cells with DFT: use it with --teacher CP2K, not '{teacher}'")
+    else:
+        flow = maker.make(system)
     if not as_json:
         console.print(f"[bold]fitting {maker.form}[/] for {system} to {teacher} ...")
     report = run_flow(flow)

@@ -6,6 +6,7 @@ import functools
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,6 +26,21 @@ def parse_floats(text: str, what: str) -> tuple[float, ...]:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
         raise InputError(f"{what} '{text}' must be comma-separated numbers, e.g. 1000,1200,1400") from None
+
+
+def read_structures(file: Path) -> list:
+    """Every frame of a structure file (extxyz, CIF, POSCAR, LAMMPS data) as ASE Atoms; one-line errors."""
+    from ase.io import read
+
+    if not file.is_file():
+        raise InputError(f"structure file '{file}' does not exist")
+    try:
+        frames = read(file, index=":")
+    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds
+        raise InputError(f"cannot read structure '{file}': {exc}") from None
+    if not frames:
+        raise InputError(f"structure file '{file}' holds no structure")
+    return frames
 
 
 def handle_errors(func):

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json
+from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json, read_structures
 from anodeflow.errors import InputError
 
 run_app = typer.Typer(help="Run workflows into the results store.", no_args_is_help=True)
@@ -323,16 +323,9 @@ def run_dft(
     as_json: JsonOpt = False,
 ):
     """PBE single point with CP2K through atomate2's StaticMaker: energy, forces, stress."""
-    from ase.io import read
-
     from anodeflow.workflows.dft import Cp2kStaticMaker
 
-    if not file.is_file():
-        raise InputError(f"structure file '{file}' does not exist")
-    try:
-        atoms = read(file)
-    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds
-        raise InputError(f"cannot read structure '{file}': {exc}") from None
+    atoms = read_structures(file)[-1]
     flow = Cp2kStaticMaker(kpoint_density=kpoint_density, cutoff_Ry=cutoff).make(atoms)
     keys = ["formula", "n_atoms", "energy_eV", "energy_per_atom_eV", "max_force_eV_A", "kpoint_density", "cutoff_Ry",
             "dir_name"]

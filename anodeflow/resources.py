@@ -46,7 +46,6 @@ DEFAULT_RESOURCES: dict[str, ResourceHints] = {
 }
 
 
-
 #: per-job hints inside flows, by job name as the Makers set it (jobflow-remote reads each job's manager_config)
 JOB_HINTS: dict[str, ResourceHints] = {
     "lammps md": ResourceHints(time_limit_s=12 * 3600),
@@ -54,6 +53,7 @@ JOB_HINTS: dict[str, ResourceHints] = {
     "analyse couple": ResourceHints(time_limit_s=2 * 3600),
     "lammps neb": ResourceHints(time_limit_s=3600),
     "static": ResourceHints(processes=16, time_limit_s=4 * 3600),  # atomate2's CP2K static job
+    "fit potential": ResourceHints(time_limit_s=4 * 3600),  # a fit: LAMMPS descriptors, least squares, its MD
 }
 
 

@@ -28,6 +28,9 @@ class Potential(BaseModel):
     made_by: str
     command: str | None = Field(None, description="the anodeflow command that made it (fitted potentials)")
     reference_values: dict[str, float] = Field(default_factory=dict)
+    fails_host_check: dict[str, str] = Field(
+        default_factory=dict, description="systems whose host crystal it does not keep, and how it fails: runs "
+                                          "there warn, and it cannot teach a fit for them")
     meam: dict[str, Any] | None = Field(None, description="MEAM library and parameter tables")
     mlip: dict[str, str] | None = Field(None, description="MLIP package and model name (fix external)")
     snap: dict[str, Any] | None = Field(None, description="fitted potentials: SNAP coefficient/parameter files, "

@@ -18,7 +18,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 from ase import Atoms
 from scipy.interpolate import BSpline
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, issparse
 
 from anodeflow.errors import InputError
 
@@ -149,6 +149,16 @@ def _basis(knots: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return spline(r), spline.derivative()(r)
 
 
+def _support(*arrays: np.ndarray) -> np.ndarray:
+    """Column indices (terms x w) of the entries that are non-zero in any of ``arrays`` (terms x basis),
+    w the most any term has (4 for cubic B-splines); rows with fewer are padded with zero entries."""
+    nonzero = np.zeros(arrays[0].shape, dtype=bool)
+    for a in arrays:
+        nonzero |= a != 0
+    width = max(1, int(nonzero.sum(axis=1).max())) if len(nonzero) else 1
+    return np.argsort(~nonzero, axis=1, kind="stable")[:, :width]
+
+
 def design_rows(atoms: Atoms, basis: Uf3Basis) -> dict[str, np.ndarray]:
     """Rows of the linear UF3 model for one configuration: ``energy`` (one row, eV), ``forces``
     (3N rows, atom by atom x y z, eV/A) and ``virial`` (6 rows xx yy zz yz xz xy, eV), each
@@ -179,9 +189,10 @@ def design_rows(atoms: Atoms, basis: Uf3Basis) -> dict[str, np.ndarray]:
                              (np.concatenate([(3 * first[:, None] + components).ravel(),
                                               (3 * second[:, None] + components).ravel()]),
                               np.concatenate([terms, terms]))), shape=(3 * n_atoms, len(r))).tocsr()
-        forces[:, cols] += spread @ dEdr_rows
+        term_forces = spread @ dEdr_rows
+        forces[:, cols] += term_forces.toarray() if issparse(term_forces) else term_forces
         for v, (a, b) in enumerate(voigt):  # W_ab = r_first,a F_first,b + r_second,a F_second,b = -dE/dr r_a r_b / r
-            virial[v, cols] -= (vectors[:, a] * vectors[:, b] / r) @ dEdr_rows
+            virial[v, cols] -= dEdr_rows.T @ (vectors[:, a] * vectors[:, b] / r)
 
     # 2-body: every ordered pair
     i, j, D = neighbour_list("ijD", atoms, s.r2_max_A)
@@ -221,19 +232,26 @@ def design_rows(atoms: Atoms, basis: Uf3Basis) -> dict[str, np.ndarray]:
             continue
         (b_ij, db_ij), (b_ik, db_ik), (b_jk, db_jk) = (
             _basis(knots, dist[m]) for knots, dist in ((knots_ij, r_ij), (knots_ik, r_ik), (knots_jk, r_jk)))
-        grid_cols = basis.grid_columns[trio].reshape(-1)
+        grid = basis.grid_columns[trio]
+        _, n_m, n_n = grid.shape
+        grid_cols = grid.reshape(-1)
         used = grid_cols >= 0
         sl = slice(grid_cols[used].min(), grid_cols[used].max() + 1)
-        local = grid_cols[used] - sl.start
+        # the (at most 4) cubic B-splines that are non-zero at each term's distances
+        s_ij, s_ik, s_jk = (_support(b, db) for b, db in ((b_ij, db_ij), (b_ik, db_ik), (b_jk, db_jk)))
+        flat = ((s_ij[:, :, None, None] * n_m + s_ik[:, None, :, None]) * n_n + s_jk[:, None, None, :]).reshape(len(s_ij), -1)
+        term_cols = grid_cols[flat]
+        term_rows = np.broadcast_to(np.arange(len(flat))[:, None], flat.shape)
 
-        def columns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-            """Products x_l y_m z_n of every term summed into the triplet's free columns (terms x columns)."""
-            grid = np.einsum("tl,tm,tn->tlmn", x, y, z).reshape(len(x), -1)[:, used]
-            out = np.zeros((len(x), sl.stop - sl.start))
-            np.add.at(out.T, local, grid.T)
-            return out
+        def columns(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> csr_matrix:
+            """Products x_l y_m z_n of every term summed into the triplet's free columns (terms x columns, sparse)."""
+            x, y, z = (np.take_along_axis(v, s, axis=1) for v, s in ((x, s_ij), (y, s_ik), (z, s_jk)))
+            values = (x[:, :, None, None] * y[:, None, :, None] * z[:, None, None, :]).reshape(len(x), -1)
+            ok = (term_cols >= 0) & (values != 0)
+            return csr_matrix((values[ok], (term_rows[ok], term_cols[ok] - sl.start)),
+                              shape=(len(x), sl.stop - sl.start))  # repeated (row, column) pairs are summed
 
-        energy[sl] += columns(b_ij, b_ik, b_jk).sum(axis=0)
+        energy[sl] += np.asarray(columns(b_ij, b_ik, b_jk).sum(axis=0)).ravel()
         add(columns(db_ij, b_ik, b_jk), d_ij[m], centre[m], jj[m], sl)
         add(columns(b_ij, db_ik, b_jk), d_ik[m], centre[m], kk[m], sl)
         add(columns(b_ij, b_ik, db_jk), d_jk[m], jj[m], kk[m], sl)

@@ -194,9 +194,16 @@ class Cp2kStaticMaker(Maker):
         settings = {"basis_and_potential": basis_and_potential(elements), "cutoff": self.cutoff_Ry,
                     **FAST_DEFAULTS, **self.extra_input}
         kpoints = {"reciprocal_density": self.kpoint_density} if self.kpoint_density else None
+        # atoms kept in their order (atomate2 sorts by element): forces then match the cell given
         generator = StaticSetGenerator(user_input_settings=settings, user_kpoints_settings=kpoints,
-                                       auto_kspacing=False)
+                                       auto_kspacing=False, sort_structure=False)
         return StaticMaker(name=self.name, input_set_generator=generator)
+
+    @property
+    def method(self) -> str:
+        """The level of theory in words, e.g. ``CP2K PBE (400 Ry, Gamma point)``."""
+        mesh = f"k-point density {self.kpoint_density}" if self.kpoint_density else "Gamma point"
+        return f"CP2K PBE ({self.cutoff_Ry:g} Ry, {mesh})"
 
     def make(self, structure) -> Flow:
         """atomate2's CP2K static job, then a :class:`DftStaticDocument` summary (the Flow's output)."""
@@ -212,7 +219,8 @@ class Cp2kStaticMaker(Maker):
 
 
 class DftStaticDocument(BaseModel):
-    """Energy, forces and stress of one CP2K single point (eV, eV/A, GPa)."""
+    """Energy, forces and stress of one CP2K single point (eV, eV/A, GPa; stress is CP2K's pressure
+    tensor, positive under compression), atoms in the order given."""
 
     schema_version: str = SCHEMA_VERSION
     doc_type: str = "dft_static"
@@ -220,6 +228,7 @@ class DftStaticDocument(BaseModel):
     functional: str = "PBE"
     formula: str
     n_atoms: int
+    volume_A3: float | None = None
     energy_eV: float
     energy_per_atom_eV: float
     forces_eV_A: list[list[float]]
@@ -240,7 +249,8 @@ def summarise_dft(task, kpoint_density: int, cutoff_Ry: float) -> DftStaticDocum
     forces = np.asarray(out.forces, float) * HARTREE_BOHR_TO_EV_A
     n = len(forces)
     return DftStaticDocument(
-        formula=str(out.structure.composition.reduced_formula), n_atoms=n, energy_eV=float(out.energy),
+        formula=str(out.structure.composition.reduced_formula), n_atoms=n, volume_A3=float(out.structure.volume),
+        energy_eV=float(out.energy),
         energy_per_atom_eV=float(out.energy) / n, forces_eV_A=forces.tolist(),
         max_force_eV_A=float(np.linalg.norm(forces, axis=1).max()),
         stress_GPa=np.asarray(out.stress, float).tolist() if out.stress is not None else None,

@@ -6,6 +6,9 @@ host vacancy, optionally teacher-driven MD snapshots) -> teacher labels -> desig
 B-splines and LAMMPS ``compute snap`` bispectra) over a ZBL reference -> weighted least squares ->
 validation on held-out configurations and on the fit's own MD -> the potential files and a registry
 record in the user's potentials folder.
+
+``DftFitMaker.make(system)`` is the same fit to DFT as a flow: one atomate2 single-point job per
+training cell (CP2K here; each can run as its own queue job on HPC), then one fit job on their labels.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from ase import Atoms
-from jobflow import Maker, job
+from jobflow import Flow, Maker, job
 from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
@@ -27,15 +30,18 @@ from anodeflow.potentials.snap import SnapSettings, design_rows, fit_coefficient
 from anodeflow.potentials.uf3 import Uf3Basis, Uf3Settings, uf3_file
 from anodeflow.potentials.uf3 import design_rows as uf3_design_rows
 from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, repeated_to, sheared_xz
+from anodeflow.workflows.dft import CP2K_CITATION, Cp2kStaticMaker
 from anodeflow.workflows.schemas import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
 
-def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> list[tuple[str, Atoms]]:
+def training_configurations(system: str, n_alloy: int = 24, seed: int = 0,
+                            cell_A: float = 7.0) -> list[tuple[str, Atoms]]:
     """(label, cell) pairs covering what interface MD visits, all small enough for a teacher: the host
     crystal strained, sheared and rattled, the carrier metal, the system's reference alloy phases
-    strained by up to +-6 %, isolated atoms, random alloys across x, an interstitial carrier and a host vacancy."""
+    strained by up to +-6 %, isolated atoms, random alloys of ``n_alloy`` atoms across x, an interstitial
+    carrier and a host vacancy. Crystal cells are repeated to at least ``cell_A`` (A) on each side."""
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.structures.endpoints import bulk_hop_endpoints
     from anodeflow.structures.phases import build_phase, phase_names
@@ -49,7 +55,7 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
         atoms.positions += rng.normal(0.0, amplitude, atoms.positions.shape)
         return atoms
 
-    host_cell = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 7.0)
+    host_cell = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), cell_A)
     for amplitude in (0.03, 0.1, 0.2):
         for strain in (0.95, 0.98, 1.0, 1.02, 1.05):
             cell = host_cell.copy()
@@ -57,14 +63,14 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
             configs.append((f"host strain {strain:g} rattle {amplitude:g}", rattled(cell, amplitude)))
         for shear in (-0.04, 0.04):
             configs.append((f"host shear {shear:g} rattle {amplitude:g}", rattled(sheared_xz(host_cell, shear), amplitude)))
-    metal = bulk_crystal(carrier).repeat(2)
+    metal = repeated_to(bulk_crystal(carrier), cell_A)
     for amplitude in (0.05, 0.15):
         for strain in (0.96, 1.0, 1.04):
             cell = metal.copy()
             cell.set_cell(cell.cell * strain, scale_atoms=True)
             configs.append((f"{carrier} strain {strain:g} rattle {amplitude:g}", rattled(cell, amplitude)))
     for phase in phase_names(system, buildable=True):
-        cell = repeated_to(build_phase(phase), 7.0)
+        cell = repeated_to(build_phase(phase), cell_A)
         for strain in (0.94, 0.97, 1.0, 1.03, 1.06):
             strained = cell.copy()
             strained.set_cell(cell.cell * strain, scale_atoms=True)
@@ -74,7 +80,7 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0) -> li
     for x in (0.2, 0.4, 0.6, 0.8):
         for k in range(3):
             configs.append((f"alloy x={x:g}", random_alloy(system, x, n_alloy, seed=seed + 10 * k + int(100 * x))))
-    interstitial, _, _ = bulk_hop_endpoints(HOST_CRYSTALS[host], carrier, min_cell_A=7.0)
+    interstitial, _, _ = bulk_hop_endpoints(HOST_CRYSTALS[host], carrier, min_cell_A=cell_A)
     configs.append(("interstitial", rattled(interstitial, 0.03)))
     vacancy = host_cell.copy()
     del vacancy[0]
@@ -156,10 +162,12 @@ class FitReport(BaseModel):
     own_md: dict = Field(default_factory=dict, description="the kept fit on frames of its own MD, labelled by the "
                          "teacher and not fitted: RMSE, closest pair (A), runs that blew up; 'rounds': every "
                          "measured fit, the kept one is the most stable")
-    crystals: dict[str, dict] = Field(description="relaxed lattice (A) and energy (eV/atom): teacher against fit")
+    crystals: dict[str, dict] = Field(description="relaxed lattice (A) and energy (eV/atom): teacher against fit "
+                                      "(empty for labels made elsewhere)")
     host_crystal_md: dict = Field(description="the host crystal after zero-pressure MD with the fit: crystalline "
                                   "fraction and volume per atom (A^3)")
-    speedup_vs_teacher: float = Field(description="force-call time of the teacher / the fit, host crystal, 1 core")
+    speedup_vs_teacher: float | None = Field(description="force-call time of the teacher / the fit, host crystal, "
+                                             "1 core (None for labels made elsewhere)")
     files: dict[str, str]
     record: str
     wall_time_s: float
@@ -326,6 +334,7 @@ def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: fl
     active learning shows the teacher). A potential that melts or transforms its host here cannot
     describe a crystalline front."""
     from anodeflow.analysis.structure import CrystallineHost
+    from anodeflow.errors import EngineError
     from anodeflow.structures.crystals import CRYSTALS
     from anodeflow.workflows.engine import Lammps
 
@@ -334,22 +343,29 @@ def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: fl
     atoms = repeated_to(bulk_crystal(crystal), 12.0)
     steps = max(n_samples, int(round(1000 * time_ps)))
     samples = []
+    blew_up = False
     with Lammps(workdir / f"crystal_md_{crystal}_{temperature_K:g}K", log=False) as lmp:
         lmp.load_atoms(atoms, types)
         lmp.commands([*commands, "thermo 0", "timestep 0.001",
                       f"velocity all create {2 * temperature_K} 4 mom yes rot yes dist gaussian",
                       f"fix npt all npt temp {temperature_K} {temperature_K} 0.1 aniso 0 0 1.0"])
         for k in range(n_samples):
-            lmp.run((k + 1) * steps // n_samples - k * steps // n_samples)
+            try:
+                lmp.run((k + 1) * steps // n_samples - k * steps // n_samples)
+            except EngineError:  # lost atoms: the host is gone, and the frames before show the teacher why
+                blew_up = True
+                break
             _, kinds, positions = lmp.positions()
             samples.append(Atoms([types[t - 1] for t in kinds], positions=positions, cell=lmp.box(), pbc=True))
     late = samples[n_samples // 2:]
     fractions = [classify.compute(a.positions, np.array(a.cell), np.ones(len(a), dtype=bool)).n_crystalline / len(a)
                  for a in late]
     summary = {"crystal": crystal, "temperature_K": temperature_K, "time_ps": time_ps, "n_atoms": len(atoms),
-               "crystalline_fraction": float(np.mean(fractions)),
-               "volume_per_atom_A3": float(np.mean([a.get_volume() / len(a) for a in late]))}
+               "blew_up": blew_up, "crystalline_fraction": 0.0 if blew_up else float(np.mean(fractions)),
+               "volume_per_atom_A3": None if blew_up else float(np.mean([a.get_volume() / len(a) for a in late]))}
     picked = np.unique(np.linspace(0, n_samples - 1, n_frames).round().astype(int)) if n_frames else []
+    if blew_up:
+        picked = range(max(0, len(samples) - n_frames), len(samples))
     return summary, [(f"own npt {temperature_K:g} K {crystal} #{k}", samples[k]) for k in picked]
 
 
@@ -376,6 +392,8 @@ class FitPotentialMaker(Maker):
     energy_weight: float = 30.0  # per-atom energy rows (eV/atom) against force rows (eV/A)
     virial_weight: float = 3.0  # per-atom virial rows (eV/atom)
     seed: int = 0
+    cell_A: float = 7.0  # crystal cells of the training set repeated to at least this (A) on each side
+    n_alloy: int = 24  # atoms of its random alloys
     md_snapshots: int = 0  # teacher-driven Langevin MD snapshots of an x = 0.5 alloy at each md_temperatures_K
     md_temperatures_K: tuple[float, ...] = (800.0, 1200.0)
     # teacher MD of the host crystal, md_snapshots // 2 snapshots at each: its phonons and (above its melting
@@ -383,6 +401,7 @@ class FitPotentialMaker(Maker):
     # crystal in crystal_check_K MD (beta-Sn: 400, 1200 K)
     host_md_temperatures_K: tuple[float, ...] = ()
     crystal_check_K: float = 300.0  # zero-pressure MD of the host crystal that each measured fit must survive
+    crystal_check_ps: float = 5.0  # its length
     crystal_check_frames: int = 0  # frames of that run labelled and fitted in each active round (beta-Sn: 5)
     teacher_crystal_weight: float = 3.0  # weight of the teacher-relaxed crystals (always fitted), 0: left out
     ridge: float = 1e-8  # relative ridge on the column-scaled normal equations
@@ -397,9 +416,28 @@ class FitPotentialMaker(Maker):
     output_dir: str | None = None  # default: the user potentials folder (settings.home/potentials)
     progress: bool = True
 
-    @job
-    def make(self, system: str) -> FitReport:
-        return self.fit(system, Path.cwd())
+    def make(self, system: str):
+        """The fit as one job (inputs and the teacher checked first)."""
+        self.checked_teacher(system)
+        fit = fit_job(self, system)
+        fit.name = self.name
+        return fit
+
+    def checked_teacher(self, system: str):
+        """The teacher's record, once the fit settings and the teacher are known to suit ``system``."""
+        from anodeflow.potentials import get_potential
+
+        carrier, host = parse_system(system)
+        self.check_settings()
+        potential = get_potential(self.teacher)
+        if potential.snap is not None:
+            raise InputError(f"teacher '{self.teacher}' is itself a fitted potential; choose an MLIP (SevenNet-0) "
+                             "or a published potential (LiSi-Cui2012-MEAM)")
+        potential.check_elements([carrier, host])
+        if system in potential.fails_host_check:
+            raise InputError(f"teacher '{self.teacher}' fails the host-crystal check of {system} and cannot "
+                             f"teach it: {potential.fails_host_check[system]}")
+        return potential
 
     @property
     def form(self) -> str:
@@ -407,9 +445,9 @@ class FitPotentialMaker(Maker):
         snap = f"SNAP ({'quadratic' if self.snap.quadratic else 'linear'}, 2J={self.snap.twojmax})"
         return f"{'UF3 (2+3-body) + ' if self.uf3 else ''}{snap} + ZBL"
 
-    def cli_command(self, system: str, name: str) -> str | None:
+    def cli_command(self, system: str, name: str, teacher_options: str | None = None) -> str | None:
         """The ``anodeflow potentials fit`` line that repeats this fit, or None if it uses settings
-        the command line does not offer."""
+        the command line does not offer; ``teacher_options`` replace ``--teacher NAME`` (DFT labels)."""
         offered = {"name", "teacher", "uf3", "snap", "ridge", "md_snapshots", "host_md_temperatures_K",
                    "crystal_check_frames", "active_rounds", "output_name", "output_dir", "progress"}
         default = FitPotentialMaker()
@@ -421,7 +459,7 @@ class FitPotentialMaker(Maker):
                        rcutfac=default.snap.rcutfac)
         if snap != default.snap:
             return None
-        return (f"anodeflow potentials fit {system} --teacher {self.teacher} --form {'uf3+snap' if self.uf3 else 'snap'} "
+        return (f"anodeflow potentials fit {system} {teacher_options or f'--teacher {self.teacher}'} --form {'uf3+snap' if self.uf3 else 'snap'} "
                 f"--twojmax {self.snap.twojmax} --{'quadratic' if self.snap.quadratic else 'linear'} "
                 f"--rcutfac {self.snap.rcutfac:g} --ridge {self.ridge:g} --md-snapshots {self.md_snapshots} "
                 + (f"--host-md-temperatures {','.join(f'{t:g}' for t in self.host_md_temperatures_K)} "
@@ -429,37 +467,64 @@ class FitPotentialMaker(Maker):
                 + (f"--crystal-frames {self.crystal_check_frames} " if self.crystal_check_frames else "")
                 + f"--active-rounds {self.active_rounds} --name {name}")
 
-    def fit(self, system: str, workdir: Path) -> FitReport:
-        """Run the whole fit in ``workdir`` (usable without jobflow)."""
-        from anodeflow.potentials import get_potential
+    def check_settings(self) -> None:
+        """Raise InputError for settings no fit can use."""
+        if not 0 < self.test_fraction < 0.5:
+            raise InputError(f"test_fraction must be in (0, 0.5), got {self.test_fraction}")
+        if self.active_rounds < 0:
+            raise InputError(f"active_rounds must be >= 0, got {self.active_rounds}")
+
+    def check_teacherless(self) -> None:
+        """Raise InputError if a setting calls the teacher during the fit (impossible for labels made elsewhere)."""
+        needs = {k: getattr(self, k) for k in ("md_snapshots", "host_md_temperatures_K", "active_rounds",
+                                               "crystal_check_frames") if getattr(self, k)}
+        if needs:
+            raise InputError(f"a fit to labels made elsewhere cannot call its teacher; set {', '.join(needs)} "
+                             f"to 0 (got {needs})")
+
+    def fit(self, system: str, workdir: Path, labelled: list[tuple[str, Atoms, tuple]] | None = None,
+            teacher: dict | None = None) -> FitReport:
+        """Run the whole fit in ``workdir`` (usable without jobflow).
+
+        ``labelled``: a training set labelled elsewhere (DFT, :class:`DftFitMaker`), as (label, cell,
+        (energy eV, forces eV/A, virial eV)); ``teacher`` then describes its source (keys ``name``, ``tag`` for
+        the default record name, ``citation``, ``training_set`` and ``cli``, the ``potentials fit`` options that
+        replace ``--teacher``) and no step calls a teacher: no teacher MD, teacher-relaxed crystals, active
+        rounds or teacher comparisons.
+        """
         from anodeflow.potentials.registry import register_folder, reload_registry, user_potentials_dir
         from anodeflow.workflows.neb import lammps_calculator
 
         start = time.perf_counter()
         carrier, host = parse_system(system)
-        teacher = get_potential(self.teacher)
-        if teacher.snap is not None:
-            raise InputError(f"teacher '{self.teacher}' is itself a fitted potential; choose an MLIP (SevenNet-0) or "
-                             "a published potential (LiSi-Cui2012-MEAM)")
-        teacher.check_elements([carrier, host])
-        if not 0 < self.test_fraction < 0.5:
-            raise InputError(f"test_fraction must be in (0, 0.5), got {self.test_fraction}")
-        if self.active_rounds < 0:
-            raise InputError(f"active_rounds must be >= 0, got {self.active_rounds}")
         elements = [carrier, host]
+        if labelled is None:
+            potential = self.checked_teacher(system)
+            calc = lammps_calculator(system, potential.name, workdir)
+            teacher = {"name": potential.name, "tag": potential.name, "citation": f"{potential.name} (see its record)"}
+        else:
+            self.check_settings()
+            self.check_teacherless()
+            calc = None
+            teacher = dict(teacher or {})
+            teacher.setdefault("name", "external labels")
+            teacher.setdefault("tag", teacher["name"].split()[0])
+            teacher.setdefault("citation", teacher["name"])
+
         basis = Uf3Basis(elements, self.uf3) if self.uf3 else None
         penalty = curvature_penalty(basis, self.snap, len(elements))
-        calc = lammps_calculator(system, teacher.name, workdir)
+
+        def entry(text: str, atoms: Atoms, labels: tuple, weight: float = 1.0) -> dict:
+            return {"label": text, "weight": weight, **training_rows(atoms, *labels, self.snap, basis, elements, workdir)}
 
         def label(configs: list[tuple[str, Atoms]], stage: str, weight: float = 1.0) -> list[dict]:
             data = []
-            with progress_bar(self.progress, f"labelling {stage} with {teacher.name}", len(configs),
+            with progress_bar(self.progress, f"labelling {stage} with {teacher['name']}", len(configs),
                               "configurations") as advance:
                 for done, (text, atoms) in enumerate(configs, start=1):
                     labels = teacher_labels(atoms, calc, self.max_force_eV_A)
                     if labels is not None:
-                        data.append({"label": text, "weight": weight,
-                                     **training_rows(atoms, *labels, self.snap, basis, elements, workdir)})
+                        data.append(entry(text, atoms, labels, weight))
                     advance(done)
             return data
 
@@ -469,23 +534,28 @@ class FitPotentialMaker(Maker):
             return solve_fit(train, weights, self.ridge, penalty)
 
         short = "UF3SNAP" if basis else "SNAP"
-        name = self.output_name or f"{system}-{short}-{self.teacher}"
+        name = self.output_name or f"{system}-{short}-{teacher['tag']}"
         folder = Path(self.output_dir) if self.output_dir else user_potentials_dir() / name
         folder.mkdir(parents=True, exist_ok=True)
 
         def write(coeff: np.ndarray) -> dict[str, str]:
             return write_potential_files(folder, name, elements, self.snap, basis, coeff,
-                                         f"{name}: fitted to {self.teacher} by anodeflow")
+                                         f"{name}: fitted to {teacher['name']} by anodeflow")
 
-        configs = training_configurations(system, seed=self.seed)
-        for k, temperature in enumerate(self.md_temperatures_K):
-            configs += teacher_md_snapshots(system, calc, self.md_snapshots, temperature, self.seed + k,
-                                            progress=self.progress)
         host_crystal = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 9.0)
-        for k, temperature in enumerate(self.host_md_temperatures_K):
-            configs += teacher_md_snapshots(system, calc, self.md_snapshots // 2, temperature, self.seed + 10 + k,
-                                            progress=self.progress, start=host_crystal)
-        data = label(configs, "the training set")
+        if labelled is None:
+            configs = training_configurations(system, self.n_alloy, self.seed, self.cell_A)
+            for k, temperature in enumerate(self.md_temperatures_K):
+                configs += teacher_md_snapshots(system, calc, self.md_snapshots, temperature, self.seed + k,
+                                                progress=self.progress)
+            for k, temperature in enumerate(self.host_md_temperatures_K):
+                configs += teacher_md_snapshots(system, calc, self.md_snapshots // 2, temperature, self.seed + 10 + k,
+                                                progress=self.progress, start=host_crystal)
+            data = label(configs, "the training set")
+        else:
+            data = [entry(text, atoms, labels) for text, atoms, labels in labelled]
+        if len(data) < 2:
+            raise InputError(f"a fit needs at least 2 labelled configurations, got {len(data)}")
         n_test = max(1, int(round(self.test_fraction * len(data))))
         held_out = set(np.random.default_rng(self.seed).permutation(len(data))[:n_test].tolist())
         # isolated atoms (the zero of the cohesive energy) and the teacher's relaxed crystals (its lattice
@@ -493,7 +563,7 @@ class FitPotentialMaker(Maker):
         held_out -= {i for i, d in enumerate(data) if d["label"].startswith("isolated")}
         test = [d for i, d in enumerate(data) if i in held_out]
         train = [d for i, d in enumerate(data) if i not in held_out]
-        if self.teacher_crystal_weight > 0:
+        if self.teacher_crystal_weight > 0 and calc is not None:
             train += label(teacher_crystals(system, calc), "the teacher's relaxed crystals", self.teacher_crystal_weight)
         coeff = solve(train)
         logger.info("%s fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", self.form, system,
@@ -501,7 +571,7 @@ class FitPotentialMaker(Maker):
         # every round measures one fit on its own MD and on its host crystal at crystal_check_K; the fit kept
         # is the most stable one (fewest runs that blew up, then the host most crystalline, then the closest
         # pair kept farthest apart), not simply the last: more frames do not make each refit steadier
-        measured: list[tuple[dict, np.ndarray, int]] = []
+        measured: list[tuple[dict, np.ndarray, int, dict]] = []
         for round_ in range(self.active_rounds + 1 if self.active_rounds else 0):
             files = write(coeff)
             commands = pair_commands(elements, files["coeff"], files["param"], self.snap.zbl_inner_A,
@@ -510,30 +580,31 @@ class FitPotentialMaker(Maker):
                 system, commands, self.active_temperatures_K, self.active_cells, self.active_ps, self.active_frames,
                 self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}", self.progress,
                 crystal=host_crystal)
-            check, npt_frames = crystal_md(system, commands, HOST_CRYSTALS[host], self.crystal_check_K, 5.0,
-                                           workdir, n_frames=self.crystal_check_frames)
+            check, npt_frames = crystal_md(system, commands, HOST_CRYSTALS[host], self.crystal_check_K,
+                                           self.crystal_check_ps, workdir, n_frames=self.crystal_check_frames)
             new = label(frames + npt_frames, f"own-MD frames (round {round_ + 1})")
             own = {"round": round_, "frames": len(frames) + len(npt_frames), "labelled": len(new), "blown_up_runs": blown,
                    "closest_pair_A": closest, "host_crystalline_fraction": check["crystalline_fraction"],
                    "energy_rmse_meV_atom": 1000 * rows_rmse(coeff, new, "energy") if new else None,
                    "force_rmse_eV_A": rows_rmse(coeff, new, "forces") if new else None}
             logger.info("%s fit %s, own MD round %d: %s", self.form, system, round_, own)
-            measured.append((own, coeff, len(train)))
+            measured.append((own, coeff, len(train), check))
             if round_ < self.active_rounds:
                 train += new
                 coeff = solve(train)
         own = {}
         if measured:
-            own, coeff, n_fitted = min(measured, key=lambda m: (m[0]["blown_up_runs"],
-                                                                -round(m[0]["host_crystalline_fraction"], 1),
-                                                                -m[0]["closest_pair_A"]))
+            own, coeff, n_fitted, host_check = min(
+                measured, key=lambda m: (m[0]["blown_up_runs"], -round(m[0]["host_crystalline_fraction"], 1),
+                                         -m[0]["closest_pair_A"]))
             own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "host_crystalline_fraction",
                                                            "force_rmse_eV_A")} for m in measured]}
             train = train[:n_fitted]
         files = write(coeff)
-        host_check, _ = crystal_md(system, pair_commands(elements, files["coeff"], files["param"], self.snap.zbl_inner_A,
-                                                      self.snap.zbl_outer_A, files.get("uf3")),
-                                HOST_CRYSTALS[host], self.crystal_check_K, 5.0, workdir)
+        if not measured:  # else the kept round's check is this fit's (same coefficients, same seed)
+            host_check, _ = crystal_md(system, pair_commands(elements, files["coeff"], files["param"],
+                                                          self.snap.zbl_inner_A, self.snap.zbl_outer_A, files.get("uf3")),
+                                    HOST_CRYSTALS[host], self.crystal_check_K, self.crystal_check_ps, workdir)
         e_tr, f_tr = 1000 * rows_rmse(coeff, train, "energy"), rows_rmse(coeff, train, "forces")
         e_te, f_te = 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces")
         md_test = [d for d in test if d["label"].startswith("md ")]
@@ -543,27 +614,34 @@ class FitPotentialMaker(Maker):
         own_text = (f" On its own MD (600-900 K, not fitted): {own['energy_rmse_meV_atom']:.1f} meV/atom, "
                     f"{own['force_rmse_eV_A']:.3f} eV/A, {own['blown_up_runs']} of {n_runs} runs blew up, closest "
                     f"pair {own['closest_pair_A']:.2f} A." if own.get("labelled") else "")
+        training_set = teacher.get("training_set") or (
+            f"{host} crystal within +-5 % strain and 4 % shear, {carrier} metal, {system} alloy phases within +-6 %, "
+            "random alloys at x = 0.2-0.8, point defects"
+            + (f", teacher MD at {', '.join(f'{t:g}' for t in self.md_temperatures_K)} K" if self.md_snapshots else "")
+            + (f" and of the {host} crystal at {', '.join(f'{t:g}' for t in self.host_md_temperatures_K)} K"
+               if self.host_md_temperatures_K else "") + (", its own MD frames" if own else ""))
         record = {
             "name": name, "elements": list(elements), "systems": [system], "form": self.form,
             "pair_style": "hybrid/overlay", "timestep_fs": 1.0,
-            "citation": f"fitted by anodeflow to {teacher.name} (see its record); UF3: S. R. Xie, M. Rupp, R. G. Hennig, "
+            "citation": f"fitted by anodeflow to {teacher['citation']}; UF3: S. R. Xie, M. Rupp, R. G. Hennig, "
                         "npj Comput. Mater. 9 (2023) 162; SNAP: A. P. Thompson et al., J. Comput. Phys. 285 (2015) "
                         "316; quadratic SNAP: M. A. Wood, A. P. Thompson, J. Chem. Phys. 148 (2018) 241721",
-            "validity": f"configurations like its training set: {host} crystal within +-5 % strain and 4 % shear, "
-                        f"{carrier} metal, {system} alloy phases within +-6 %, random alloys at x = 0.2-0.8, point "
-                        f"defects, teacher MD at {', '.join(f'{t:g}' for t in self.md_temperatures_K)} K"
-                        + (f" and of the {host} crystal at {', '.join(f'{t:g}' for t in self.host_md_temperatures_K)} K"
-                           if self.host_md_temperatures_K else "") + f", its own MD frames. Held-out RMSE {e_te:.1f} meV/atom, {f_te:.3f} eV/A{md_text}.{own_text} "
-                        f"{HOST_CRYSTALS[host]} after {host_check['time_ps']:g} ps of zero-pressure MD at "
-                        f"{host_check['temperature_K']:g} K: {100 * host_check['crystalline_fraction']:.0f} % "
-                        f"crystalline, {host_check['volume_per_atom_A3']:.2f} A^3/atom.",
-            "made_by": f"FitPotentialMaker(teacher={teacher.name}, form={self.form}, uf3={self.uf3}, "
+            "validity": f"configurations like its training set: {training_set}. Held-out RMSE {e_te:.1f} meV/atom, "
+                        f"{f_te:.3f} eV/A{md_text}.{own_text} "
+                        + (f"{HOST_CRYSTALS[host]} blew up (lost atoms) within {host_check['time_ps']:g} ps of "
+                           f"zero-pressure MD at {host_check['temperature_K']:g} K: not for MD of its host."
+                           if host_check["blew_up"] else
+                           f"{HOST_CRYSTALS[host]} after {host_check['time_ps']:g} ps of zero-pressure MD at "
+                           f"{host_check['temperature_K']:g} K: {100 * host_check['crystalline_fraction']:.0f} % "
+                           f"crystalline, {host_check['volume_per_atom_A3']:.2f} A^3/atom."),
+            "made_by": f"FitPotentialMaker(teacher={teacher['name']}, form={self.form}, uf3={self.uf3}, "
                        f"rcutfac={self.snap.rcutfac}, ridge={self.ridge:g}, md_snapshots={self.md_snapshots}, "
                        f"host_md_temperatures_K={self.host_md_temperatures_K}, "
                        f"crystal_check_frames={self.crystal_check_frames}, "
                        f"active_rounds={self.active_rounds}, seed={self.seed}; kept round {own.get('round', 0)}): "
-                       f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher.name}",
-            "command": self.cli_command(system, name),
+                       f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher['name']}",
+            "command": self.cli_command(system, name, teacher.get("cli")) if calc is not None or teacher.get("cli")
+                       else None,
             # file names relative to the record's folder, so a record and its files move together
             "snap": {**{f"{key}_file": Path(path).name for key, path in files.items()},
                      "elements": list(elements), "zbl_inner_A": self.snap.zbl_inner_A,
@@ -579,17 +657,113 @@ class FitPotentialMaker(Maker):
                                       for r in crystal_rows(system, name, None, workdir)}
         record_path.write_text(yaml.safe_dump(record, sort_keys=False))
         reload_registry()
-        crystals = {crystal: _compare_relaxed(system, crystal, teacher.name, name, workdir)
-                    for crystal in (HOST_CRYSTALS[host], carrier)}
+        crystals = {crystal: _compare_relaxed(system, crystal, teacher["name"], name, workdir)
+                    for crystal in (HOST_CRYSTALS[host], carrier)} if calc is not None else {}
+        speedup = _speedup(system, name, teacher["name"], HOST_CRYSTALS[host], workdir) if calc is not None else None
         return FitReport(
-            crystals=crystals, speedup_vs_teacher=_speedup(system, name, teacher.name, HOST_CRYSTALS[host], workdir),
-            name=name, system=system, teacher=teacher.name, form=self.form,
+            crystals=crystals, speedup_vs_teacher=speedup, name=name, system=system, teacher=teacher["name"],
+            form=self.form,
             settings={"snap": asdict(self.snap), "uf3": asdict(self.uf3) if self.uf3 else None}, n_train=len(train),
             n_test=len(test), n_coefficients=len(coeff), energy_rmse_train_meV_atom=e_tr, force_rmse_train_eV_A=f_tr,
             energy_rmse_test_meV_atom=e_te, force_rmse_test_eV_A=f_te, own_md=own, host_crystal_md=host_check,
             test_labels=[d["label"] for d in test], files=files, record=str(record_path),
             wall_time_s=time.perf_counter() - start,
         )
+
+
+@job
+def fit_job(maker: FitPotentialMaker, system: str) -> FitReport:
+    """:meth:`FitPotentialMaker.fit` in the job's folder."""
+    return maker.fit(system, Path.cwd())
+
+
+#: 1 GPa A^3 in eV
+GPA_A3_TO_EV = 1.0 / 160.21766208
+
+
+def dft_labels(document: dict, atoms: Atoms, max_force_eV_A: float = 10.0) -> tuple | None:
+    """(energy eV, forces eV/A, virial eV as xx yy zz yz xz xy) of ``atoms`` from a
+    :class:`~anodeflow.workflows.dft.DftStaticDocument` (CP2K's stress is the pressure tensor in GPa,
+    positive under compression, so the virial is stress x volume); None like :func:`teacher_labels`."""
+    forces = np.asarray(document["forces_eV_A"], float)
+    if document["n_atoms"] != len(atoms) or forces.shape != (len(atoms), 3):
+        raise InputError(f"DFT document of {document['n_atoms']} atoms does not match a cell of {len(atoms)}")
+    if document.get("stress_GPa") is None:
+        raise InputError(f"DFT document {document.get('dir_name', '')} has no stress; a fit needs the virial")
+    energy = float(document["energy_eV"])
+    if not np.isfinite(energy) or not np.all(np.abs(forces) < max_force_eV_A):
+        return None
+    p = np.asarray(document["stress_GPa"], float)
+    virial = np.array([p[0, 0], p[1, 1], p[2, 2], p[1, 2], p[0, 2], p[0, 1]]) * atoms.get_volume() * GPA_A3_TO_EV
+    return energy, forces, virial
+
+
+@job
+def fit_to_dft(fit_maker: FitPotentialMaker, system: str, labels: list[str], structures: list, documents: list,
+               teacher: dict) -> FitReport:
+    """The fit of :class:`DftFitMaker`: ``fit_maker`` on ``structures`` labelled by their DFT ``documents``."""
+    from pymatgen.core import Structure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    labelled = []
+    for text, structure, document in zip(labels, structures, documents, strict=True):
+        structure = Structure.from_dict(structure) if isinstance(structure, dict) else structure
+        document = document if isinstance(document, dict) else document.model_dump()
+        atoms = AseAtomsAdaptor.get_atoms(structure)
+        values = dft_labels(document, atoms, fit_maker.max_force_eV_A)
+        if values is not None:
+            labelled.append((text, atoms, values))
+    return fit_maker.fit(system, Path.cwd(), labelled=labelled, teacher=teacher)
+
+
+@dataclass
+class DftFitMaker(Maker):
+    """Fit a potential to DFT: every training configuration is one atomate2 single-point job
+    (``static_maker``, CP2K by default: it runs wherever the jobs are sent, e.g. an HPC queue), then one
+    job fits ``fit_maker``'s form to those energies, forces and stresses.
+
+    The configurations are ``fit_maker``'s :func:`training_configurations` (its ``cell_A``, ``n_alloy`` and
+    ``seed``), keeping cells of at most ``max_atoms``; or those passed to :meth:`make`. ``fit_maker`` must not call a teacher itself (no teacher MD, teacher crystals or
+    active rounds: each would be more DFT).
+    """
+
+    name: str = "dft fit"
+    static_maker: Maker = field(default_factory=Cp2kStaticMaker)
+    fit_maker: FitPotentialMaker = field(default_factory=FitPotentialMaker)
+    max_atoms: int = 72
+
+    def make(self, system: str, configurations: list[Atoms] | None = None) -> Flow:
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        parse_system(system)
+        self.fit_maker.check_settings()
+        self.fit_maker.check_teacherless()
+        if configurations is None:
+            made = training_configurations(system, self.fit_maker.n_alloy, self.fit_maker.seed, self.fit_maker.cell_A)
+            pairs = [(text, atoms) for text, atoms in made if len(atoms) <= self.max_atoms]
+        else:
+            pairs = [(f"given #{k} {atoms.get_chemical_formula()}", atoms) for k, atoms in enumerate(configurations)]
+        if len(pairs) < 2:
+            raise InputError(f"a DFT fit needs at least 2 configurations, got {len(pairs)} (max_atoms={self.max_atoms})")
+        allowed = set(parse_system(system))
+        for text, atoms in pairs:
+            if not set(atoms.get_chemical_symbols()) <= allowed:
+                raise InputError(f"configuration '{text}' has elements outside {system}")
+        method = getattr(self.static_maker, "method", type(self.static_maker).__name__)
+        teacher = {"name": method, "tag": "-".join(method.split()[:2]),
+                   "citation": f"{method}: {CP2K_CITATION}" if isinstance(self.static_maker, Cp2kStaticMaker) else method,
+                   "training_set": f"{len(pairs)} configurations labelled by {method}"
+                                   + (f" (training_configurations, cells of <= {self.max_atoms} atoms)"
+                                      if configurations is None else " (given)")}
+        if configurations is None and isinstance(self.static_maker, Cp2kStaticMaker) and not self.static_maker.extra_input:
+            teacher["cli"] = (f"--teacher CP2K --kpoint-density {self.static_maker.kpoint_density} "
+                              f"--cutoff-Ry {self.static_maker.cutoff_Ry:g} --max-atoms {self.max_atoms}")
+        structures = [AseAtomsAdaptor.get_structure(atoms) for _, atoms in pairs]
+        statics = [self.static_maker.make(structure) for structure in structures]
+        fit = fit_to_dft(self.fit_maker, system, [text for text, _ in pairs], structures,
+                         [static.output for static in statics], teacher)
+        fit.name = self.fit_maker.name
+        return Flow([*statics, fit], output=fit.output, name=f"{self.name} {system}")
 
 
 def _compare_relaxed(system: str, crystal: str, teacher: str, fitted: str, workdir: Path) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import time
@@ -27,6 +28,8 @@ RESTART_FILES = ("restart.a", "restart.b")
 FINAL_DATA = "final.data"
 START_FILE = "start_structure.json"  # the structure an MPI run starts from
 DOCUMENT_FILE = "md_document.json"  # written by rank 0 of an MPI run
+logger = logging.getLogger(__name__)
+
 ERROR_FILE = "md_error.txt"
 ENSEMBLES = ("nvt", "npt", "npt_z", "npt_xy")
 #: LAMMPS fix npt keywords for each barostatted ensemble (P and damping filled in)
@@ -41,7 +44,12 @@ def type_elements_for(atoms_elements, potential: Potential) -> list[str]:
 
 
 def resolve_potential(name: str | None, system: str) -> Potential:
-    return get_potential(name) if name else default_potential(system)
+    """The record ``name`` (default: the system's); a warning if it fails the system's host-crystal check."""
+    potential = get_potential(name) if name else default_potential(system)
+    if system in potential.fails_host_check:
+        logger.warning("%s fails the host-crystal check of %s: %s", potential.name, system,
+                       potential.fails_host_check[system])
+    return potential
 
 
 def resolve_threads(threads: int | None) -> int:

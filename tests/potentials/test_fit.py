@@ -163,8 +163,9 @@ def test_meam_teacher_active_learning_into_an_outside_folder(tmp_path, monkeypat
     monkeypatch.setattr(registry, "_registered", [])  # the fit registers its folder for this process only
     out = tmp_path / "fits" / "LiSi-test"
     maker = FitPotentialMaker(teacher="LiSi-Cui2012-MEAM", output_name="LiSi-test", output_dir=str(out),
-                              md_snapshots=4, host_md_temperatures_K=(1000.0,), crystal_check_frames=5, active_rounds=1, active_cells=2,
-                              active_temperatures_K=(600.0,), active_ps=0.1, active_frames=2, progress=False)
+                              md_snapshots=4, host_md_temperatures_K=(1000.0,), crystal_check_frames=5, crystal_check_ps=1.0, cell_A=5.0,
+                              active_rounds=1, active_cells=2, active_temperatures_K=(600.0,), active_ps=0.1,
+                              active_frames=2, progress=False)
     report = maker.fit("Li-Si", tmp_path / "work")
     assert report.record == str(out / "LiSi-test.yaml") and get_potential("LiSi-test").snap["uf3_file"]
     record = yaml.safe_load((out / "LiSi-test.yaml").read_text())
@@ -193,6 +194,9 @@ def test_meam_teacher_active_learning_into_an_outside_folder(tmp_path, monkeypat
     assert len(own["rounds"]) == 2 and own["rounds"][own["round"]]["blown_up_runs"] == own["blown_up_runs"]
     # the Cui MEAM keeps diamond Si crystalline far above 300 K, and so does its copy
     assert report.host_crystal_md["crystal"] == "Si" and report.host_crystal_md["crystalline_fraction"] > 0.95
+    # the reported check is the kept round's own (same coefficients), 1 ps long as asked
+    assert report.host_crystal_md["time_ps"] == 1.0
+    assert own["rounds"][own["round"]]["host_crystalline_fraction"] == report.host_crystal_md["crystalline_fraction"]
     assert own["blown_up_runs"] == min(r["blown_up_runs"] for r in own["rounds"]) and 0 <= own["blown_up_runs"] <= 3
     assert 2 * (3 - own["blown_up_runs"]) + 5 <= own["frames"] <= 6 + 3 * own["blown_up_runs"] + 5
     assert own["labelled"] <= own["frames"]  # frames with |F| > 10 eV/A are not labelled

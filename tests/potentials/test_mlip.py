@@ -46,11 +46,21 @@ def test_sevennet_keeps_the_peierls_distortion_of_a7_sb():
     assert long.min() - short.max() > 0.35  # experiment: 3.36 - 2.91 = 0.45 A
 
 
-def test_chgnet_loses_it_and_is_not_offered_for_na_sb():
+def test_chgnet_loses_it_and_is_listed_for_na_sb_as_failing_the_host_check(caplog, tmp_path):
+    from anodeflow.errors import InputError
+    from anodeflow.workflows.fitting import FitPotentialMaker
+    from anodeflow.workflows.md import resolve_potential
+
     short, long = _sb_bonds("CHGNet-0.3.0")
     assert long.min() - short.max() < 0.2  # nearly simple cubic
-    assert "Na-Sb" not in get_potential("CHGNet-0.3.0").systems
-    assert "Na-Sb" in get_potential("SevenNet-0").systems
+    chgnet = get_potential("CHGNet-0.3.0")
+    assert "Na-Sb" in chgnet.systems and "simple cubic" in chgnet.fails_host_check["Na-Sb"]
+    assert "Na-Sb" in get_potential("SevenNet-0").systems and not get_potential("SevenNet-0").fails_host_check
+    with caplog.at_level("WARNING"):
+        resolve_potential("CHGNet-0.3.0", "Na-Sb")
+    assert "fails the host-crystal check of Na-Sb" in caplog.text
+    with pytest.raises(InputError, match="CHGNet-0.3.0' fails the host-crystal check of Na-Sb and cannot teach it"):
+        FitPotentialMaker(teacher="CHGNet-0.3.0", progress=False).fit("Na-Sb", tmp_path)
 
 
 @pytest.mark.usefixtures("lammps_available")
