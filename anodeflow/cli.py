@@ -323,13 +323,17 @@ def potentials_fit(
                           fit_maker=maker, max_atoms=max_atoms)
         flow = dft.make(system, read_structures(configurations) if configurations else None)
         teacher = f"{dft.static_maker.method}, {len(flow.jobs) - 1} single points"
+        status = nullcontext() if as_json else console.status(
+            f"[bold]labelling[/] {len(flow.jobs) - 1} cells with {dft.static_maker.method}, one CP2K job each, then fitting")
     elif configurations is not None:
         raise InputError(f"--configurations labels cells with DFT: use it with --teacher CP2K, not '{teacher}'")
     else:
         flow = maker.make(system)
+        status = nullcontext()  # the fit shows its own progress bars
     if not as_json:
         console.print(f"[bold]fitting {maker.form}[/] for {system} to {teacher} ...")
-    report = run_flow(flow)
+    with status:
+        report = run_flow(flow)
     keys = ["name", "form", "n_train", "n_test", "n_coefficients", "energy_rmse_train_meV_atom", "force_rmse_train_eV_A",
             "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "own_md", "host_crystal_md", "speedup_vs_teacher",
             "crystals", "record", "test_labels"]

@@ -723,8 +723,9 @@ class DftFitMaker(Maker):
     job fits ``fit_maker``'s form to those energies, forces and stresses.
 
     The configurations are ``fit_maker``'s :func:`training_configurations` (its ``cell_A``, ``n_alloy`` and
-    ``seed``), keeping cells of at most ``max_atoms``; or those passed to :meth:`make`. ``fit_maker`` must not call a teacher itself (no teacher MD, teacher crystals or
-    active rounds: each would be more DFT).
+    ``seed``), keeping cells of at most ``max_atoms``; or those passed to :meth:`make`. ``fit_maker`` must
+    not call a teacher itself (no teacher MD, host-check frames or active rounds: each would be more DFT);
+    the teacher-relaxed crystals of an MLIP fit are left out.
     """
 
     name: str = "dft fit"
@@ -735,7 +736,7 @@ class DftFitMaker(Maker):
     def make(self, system: str, configurations: list[Atoms] | None = None) -> Flow:
         from pymatgen.io.ase import AseAtomsAdaptor
 
-        parse_system(system)
+        allowed = set(parse_system(system))
         self.fit_maker.check_settings()
         self.fit_maker.check_teacherless()
         if configurations is None:
@@ -745,7 +746,6 @@ class DftFitMaker(Maker):
             pairs = [(f"given #{k} {atoms.get_chemical_formula()}", atoms) for k, atoms in enumerate(configurations)]
         if len(pairs) < 2:
             raise InputError(f"a DFT fit needs at least 2 configurations, got {len(pairs)} (max_atoms={self.max_atoms})")
-        allowed = set(parse_system(system))
         for text, atoms in pairs:
             if not set(atoms.get_chemical_symbols()) <= allowed:
                 raise InputError(f"configuration '{text}' has elements outside {system}")
