@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("lammps_available")
 def test_validate_cui_meam_cli(isolated_home):
     """Cui MEAM on Li-Si. References: Si 5.431 A (Okada & Tokumaru 1984), Si cohesive 4.63 eV (Kittel),
     Li15Si4 16.05 A^3/atom (a = 10.685 A, Obrovac & Christensen 2004), Li Td->Td 0.58 eV (PBE, Wan et al.
-    2010); the MEAM's own values (LAMMPS 2025-07-22): a = 5.4223 A, 4.629 eV, barrier 0.55 eV (issue 6)."""
+    2010); the MEAM's own values (LAMMPS 2025-07-22): a = 5.4223 A, 4.629 eV, barrier 0.55 eV (tests/workflows/test_neb.py)."""
     res = subprocess.run([sys.executable, "-m", "anodeflow.cli", "potentials", "validate", "Li-Si", "--reference",
                           "none", "--images", "3", "--json"], capture_output=True, text=True,
                          env=home_env(isolated_home), timeout=900)
@@ -45,7 +45,7 @@ def test_validate_cui_meam_cli(isolated_home):
 
 def test_teacher_choice_for_na_sb_rests_on_the_a7_distortion(tmp_path):
     """A7 Sb keeps 3 short (2.908 A) and 3 long (3.355 A) bonds (Barrett et al. 1963). SevenNet-0 keeps
-    them (2.94 / 3.46 A, issue 4); CHGNet 0.3.0 relaxes towards simple cubic (3.05-3.18 A, issue 4)."""
+    them (2.94 / 3.46 A, measured here); CHGNet 0.3.0 relaxes towards simple cubic (3.05-3.18 A, tests/potentials/test_mlip.py)."""
     require_module("sevenn")
     require_module("chgnet")
     from anodeflow.workflows.validation import ValidationRow, crystal_rows
