@@ -322,9 +322,10 @@ def potentials_fit(
         dft = DftFitMaker(static_maker=Cp2kStaticMaker(kpoint_density=kpoint_density, cutoff_Ry=cutoff),
                           fit_maker=maker, max_atoms=max_atoms)
         flow = dft.make(system, read_structures(configurations) if configurations else None)
-        teacher = f"{dft.static_maker.method}, {len(flow.jobs) - 1} single points"
+        n_cells = len(flow.jobs) - 1  # one single point per cell, then the fit
+        teacher = f"{dft.static_maker.method}, {n_cells} single points"
         status = nullcontext() if as_json else console.status(
-            f"[bold]labelling[/] {len(flow.jobs) - 1} cells with {dft.static_maker.method}, one CP2K job each, then fitting")
+            f"[bold]labelling[/] {n_cells} cells with {dft.static_maker.method}, one CP2K job each, then fitting")
     elif configurations is not None:
         raise InputError(f"--configurations labels cells with DFT: use it with --teacher CP2K, not '{teacher}'")
     else:

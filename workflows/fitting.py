@@ -199,9 +199,14 @@ def teacher_labels(atoms: Atoms, calculator, max_force_eV_A: float = 10.0) -> tu
     labelled = atoms.copy()
     labelled.calc = calculator
     energy, forces = labelled.get_potential_energy(), labelled.get_forces()
-    if not np.isfinite(energy) or not np.all(np.abs(forces) < max_force_eV_A):
+    if not fittable(energy, forces, max_force_eV_A):
         return None
     return energy, forces, -labelled.get_stress(voigt=True) * atoms.get_volume()
+
+
+def fittable(energy: float, forces: np.ndarray, max_force_eV_A: float) -> bool:
+    """Whether a labelled frame may be fitted: a finite energy and every force component below ``max_force_eV_A``."""
+    return bool(np.isfinite(energy) and np.all(np.abs(forces) < max_force_eV_A))
 
 
 def training_rows(atoms: Atoms, energy: float, forces: np.ndarray, virial: np.ndarray, snap: SnapSettings,
@@ -357,15 +362,17 @@ def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: fl
                 break
             _, kinds, positions = lmp.positions()
             samples.append(Atoms([types[t - 1] for t in kinds], positions=positions, cell=lmp.box(), pbc=True))
-    late = samples[n_samples // 2:]
-    fractions = [classify.compute(a.positions, np.array(a.cell), np.ones(len(a), dtype=bool)).n_crystalline / len(a)
-                 for a in late]
     summary = {"crystal": crystal, "temperature_K": temperature_K, "time_ps": time_ps, "n_atoms": len(atoms),
-               "blew_up": blew_up, "crystalline_fraction": 0.0 if blew_up else float(np.mean(fractions)),
-               "volume_per_atom_A3": None if blew_up else float(np.mean([a.get_volume() / len(a) for a in late]))}
-    picked = np.unique(np.linspace(0, n_samples - 1, n_frames).round().astype(int)) if n_frames else []
-    if blew_up:
+               "blew_up": blew_up, "crystalline_fraction": 0.0, "volume_per_atom_A3": None}
+    if blew_up:  # the last frames before it, for the teacher
         picked = range(max(0, len(samples) - n_frames), len(samples))
+    else:
+        late = samples[n_samples // 2:]
+        summary["crystalline_fraction"] = float(np.mean(
+            [classify.compute(a.positions, np.array(a.cell), np.ones(len(a), dtype=bool)).n_crystalline / len(a)
+             for a in late]))
+        summary["volume_per_atom_A3"] = float(np.mean([a.get_volume() / len(a) for a in late]))
+        picked = np.unique(np.linspace(0, n_samples - 1, n_frames).round().astype(int)) if n_frames else []
     return summary, [(f"own npt {temperature_K:g} K {crystal} #{k}", samples[k]) for k in picked]
 
 
@@ -538,9 +545,12 @@ class FitPotentialMaker(Maker):
         folder = Path(self.output_dir) if self.output_dir else user_potentials_dir() / name
         folder.mkdir(parents=True, exist_ok=True)
 
-        def write(coeff: np.ndarray) -> dict[str, str]:
-            return write_potential_files(folder, name, elements, self.snap, basis, coeff,
-                                         f"{name}: fitted to {teacher['name']} by anodeflow")
+        def write(coeff: np.ndarray) -> tuple[dict[str, str], list[str]]:
+            """The potential files of ``coeff`` and the LAMMPS pair commands that read them."""
+            files = write_potential_files(folder, name, elements, self.snap, basis, coeff,
+                                          f"{name}: fitted to {teacher['name']} by anodeflow")
+            return files, pair_commands(elements, files["coeff"], files["param"], self.snap.zbl_inner_A,
+                                        self.snap.zbl_outer_A, files.get("uf3"))
 
         host_crystal = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 9.0)
         if labelled is None:
@@ -573,9 +583,7 @@ class FitPotentialMaker(Maker):
         # pair kept farthest apart), not simply the last: more frames do not make each refit steadier
         measured: list[tuple[dict, np.ndarray, int, dict]] = []
         for round_ in range(self.active_rounds + 1 if self.active_rounds else 0):
-            files = write(coeff)
-            commands = pair_commands(elements, files["coeff"], files["param"], self.snap.zbl_inner_A,
-                                     self.snap.zbl_outer_A, files.get("uf3"))
+            _, commands = write(coeff)
             frames, closest, blown = fitted_md_frames(
                 system, commands, self.active_temperatures_K, self.active_cells, self.active_ps, self.active_frames,
                 self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}", self.progress,
@@ -600,11 +608,10 @@ class FitPotentialMaker(Maker):
             own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "host_crystalline_fraction",
                                                            "force_rmse_eV_A")} for m in measured]}
             train = train[:n_fitted]
-        files = write(coeff)
+        files, commands = write(coeff)
         if not measured:  # else the kept round's check is this fit's (same coefficients, same seed)
-            host_check, _ = crystal_md(system, pair_commands(elements, files["coeff"], files["param"],
-                                                          self.snap.zbl_inner_A, self.snap.zbl_outer_A, files.get("uf3")),
-                                    HOST_CRYSTALS[host], self.crystal_check_K, self.crystal_check_ps, workdir)
+            host_check, _ = crystal_md(system, commands, HOST_CRYSTALS[host], self.crystal_check_K,
+                                       self.crystal_check_ps, workdir)
         e_tr, f_tr = 1000 * rows_rmse(coeff, train, "energy"), rows_rmse(coeff, train, "forces")
         e_te, f_te = 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces")
         md_test = [d for d in test if d["label"].startswith("md ")]
@@ -691,7 +698,7 @@ def dft_labels(document: dict, atoms: Atoms, max_force_eV_A: float = 10.0) -> tu
     if document.get("stress_GPa") is None:
         raise InputError(f"DFT document {document.get('dir_name', '')} has no stress; a fit needs the virial")
     energy = float(document["energy_eV"])
-    if not np.isfinite(energy) or not np.all(np.abs(forces) < max_force_eV_A):
+    if not fittable(energy, forces, max_force_eV_A):
         return None
     p = np.asarray(document["stress_GPa"], float)
     virial = np.array([p[0, 0], p[1, 1], p[2, 2], p[1, 2], p[0, 2], p[0, 1]]) * atoms.get_volume() * GPA_A3_TO_EV
