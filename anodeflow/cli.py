@@ -116,12 +116,19 @@ def jobs_cmd(
 @handle_errors
 def results_list(
     doc_type: Annotated[str | None, typer.Option("--type", help="interface_md, lammps_md or couple_structure")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="list run folders whose run failed, was killed or "
+                                                          "is not stored, instead of stored results")] = False,
+    runs: Annotated[Path | None, typer.Option("--runs", help="folder of run folders for --failed "
+                                                             "(default: settings work_dir)")] = None,
     as_json: JsonOpt = False,
 ):
-    """List stored results, newest first."""
+    """List stored results, newest first (or, with --failed, the runs that did not reach the store)."""
     from anodeflow.results import list_results
     from anodeflow.store import open_store
 
+    if failed:
+        _list_failed_runs(runs, as_json)
+        return
     rows = list_results(open_store(), doc_type)
     if as_json:
         print_json(rows)
@@ -134,6 +141,45 @@ def results_list(
                          if k not in ("id", "doc_type", "name", "completed_at", "system"))
         table.add_row(r["id"][:8], r["doc_type"], str(r.get("system") or ""), extra, r["completed_at"][:19])
     console.print(table)
+
+
+def _list_failed_runs(root: Path | None, as_json: bool) -> None:
+    """Print the failed, killed and unstored runs under ``root`` with their errors and what to do next."""
+    from anodeflow.results import failed_runs
+    from anodeflow.settings import get_settings
+
+    root = root or get_settings().work_dir
+    if not root.is_dir():
+        raise InputError(f"--runs folder '{root}' does not exist")
+    rows = failed_runs(root)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} runs not in the store under {root}")
+    for col in ("run folder", "status", "error / next step", "started"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["run_dir"], r["status"], r["hint"], str(r.get("started_at"))[:19])
+    console.print(table)
+
+
+@results_app.command("import")
+@handle_errors
+def results_import(
+    run_dir: Annotated[Path, typer.Argument(help="run folder of a finished run whose documents are not stored")],
+    as_json: JsonOpt = False,
+):
+    """Put a finished run's documents (kept in RUN_DIR/documents) into the store; importing twice adds nothing."""
+    from anodeflow.results import import_run
+    from anodeflow.store import open_store
+
+    counts = import_run(open_store(), run_dir)
+    if as_json:
+        print_json(counts)
+        return
+    console.print(f"stored {counts['new_documents']} of {counts['documents']} documents and {counts['new_blobs']} "
+                  f"of {counts['blobs']} data blobs from {counts['run_dir']} (the rest were stored already); "
+                  f"result id {counts['result_id']}")
 
 
 _SHORT = {"temperature_K": "T_K", "front_advance_final_nm": "L_nm", "front_advance_err_nm": "L_err_nm",
@@ -277,7 +323,7 @@ def potentials_fit(
     ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-8,
     max_atoms: Annotated[int, typer.Option("--max-atoms", help="CP2K: label only training cells of at most this "
                                                                 "many atoms")] = 72,
-    kpoint_density: Annotated[int, typer.Option("--kpoint-density", help="CP2K: k-points per reciprocal atom "
+    kpoint_density: Annotated[int, typer.Option("--kpoint-density", help="CP2K: k-points per A^-3 of reciprocal volume "
                                                                           "(0: Gamma point)")] = 0,
     cutoff: Annotated[float, typer.Option("--cutoff-Ry", help="CP2K: density cutoff (Ry)")] = 400.0,
     configurations: Annotated[Path | None, typer.Option(

@@ -44,14 +44,18 @@ def read_structures(file: Path) -> list:
 
 
 def handle_errors(func):
-    """Turn anodeflow errors into one line ``error: <message>`` and the error's exit code."""
+    """Turn anodeflow errors into one line ``error: <message>`` and the error's exit code.
+
+    An error of a failed run also names its run folder (where ``error.log`` and the partial data are).
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except AnodeflowError as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            where = f" (run folder {exc.run_dir})" if getattr(exc, "run_dir", None) else ""
+            err_console.print(f"error: {exc}{where}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper

@@ -33,37 +33,42 @@ def _mesh(text: str) -> tuple[int, int, int]:
 
 
 def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool, describe: str,
-             rows=None) -> dict:
+             rows=None, record: dict | None = None) -> dict:
     """Run ``flow`` into the store; print a table (or JSON) of ``keys`` plus the result id.
 
-    ``rows(doc)`` may give the table's (label, text) rows instead of the raw keys.
+    ``rows(doc)`` may give the table's (label, text) rows instead of the raw keys; ``record`` adds fields
+    to the run folder's ``run.json``.
     """
     from anodeflow.settings import get_settings
-    from anodeflow.store import open_store
+    from anodeflow.store import open_store, store_location
     from anodeflow.workflows.run import run_flow
 
     settings = get_settings()
     store = open_store(settings)
     if not as_json:
-        where = settings.store.path if settings.store.type == "monty" else settings.store.host
-        console.print(f"[bold]{describe}[/]; store: {settings.store.type} {where}")
-    doc = run_flow(flow, store=store, root_dir=out)
+        console.print(f"[bold]{describe}[/]; store: {settings.store.type} {store_location(settings.store)}")
+    doc = run_flow(flow, store=store, root_dir=out, record=record)
+    _summarise(doc, flow.output.uuid, title, keys, as_json, rows)
+    return doc
+
+
+def _summarise(doc: dict, result_id: str, title: str, keys: list[str], as_json: bool, rows=None) -> None:
+    """Print ``keys`` of the output ``doc`` and its result id as a table, or as JSON."""
     summary = {k: doc.get(k) for k in keys}
-    summary["id"] = flow.output.uuid
+    summary["id"] = result_id
     if as_json:
         print_json(summary)
+        return
+    table = Table(title=title, show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    if rows:
+        pairs = [*rows(doc), ("result id", summary["id"])]
     else:
-        table = Table(title=title, show_header=False)
-        table.add_column(no_wrap=True)
-        table.add_column(overflow="fold")
-        if rows:
-            pairs = [*rows(doc), ("result id", summary["id"])]
-        else:
-            pairs = [(k, f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in summary.items()]
-        for key, value in pairs:
-            table.add_row(key, value)
-        console.print(table)
-    return doc
+        pairs = [(k, f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in summary.items()]
+    for key, value in pairs:
+        table.add_row(key, value)
+    console.print(table)
 
 
 def _couple_rows(doc: dict) -> list[tuple[str, str]]:
@@ -137,18 +142,65 @@ def run_couple(
 @run_app.command("resume")
 @handle_errors
 def run_resume(
-    directory: Annotated[Path, typer.Argument(help="run folder of a killed interface MD job (holds md_setup.json)")],
+    directory: Annotated[Path, typer.Argument(help="run folder of a killed interface MD run, or its MD job folder "
+                                                  "(holds md_setup.json)")],
     out: OutOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
 ):
-    """Continue a killed interface MD run from its newest restart file, analyse and store it."""
+    """Finish a killed interface MD run: continue the MD from its newest restart file, analyse and store it
+    (a run killed while storing is only stored)."""
+    from anodeflow.runfolder import RunFolder
+    from anodeflow.store import open_store
     from anodeflow.workflows.couple import resume_interface_md_job
 
-    flow = resume_interface_md_job(str(directory.resolve()))
     keys = ["system", "miller", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm",
             "front_velocity_nm_ps", "reacted_thickness_nm", "amorphous_thickness_nm", "dir_name"]
-    _execute(flow, f"resumed {directory}", keys, out, as_json, f"resume {directory}", rows=_couple_rows)
+    run, earlier = RunFolder.find(directory), None
+    if run is not None and run.record().get("resumes") and run.status() in ("killed", "failed"):
+        earlier, directory = run, Path(run.record()["resumes"])  # a killed resume: continue the MD it resumed
+        run = RunFolder.find(directory)
+    md_dir = _resumable(run, directory)
+    if md_dir is None:  # every job finished: only the store write is missing
+        run.store_into(open_store())
+        output = (run.output_document() or {}).get("output", {})
+        couple = output.get("doc_type") == "interface_md"
+        _summarise(output, run.record()["output_uuid"], f"stored {run.path}", keys if couple else ["doc_type"],
+                   as_json, rows=_couple_rows if couple else None)
+        return
+    flow = resume_interface_md_job(str(md_dir))
+    _execute(flow, f"resumed {directory}", keys, out, as_json, f"resume {directory}", rows=_couple_rows,
+             record={"resumes": str(md_dir)})
+    for done in (run, earlier):
+        if done is not None:
+            done.write(state="resumed", resumed_by=flow.output.uuid)
+    if run is not None:  # the killed run's finished jobs (e.g. the built couple) join the result
+        run.store_into(open_store(), complete_only=True)
+
+
+def _resumable(run, directory: Path) -> Path | None:
+    """The MD job folder to resume in ``directory`` (a run folder or the MD folder itself); None when the run
+    finished and only needs storing. Refuses runs that are running, stored or resumed already."""
+    from anodeflow.workflows.md import SETUP_FILE
+
+    if run is not None:
+        status, record = run.status(), run.record()
+        if status in ("running", "finished"):
+            doing = "running" if status == "running" else "storing its documents"
+            raise InputError(f"run {run.path} is still {doing} (process {record['pid']} on {record['host']})")
+        if status == "stored":
+            raise InputError(f"run {run.path} finished and is stored (result id {record['output_uuid']}); "
+                             "nothing to resume")
+        if status == "resumed":
+            raise InputError(f"run {run.path} was resumed already (result id {record['resumed_by']})")
+        if status == "not stored":
+            return None
+    if (directory / SETUP_FILE).is_file() or run is None:
+        return directory.resolve()
+    found = sorted(run.path.glob(f"*/{SETUP_FILE}"))
+    if len(found) != 1:
+        raise InputError(f"run {run.path} holds {len(found)} MD job folders ({SETUP_FILE}); give the one to resume")
+    return found[0].parent
 
 
 # --------------------------------------------------------------------------------- meltquench
@@ -317,7 +369,7 @@ def run_neb(
 @handle_errors
 def run_dft(
     file: Annotated[Path, typer.Argument(help="structure file (extxyz, CIF, POSCAR, LAMMPS data)")],
-    kpoint_density: Annotated[int, typer.Option("--kpoint-density", help="k-points per reciprocal atom (0: Gamma only)")] = 0,
+    kpoint_density: Annotated[int, typer.Option("--kpoint-density", help="k-points per A^-3 of reciprocal volume, on a symmetric Gamma-centred mesh (0: Gamma only)")] = 0,
     cutoff: Annotated[float, typer.Option("--cutoff-Ry", help="plane-wave cutoff of the density grid (Ry)")] = 400.0,
     out: OutOpt = None,
     as_json: JsonOpt = False,
@@ -327,8 +379,8 @@ def run_dft(
 
     atoms = read_structures(file)[-1]
     flow = Cp2kStaticMaker(kpoint_density=kpoint_density, cutoff_Ry=cutoff).make(atoms)
-    keys = ["formula", "n_atoms", "energy_eV", "energy_per_atom_eV", "max_force_eV_A", "kpoint_density", "cutoff_Ry",
-            "dir_name"]
+    keys = ["formula", "n_atoms", "energy_eV", "energy_per_atom_eV", "max_force_eV_A", "stress_GPa", "kpoint_density",
+            "kpoint_mesh", "cutoff_Ry", "dir_name"]
     _execute(flow, f"CP2K PBE static {file.name}", keys, out, as_json, f"CP2K static {file.name} ({len(atoms)} atoms)")
 
 

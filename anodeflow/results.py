@@ -143,3 +143,51 @@ def export_results(store: JobStore, path, fmt: str | None = None, system: str | 
             raise InputError(f"parquet export needs pyarrow ('pip install anodeflow[hpc]'): {exc}") from None
     tmp.replace(path)
     return len(frame)
+
+
+def failed_runs(root) -> list[dict]:
+    """Run folders under ``root`` that did not reach the store (failed, killed, not stored), newest first,
+    each with a ``hint``: the error or the command that finishes it."""
+    from anodeflow.runfolder import ERROR_FILE, list_runs
+
+    rows = []
+    for run in list_runs(root):
+        status, where = run["status"], run["run_dir"]
+        if status == "failed":
+            hint = f"{run.get('error')} (traceback in {where}/{ERROR_FILE})"
+        elif status == "killed":
+            hint = f"killed before it finished; continue it with 'anodeflow run resume {where}'"
+        elif status == "not stored":
+            reason = f" ({run['store_error']})" if run.get("store_error") else ""
+            hint = f"finished but not stored{reason}; store it with 'anodeflow results import {where}'"
+        else:
+            continue
+        rows.append({"run_dir": where, "status": status, "name": run.get("name"), "hint": hint,
+                     "error": run.get("error"), "started_at": run.get("started_at")})
+    return rows
+
+
+def import_run(store: JobStore, path) -> dict:
+    """Put the documents of the finished run in folder ``path`` into ``store``, each only if it is not there.
+
+    Returns counts (``documents``, ``new_documents``, ``blobs``, ``new_blobs``), ``run_dir`` and ``result_id``.
+    A run that is still running, failed or was killed has nothing complete to import (:class:`InputError`).
+    """
+    from anodeflow.runfolder import RunFolder
+
+    run = RunFolder.find(path)
+    if run is None:
+        raise InputError(f"'{path}' is not a run folder (no run.json in it or in its parent folder)")
+    status, record = run.status(), run.record()
+    if status in ("running", "finished"):
+        doing = "running" if status == "running" else "storing its documents"
+        raise InputError(f"run {run.path} is still {doing} (process {record['pid']} on {record['host']}); "
+                         "it stores its documents itself")
+    if status == "failed":
+        raise InputError(f"run {run.path} failed ({record.get('error')}); its partial documents stay on disk "
+                         "and are not imported")
+    if status == "killed":
+        raise InputError(f"run {run.path} was killed before it finished; finish it with "
+                         f"'anodeflow run resume {run.path}'")
+    counts = run.ingest(store, complete_only=True) if status == "resumed" else run.store_into(store)
+    return {**counts, "run_dir": str(run.path), "result_id": record.get("output_uuid")}

@@ -48,6 +48,9 @@ class StoreSettings(BaseModel):
     password: str = ""
     uri: str | None = Field(None, description="mongodb:// URI; overrides host/port/credentials")
     auth_source: str | None = None
+    server_selection_timeout_s: float = Field(5.0, gt=0, description="give up on an unreachable MongoDB after this (s)")
+    lock_timeout_s: float = Field(300.0, gt=0, description="wait at most this long (s) for another process's "
+                                                            "write to the embedded store")
 
 
 class Settings(BaseSettings):

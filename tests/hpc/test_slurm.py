@@ -119,6 +119,24 @@ def test_interface_md_through_slurm_reaches_the_store(cli_env):
     assert [j["job_id"] for j in listing] == [record["job_id"]]
 
 
+def test_eight_batch_jobs_on_one_node_share_the_embedded_store(cli_env):
+    """8 queued couple runs, as many at a time as the node has cores, all against one embedded store."""
+    records = []
+    for seed in range(1, 9):
+        sub = _cli(cli_env, "submit", "couple", "Li-Si", "--size-nm", "1", "--time-ps", "0.1", "--seed", str(seed),
+                   "--resources", "threads=1,time=10", "--json")
+        assert sub.returncode == 0, sub.stderr
+        records.append(json.loads(sub.stdout))
+    statuses = [json.loads(_cli(cli_env, "jobs", "--wait", r["job_id"], "--timeout-s", "900", "--json").stdout)[0]
+                for r in records]
+    assert [s["state"] for s in statuses] == ["DONE"] * 8, [s["error"] for s in statuses]
+    listed = json.loads(_cli(cli_env, "results", "list", "--json").stdout)
+    by_type = {t: {r["id"] for r in listed if r["doc_type"] == t}
+               for t in ("interface_md", "lammps_md", "couple_structure")}
+    assert by_type["interface_md"] == {s["result_id"] for s in statuses}
+    assert [len(ids) for ids in by_type.values()] == [8, 8, 8]
+
+
 def test_a_failing_batch_job_shows_its_error(cli_env):
     sub = _cli(cli_env, "submit", "couple", "Li-Xx", "--json")
     assert sub.returncode == 0, sub.stderr
