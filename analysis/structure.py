@@ -9,17 +9,20 @@ import numpy as np
 from anodeflow.errors import InputError
 from anodeflow.structures.crystals import HOST_CRYSTALS as DEFAULT_LATTICE  # element -> reference crystal
 
-#: neighbours that define the local motif, per non-diamond reference crystal
-MOTIF_NEIGHBOURS = {"beta-Sn": 6, "Sb": 6}
-#: distance in (q4, q6) below which an atom matches the reference crystal; calibrated on thermal
-#: crystals (Gaussian displacements up to 0.2 A rms per axis: 99th percentile <= 0.21) and
-#: random packings at crystal density (1st percentile >= 0.37) for beta-Sn and A7 Sb
-MOTIF_TOLERANCE = 0.25
-#: looser distance (below the glasses' 0.5th percentile, 0.36 for beta-Sn and 0.47 for Sb) that
-#: counts as crystalline when at least ``MOTIF_GROW_NEIGHBOURS`` of the atom's motif neighbours
-#: are crystalline; grown to convergence (hysteresis), it recovers the crystal atoms at a
-#: crystal/disorder boundary whose averaged shell reaches into the disorder
-MOTIF_GROW_TOLERANCE = 0.36
+#: nearest host neighbours whose bond directions give the Steinhardt part of the motif descriptor
+MOTIF_NEIGHBOURS = 6
+#: nearest host neighbours whose distances (relative to the mean of the first ``MOTIF_NEIGHBOURS``)
+#: give its radial part: beta-Sn's 4 + 2 + 4 shells, A7's 3 short + 3 long bonds and the next shell
+RADIAL_NEIGHBOURS = 10
+#: Steinhardt orders of the descriptor
+MOTIF_LS = (4, 6, 8, 10, 12)
+#: Gaussian displacements (A rms per axis) of the template crystals; 300 K beta-Sn has about 0.14
+#: (U_iso ~ 0.019 A^2), and uncorrelated displacements disorder first shells more than phonons do
+TEMPLATE_RMS_A = (0.0, 0.04, 0.08, 0.12, 0.16, 0.20)
+#: minimum distances (A) of the random packings at host density that stand for the glass
+TEMPLATE_GLASS_MIN_A = (2.4, 2.5)
+#: at a crystal/disorder boundary an atom also counts as crystalline when at least this many of its
+#: motif neighbours are and its descriptor lies nearer the host's templates than the glass's
 MOTIF_GROW_NEIGHBOURS = 3
 
 
@@ -32,16 +35,31 @@ def freud_system(positions: np.ndarray, cell: np.ndarray):
     return box, box.wrap(centred).astype(np.float32)
 
 
-def _steinhardt(positions, cell, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Neighbour-averaged (q4, q6) per atom over its ``k`` nearest neighbours, and their indices."""
+def motif_descriptors(positions: np.ndarray, cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per atom: the motif descriptor and the indices of its ``MOTIF_NEIGHBOURS`` nearest neighbours.
+
+    The descriptor joins the neighbour-averaged Steinhardt q_l (l in ``MOTIF_LS``; freud) over the
+    ``MOTIF_NEIGHBOURS`` nearest neighbours with the distances to the ``RADIAL_NEIGHBOURS`` nearest,
+    divided by the mean of the first ``MOTIF_NEIGHBOURS`` and averaged over the atom and those
+    neighbours. Both parts are free of scale and orientation.
+    """
     import freud
 
     box, points = freud_system(positions, cell)
-    neighbours = freud.locality.AABBQuery(box, points).query(
+    n, k = len(points), RADIAL_NEIGHBOURS
+    nlist = freud.locality.AABBQuery(box, points).query(
         points, {"num_neighbors": k, "exclude_ii": True}).toNeighborList()
-    st = freud.order.Steinhardt(l=[4, 6], average=True)
-    st.compute((box, points), neighbors=neighbours)
-    return np.asarray(st.particle_order), np.asarray(neighbours.point_indices).reshape(len(points), k)
+    distances = np.asarray(nlist.distances).reshape(n, k)
+    order = np.argsort(distances, axis=1, kind="stable")
+    rank = np.argsort(order, axis=1)
+    nearest = nlist.filter((rank < MOTIF_NEIGHBOURS).ravel())
+    steinhardt = freud.order.Steinhardt(l=list(MOTIF_LS), average=True)
+    steinhardt.compute((box, points), neighbors=nearest)
+    neighbours = np.asarray(nearest.point_indices).reshape(n, MOTIF_NEIGHBOURS)
+    shells = np.take_along_axis(distances, order, axis=1)
+    radial = shells / shells[:, :MOTIF_NEIGHBOURS].mean(axis=1, keepdims=True)
+    radial = (radial + radial[neighbours].sum(axis=1)) / (MOTIF_NEIGHBOURS + 1)
+    return np.hstack([np.asarray(steinhardt.particle_order), radial]), neighbours
 
 
 def host_density_A3(host: str) -> float:
@@ -54,13 +72,44 @@ def host_density_A3(host: str) -> float:
 
 
 @cache
-def reference_order(lattice: str) -> tuple[float, float]:
-    """Averaged (q4, q6) of a perfect crystal of ``lattice``."""
-    from anodeflow.structures.crystals import bulk_crystal, repeated_to
+def motif_templates(lattice: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Template descriptors of the host crystal ``lattice`` and of what it must be told from.
 
-    atoms = repeated_to(bulk_crystal(lattice), 12.0)
-    q, _ = _steinhardt(atoms.positions, atoms.cell.array, MOTIF_NEIGHBOURS[lattice])
-    return float(q[0, 0]), float(q[0, 1])
+    Returns (descriptors, is_host, is_glass): the mean descriptor of the crystal and of each
+    competing polymorph of its element (``structures.crystals.POLYMORPHS``) at every
+    ``TEMPLATE_RMS_A``, then of random packings at the host's density (``TEMPLATE_GLASS_MIN_A``).
+    """
+    from anodeflow.structures.amorphous import random_alloy
+    from anodeflow.structures.crystals import CRYSTALS, POLYMORPHS, polymorph, repeated_to
+
+    element = CRYSTALS[lattice].element
+    rng = np.random.default_rng(0)
+    volume = 1.0 / host_density_A3(element)
+    templates, kinds = [], []
+    for name, spec in POLYMORPHS[element].items():
+        crystal = repeated_to(polymorph(name, volume), 14.0)
+        for rms in TEMPLATE_RMS_A:
+            displaced = crystal.positions + rng.normal(0.0, rms, crystal.positions.shape)
+            templates.append(motif_descriptors(displaced, crystal.cell.array)[0].mean(axis=0))
+            kinds.append("host" if spec.crystal == lattice else "other")
+    for d_min in TEMPLATE_GLASS_MIN_A:
+        glass = random_alloy(f"Na-{element}", 0.0, n_atoms=400, volume_per_atom=volume, min_distance_A=d_min, seed=1)
+        templates.append(motif_descriptors(glass.positions, glass.cell.array)[0].mean(axis=0))
+        kinds.append("glass")
+    kinds = np.array(kinds)
+    return np.array(templates), kinds == "host", kinds == "glass"
+
+
+def classify_motif(positions: np.ndarray, cell: np.ndarray, lattice: str) -> np.ndarray:
+    """Per atom: True where the motif descriptor lies nearer a template of the host crystal
+    ``lattice`` (beta-Sn or Sb) than any other template, grown into boundary atoms
+    (``MOTIF_GROW_NEIGHBOURS``)."""
+    descriptors, neighbours = motif_descriptors(positions, cell)
+    templates, is_host, is_glass = motif_templates(lattice)
+    distance = np.linalg.norm(descriptors[:, None, :] - templates[None], axis=2)
+    nearest_host = distance[:, is_host].min(axis=1)
+    crystalline = nearest_host < distance[:, ~is_host].min(axis=1)
+    return _grow(crystalline, nearest_host < distance[:, is_glass].min(axis=1), neighbours)
 
 
 class CrystallineHost:
@@ -68,11 +117,12 @@ class CrystallineHost:
 
     Diamond lattices (Si, Ge, alpha-Sn) use OVITO's IdentifyDiamond on the host sublattice; every
     diamond class (cubic/hexagonal, first and second neighbours) counts as crystalline.
-    beta-Sn and A7 Sb use reference-motif matching: the neighbour-averaged Steinhardt (q4, q6)
-    of each host atom (freud, 6 nearest host neighbours) within ``MOTIF_TOLERANCE`` of the perfect
-    crystal's, grown into atoms within ``MOTIF_GROW_TOLERANCE`` that have at least
-    ``MOTIF_GROW_NEIGHBOURS`` crystalline motif neighbours. Carrier atoms are ignored in both, so
-    an interstitial does not amorphize its host.
+    beta-Sn and A7 Sb use template matching (:func:`classify_motif`): each host atom's descriptor
+    (:func:`motif_descriptors`: Steinhardt bond order and relative shell distances, freud) is
+    compared with templates of the thermal host crystal, its competing polymorphs (beta-Sn: alpha,
+    bct, simple hexagonal, simple cubic; A7 Sb: simple cubic) and glass, and the atom is crystalline
+    where the host's template is nearest. Carrier atoms are ignored in both, so an interstitial does
+    not amorphize its host.
 
     ``compute(positions, cell, host_mask)`` sets ``crystalline`` (bool per atom; False for
     non-host atoms) and ``n_crystalline``.
@@ -97,11 +147,8 @@ class CrystallineHost:
             self.crystalline = _identify_diamond(positions, cell, host_mask)
         else:
             self.crystalline = np.zeros(len(positions), dtype=bool)
-            if host_mask.sum() > MOTIF_NEIGHBOURS[self.lattice]:
-                q, neighbours = _steinhardt(np.asarray(positions)[host_mask], cell, MOTIF_NEIGHBOURS[self.lattice])
-                distance = np.linalg.norm(q - np.array(reference_order(self.lattice)), axis=1)
-                self.crystalline[host_mask] = _grow(distance < MOTIF_TOLERANCE, distance < MOTIF_GROW_TOLERANCE,
-                                                    neighbours)
+            if host_mask.sum() > RADIAL_NEIGHBOURS:
+                self.crystalline[host_mask] = classify_motif(np.asarray(positions)[host_mask], cell, self.lattice)
         self.n_crystalline = int(self.crystalline.sum())
         return self
 

@@ -67,6 +67,73 @@ def bulk_crystal(name: str, a_A: float | None = None) -> Atoms:
     return atoms
 
 
+@dataclass(frozen=True)
+class PolymorphSpec:
+    """A competing crystal structure of a host element, by shape only (its volume is a free choice).
+
+    ``crystal`` names an entry of ``CRYSTALS`` whose shape is taken; otherwise ``spacegroup``,
+    ``c_over_a`` and the one Wyckoff site ``wyckoff`` define it.
+    """
+
+    element: str
+    structure: str
+    shape_source: str
+    crystal: str | None = None
+    spacegroup: str | None = None
+    c_over_a: float = 1.0
+    wyckoff: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+#: competing phases per host element, whose energy ordering a potential must reproduce
+POLYMORPHS: dict[str, dict[str, PolymorphSpec]] = {
+    "Sn": {
+        "beta-Sn": PolymorphSpec("Sn", "beta-Sn (A5)", "experiment (CRYSTALS)", crystal="beta-Sn"),
+        "alpha-Sn": PolymorphSpec("Sn", "diamond (A4)", "experiment (CRYSTALS)", crystal="alpha-Sn"),
+        "bct-Sn": PolymorphSpec("Sn", "bct (I4/mmm)", "c/a 0.91, as for bct Sn above 10 GPa", spacegroup="I4/mmm",
+                                c_over_a=0.91),
+        "sh-Sn": PolymorphSpec("Sn", "simple hexagonal (P6/mmm)", "c/a 0.93, as for simple hexagonal Si",
+                               spacegroup="P6/mmm", c_over_a=0.93),
+        "sc-Sn": PolymorphSpec("Sn", "simple cubic (Pm-3m)", "cubic", spacegroup="Pm-3m"),
+    },
+    "Sb": {
+        "A7-Sb": PolymorphSpec("Sb", "A7 (R-3m)", "experiment (CRYSTALS)", crystal="Sb"),
+        "sc-Sb": PolymorphSpec("Sb", "simple cubic (Pm-3m)", "cubic", spacegroup="Pm-3m"),
+    },
+    "Si": {
+        "diamond-Si": PolymorphSpec("Si", "diamond (A4)", "experiment (CRYSTALS)", crystal="Si"),
+        "beta-Si": PolymorphSpec("Si", "beta-Sn type (I4_1/amd)", "c/a 0.552: McMahon & Nelmes, Phys. Rev. B 47 "
+                                 "(1993) 8337 (11.7 GPa)", spacegroup="I4_1/amd", c_over_a=0.552),
+    },
+}
+
+
+def polymorph(name: str, volume_per_atom_A3: float | None = None) -> Atoms:
+    """Conventional cell of polymorph ``name`` (see ``POLYMORPHS``) at ``volume_per_atom_A3`` (A^3;
+    default: its own crystal's tabulated volume, or else that of the element's host crystal)."""
+    specs = {key: spec for table in POLYMORPHS.values() for key, spec in table.items()}
+    spec = specs.get(name)
+    if spec is None:
+        raise InputError(f"no polymorph '{name}'; known: {', '.join(specs)}")
+    if spec.crystal:
+        atoms = bulk_crystal(spec.crystal)
+    else:
+        from pymatgen.core import Lattice, Structure
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        lattice = (Lattice.hexagonal(1.0, spec.c_over_a) if spec.spacegroup.startswith("P6")
+                   else Lattice.tetragonal(1.0, spec.c_over_a))
+        structure = Structure.from_spacegroup(spec.spacegroup, lattice, [spec.element], [list(spec.wyckoff)])
+        atoms = AseAtomsAdaptor.get_atoms(structure)
+        atoms.info.clear()
+    if volume_per_atom_A3 is None:
+        volume_per_atom_A3 = 1.0 / number_density_A3(spec.crystal or HOST_CRYSTALS[spec.element])
+    if not volume_per_atom_A3 > 0:
+        raise InputError(f"volume per atom must be > 0 A^3, got {volume_per_atom_A3}")
+    scale = (volume_per_atom_A3 * len(atoms) / atoms.get_volume()) ** (1 / 3)
+    atoms.set_cell(atoms.cell.array * scale, scale_atoms=True)
+    return atoms
+
+
 def repeats_to(atoms: Atoms, length_A: float) -> tuple[int, int, int]:
     """Smallest repeats along each cell vector that make it at least ``length_A`` long."""
     return tuple(max(1, int(np.ceil(length_A / L))) for L in atoms.cell.lengths())
