@@ -31,9 +31,12 @@ class ValidationRow(BaseModel):
 
     quantity: str
     unit: str
-    value: float
-    reference: float | None = None
-    source: str = ""
+    value: float = Field(description="the potential's value, in ``unit``")
+    reference: float | None = Field(None, description="the reference value, in ``unit``")
+    source: str = Field("", description="where the reference comes from")
+    passed: bool | None = Field(None, description="whether the check's criterion holds (None: no criterion)")
+    criterion: str = Field("", description="what must hold for the row to pass")
+    failure: str = Field("", description="what failed, for a failed row")
 
     @property
     def relative_error(self) -> float | None:
@@ -134,17 +137,51 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
     return [r.model_dump() for r in rows]
 
 
+def stability_rows(system: str, potential: str | None, workdir: Path) -> list[dict]:
+    """Dynamic stability of the host crystal and the carrier's bcc crystal: rattled supercells relaxed
+    with the cell free must keep their space group and not fall below the symmetric cell, and the
+    phonons on an 8x8x8 q-mesh must be real (``workflows.stability``)."""
+    from anodeflow.workflows.md import resolve_potential, type_elements_for
+    from anodeflow.workflows.stability import (
+        ENERGY_TOLERANCE_MEV, PHONON_TOLERANCE_THZ, lowest_phonon_THz, rattled_relaxations)
+
+    carrier, host = parse_system(system)
+    record = resolve_potential(potential, system)
+    types = type_elements_for((carrier, host), record)
+    commands = record.lammps_commands(types, workdir / "potential")
+    rows: list[ValidationRow] = []
+    for crystal in (HOST_CRYSTALS[host], carrier):
+        lowest = lowest_phonon_THz(crystal, commands, types, workdir / f"phonons_{crystal}")
+        rows.append(ValidationRow(
+            quantity=f"{crystal} lowest phonon (8x8x8 q-mesh)", unit="THz", value=lowest, reference=0.0,
+            source="a stable crystal has real phonons", passed=lowest > -PHONON_TOLERANCE_THZ,
+            criterion=f"> -{PHONON_TOLERANCE_THZ} THz",
+            failure="" if lowest > -PHONON_TOLERANCE_THZ else f"imaginary mode of {-lowest:.2f} THz"))
+        for run in rattled_relaxations(crystal, commands, types, workdir / f"rattled_{crystal}"):
+            rows.append(ValidationRow(
+                quantity=f"{crystal} {run.label}, relaxed: energy below the symmetric cell", unit="meV/atom",
+                value=run.energy_meV_atom, reference=0.0, source="a stable crystal is a minimum", passed=run.passed,
+                criterion=f"space group stays {run.spacegroup}, energy > -{ENERGY_TOLERANCE_MEV:g} meV/atom",
+                failure="" if run.passed else f"relaxed to {run.relaxed_spacegroup}, {run.energy_meV_atom:+.1f} meV/atom"))
+    return [r.model_dump() for r in rows]
+
+
 @job
 def crystal_checks(system: str, potential: str | None, reference_potential: str | None) -> list[dict]:
     return crystal_rows(system, potential, reference_potential, Path.cwd())
 
 
 @job
+def stability_checks(system: str, potential: str | None) -> list[dict]:
+    return stability_rows(system, potential, Path.cwd())
+
+
+@job
 def assemble_validation(system: str, potential: str | None, reference_potential: str | None, rows: list[dict],
-                        neb=None) -> ValidationDocument:
+                        neb=None, stability: list[dict] | None = None) -> ValidationDocument:
     from anodeflow.workflows.md import resolve_potential
 
-    table = [ValidationRow(**r) for r in rows]
+    table = [ValidationRow(**r) for r in [*rows, *(stability or [])]]
     if neb is not None:
         reference, source = BARRIERS_EV.get(system, (None, "no reference"))
         table.append(ValidationRow(quantity=f"bulk {system.split('-')[0]} barrier ({neb.n_atoms} atoms, CI-NEB)",
@@ -159,8 +196,9 @@ def assemble_validation(system: str, potential: str | None, reference_potential:
 class ValidatePotentialMaker(Maker):
     """Validate ``potential`` (None: the system's default) on one carrier-host system.
 
-    Relaxes host and carrier crystals (lattice, c/a, A7 bonds, cohesive energy against experiment)
-    and the reference alloy phases (volume against experiment; formation energy against
+    Relaxes host and carrier crystals (lattice, c/a, A7 bonds, cohesive energy against experiment),
+    checks that both are minima (``stability``: rattled supercells relaxed with the cell free, and
+    phonons; :func:`stability_rows`), relaxes the reference alloy phases (volume against experiment; formation energy against
     ``reference_potential``, a PBE-trained MLIP, when set), then a bulk carrier CI-NEB
     (:class:`~anodeflow.workflows.neb.HopNebMaker`) against DFT where a value is tabulated.
     """
@@ -168,6 +206,7 @@ class ValidatePotentialMaker(Maker):
     name: str = "validate potential"
     potential: str | None = None
     reference_potential: str | None = "SevenNet-0"
+    stability: bool = True
     barrier: bool = True
     num_images: int = 5
     min_cell_A: float = 10.0
@@ -182,11 +221,17 @@ class ValidatePotentialMaker(Maker):
             resolve_potential(self.reference_potential, system).check_elements([carrier, host])
         checks = crystal_checks(system, self.potential, self.reference_potential)
         jobs: list = [checks]
+        stability_output = None
+        if self.stability:
+            stability = stability_checks(system, self.potential)
+            jobs.append(stability)
+            stability_output = stability.output
         neb_output = None
         if self.barrier:
             neb = HopNebMaker(potential=self.potential, num_images=self.num_images,
                               min_cell_A=self.min_cell_A).make(system)
             jobs.append(neb)
             neb_output = neb.output
-        doc = assemble_validation(system, self.potential, self.reference_potential, checks.output, neb_output)
+        doc = assemble_validation(system, self.potential, self.reference_potential, checks.output, neb_output,
+                                  stability_output)
         return Flow([*jobs, doc], output=doc.output, name=f"{self.name} {system}")

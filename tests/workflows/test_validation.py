@@ -33,6 +33,11 @@ def test_validate_cui_meam_cli(isolated_home):
     assert rows["Li15Si4 formation energy"]["reference"] is None
     barrier = next(r for q, r in rows.items() if q.startswith("bulk Li barrier"))
     assert barrier["value"] == pytest.approx(0.55, abs=0.05) and barrier["reference"] == 0.58
+    # diamond Si and bcc Li are minima of the MEAM: 8 rattled cells each (2x2x3 and 3x3x4, 0.01 and 0.05 A,
+    # 2 seeds) relax back to Fd-3m / Im-3m at 0.000 meV/atom, lowest phonons 0.000 THz (measured here)
+    stability = [r for q, r in rows.items() if "rattled" in q or "phonon" in q]
+    assert len(stability) == 18 and all(r["passed"] for r in stability)
+    assert all("Fd-3m" in r["criterion"] for q, r in rows.items() if q.startswith("Si ") and "rattled" in q)
 
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store
@@ -59,6 +64,23 @@ def test_teacher_choice_for_na_sb_rests_on_the_a7_distortion(tmp_path):
             assert short == pytest.approx(2.94, abs=0.02) and long == pytest.approx(3.46, abs=0.03)
             assert rows["Na3Sb volume"].relative_error == pytest.approx(0.0, abs=0.03)
     assert ratios["SevenNet-0"] > 1.15 > 1.08 > ratios["CHGNet-0.3.0"]
+
+
+def test_stability_check_sees_the_shipped_na_sn_fit_lose_beta_tin(tmp_path):
+    """The shipped Na-Sn fit (distilled from SevenNet-0) does not keep beta-Sn: a 2x2x3 cell rattled by 0.01 A
+    relaxes, cell free, to Cmcm 65.9 meV/atom below beta-Sn, and its lowest phonon is imaginary (1.39 THz),
+    measured here; symmetric cells hide both, since they feel no force along the soft mode."""
+    from anodeflow.workflows.md import resolve_potential
+    from anodeflow.workflows.stability import lowest_phonon_THz, rattled_relaxations
+
+    record = resolve_potential("Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn")
+    types = list(record.elements)
+    commands = record.lammps_commands(types, tmp_path / "potential")
+    (run,) = rattled_relaxations("beta-Sn", commands, types, tmp_path, sizes=((2, 2, 3),), amplitudes_A=(0.01,),
+                                 seeds=(1,))
+    assert run.spacegroup == "I4_1/amd" and run.relaxed_spacegroup != "I4_1/amd"
+    assert not run.passed and run.energy_meV_atom < -20
+    assert lowest_phonon_THz("beta-Sn", commands, types, tmp_path) < -0.5
 
 
 def test_validate_rejects_uncovered_elements():

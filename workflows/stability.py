@@ -1,0 +1,120 @@
+"""Is a crystal a minimum of a potential? Rattled supercells relaxed with the cell free, and phonons.
+
+A symmetric cell has zero force along every symmetry-breaking mode, so relaxing it cannot reveal an
+instability; a rattled supercell can, and phonons over the Brillouin zone show which modes are soft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+
+from anodeflow.structures.crystals import bulk_crystal, repeats_to
+
+#: symmetry tolerance (A) for naming the space group of a relaxed cell
+SYMPREC_A = 0.05
+#: a rattled relaxation passes when it ends at least this close above the symmetric cell (meV/atom)
+ENERGY_TOLERANCE_MEV = 1.0
+#: phonon frequencies above minus this count as real (THz): numerical noise of acoustic modes near Gamma
+PHONON_TOLERANCE_THZ = 0.1
+
+
+@dataclass
+class RattledRelaxation:
+    """One rattled supercell relaxed with the cell free: its repeats, rattle (A rms), seed, space group
+    before and after, and energy relative to the relaxed symmetric cell (meV/atom)."""
+
+    repeats: tuple[int, int, int]
+    amplitude_A: float
+    seed: int
+    spacegroup: str
+    relaxed_spacegroup: str
+    energy_meV_atom: float
+
+    @property
+    def passed(self) -> bool:
+        return self.relaxed_spacegroup == self.spacegroup and self.energy_meV_atom > -ENERGY_TOLERANCE_MEV
+
+    @property
+    def label(self) -> str:
+        return "x".join(map(str, self.repeats)) + f" rattled {self.amplitude_A:g} A (seed {self.seed})"
+
+
+def spacegroup(atoms: Atoms, symprec: float = SYMPREC_A) -> str:
+    """International symbol of ``atoms``' space group at ``symprec`` (A), e.g. ``I4_1/amd``."""
+    import spglib
+
+    cell = (atoms.cell.array, atoms.get_scaled_positions(), atoms.numbers)
+    return spglib.get_spacegroup(cell, symprec=symprec).split()[0]
+
+
+def lammps_relaxed(atoms: Atoms, commands: list[str], type_elements: list[str], workdir: Path) -> Atoms:
+    """``atoms`` relaxed in LAMMPS with pair ``commands``, every cell degree of freedom free at zero
+    pressure (``fix box/relax tri``, conjugate gradients to 1e-4 eV/A, then positions alone); its
+    energy (eV) in ``info["energy_eV"]``."""
+    from anodeflow.workflows.engine import Lammps
+
+    minimize = "minimize 0 1e-4 20000 200000"
+    with Lammps(workdir, log=False) as lmp:
+        lmp.load_atoms(atoms, type_elements)
+        lmp.commands([*commands, "thermo 0", "change_box all triclinic", "min_style cg",
+                      "fix relax all box/relax tri 0.0 vmax 0.001", minimize, minimize, "unfix relax", minimize])
+        _, kinds, positions = lmp.positions()
+        relaxed = Atoms([type_elements[t - 1] for t in kinds], positions=positions, cell=lmp.box(), pbc=True)
+        relaxed.info["energy_eV"] = lmp.thermo("pe")
+    return relaxed
+
+
+def energy_per_atom_eV(atoms: Atoms) -> float:
+    return atoms.info["energy_eV"] / len(atoms)
+
+
+def rattled_relaxations(crystal: str, commands: list[str], type_elements: list[str], workdir: Path,
+                        sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05), seeds=(1, 2)) -> list[RattledRelaxation]:
+    """Relax (:func:`lammps_relaxed`) supercells of the relaxed ``crystal`` of every repeat in ``sizes``,
+    rattled by every amplitude (A rms per axis) with every seed."""
+    symmetric = lammps_relaxed(bulk_crystal(crystal), commands, type_elements, workdir / "symmetric")
+    group = spacegroup(symmetric)
+    results = []
+    for repeats in sizes:
+        for amplitude in amplitudes_A:
+            for seed in seeds:
+                atoms = symmetric.repeat(repeats)
+                atoms.rattle(amplitude, seed=seed)
+                relaxed = lammps_relaxed(atoms, commands, type_elements, workdir / f"rattled_{seed}")
+                results.append(RattledRelaxation(
+                    tuple(repeats), amplitude, seed, group, spacegroup(relaxed),
+                    1000 * (energy_per_atom_eV(relaxed) - energy_per_atom_eV(symmetric))))
+    return results
+
+
+def lowest_phonon_THz(crystal: str, commands: list[str], type_elements: list[str], workdir: Path,
+                      supercell_A: float = 12.0, mesh=(8, 8, 8)) -> float:
+    """Lowest phonon frequency (THz; imaginary ones negative) of the relaxed ``crystal`` on a
+    Gamma-centred ``mesh`` of its primitive cell, from phonopy's finite displacements (0.01 A) in the
+    conventional cell repeated to at least ``supercell_A`` (A) along each axis; forces from LAMMPS."""
+    from ase.calculators.lammps.coordinatetransform import Prism
+    from phonopy import Phonopy
+    from phonopy.structure.atoms import PhonopyAtoms
+
+    from anodeflow.workflows.engine import Lammps
+
+    symmetric = lammps_relaxed(bulk_crystal(crystal), commands, type_elements, workdir / "symmetric")
+    unit = PhonopyAtoms(symbols=symmetric.get_chemical_symbols(), cell=symmetric.cell.array,
+                        scaled_positions=symmetric.get_scaled_positions())
+    phonon = Phonopy(unit, supercell_matrix=np.diag(repeats_to(symmetric, supercell_A)), primitive_matrix="auto")
+    phonon.generate_displacements(distance=0.01)
+    forces = []
+    for k, displaced in enumerate(phonon.supercells_with_displacements):
+        cell = Atoms(displaced.symbols, cell=displaced.cell, scaled_positions=displaced.scaled_positions, pbc=True)
+        with Lammps(workdir / f"phonon_{k}", log=False) as lmp:
+            lmp.load_atoms(cell, type_elements)
+            lmp.commands([*commands, "thermo 0", "run 0"])
+            forces.append(Prism(cell.cell.array).vector_to_ase(lmp.forces()))
+    phonon.forces = np.array(forces)
+    phonon.produce_force_constants()
+    phonon.run_mesh(list(mesh), is_gamma_center=True)
+    return float(phonon.get_mesh_dict()["frequencies"].min())
