@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from ase.calculators.cp2k import CP2K
 from jobflow import Flow, Maker, job
 from pydantic import BaseModel
@@ -32,6 +33,9 @@ POTENTIAL_NAME = "GTH-PBE"
 FAST_DEFAULTS = {"eps_default": 1e-10, "eps_pgf_orb": None}
 #: 1 Hartree/Bohr in eV/A (CODATA 2018): CP2K's force unit as atomate2 stores it
 HARTREE_BOHR_TO_EV_A = 51.42208619083232
+#: SCF settings of k-point runs (diagonalisation): 20 empty orbitals per spin and Broyden mixing at 0.2,
+#: as in the ASE route, instead of atomate2's every orbital at mixing 0.05
+KPOINT_SCF = {"FORCE_EVAL": {"DFT": {"SCF": {"ADDED_MOS": 20, "MIXING": {"ALPHA": 0.2}}}}}
 POTENTIAL_FILES = ("POTENTIAL", "GTH_POTENTIALS")
 BASIS_FILES = ("BASIS_MOLOPT",)
 
@@ -130,8 +134,7 @@ def cp2k_calculator(cutoff_Ry: float = 300.0, kpoints: tuple[int, int, int] = (1
     kpoints = tuple(int(k) for k in kpoints)
     if len(kpoints) != 3 or min(kpoints) < 1:
         raise InputError(f"kpoints must be three integers >= 1, got {kpoints}")
-    mesh = "" if kpoints == (1, 1, 1) else \
-        "&KPOINTS\nSCHEME MONKHORST-PACK {} {} {}\n&END KPOINTS\n".format(*kpoints)
+    mesh = "" if kpoints == (1, 1, 1) else monkhorst_pack_section(kpoints)
     source = get_settings().cp2k_source_dir
     for name in ("BASIS_MOLOPT", "GTH_POTENTIALS"):
         if not (source / name).is_file():
@@ -168,13 +171,56 @@ def _check_cp2k() -> None:
                           "ATOMATE2_CP2K_CMD")
 
 
+def symmetric_mesh(structure, mesh) -> tuple[int, int, int]:
+    """A Gamma-centred mesh at least as dense as ``mesh`` that the crystal's point group maps onto itself.
+
+    Each count is made odd (an odd Monkhorst-Pack grid contains Gamma); where a rotation mixes
+    reciprocal axes with different counts (a centred lattice in its primitive cell), all three take
+    the largest. On such a grid symmetric forces and stresses stay symmetric.
+    """
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    n = np.array([int(k) + 1 - int(k) % 2 for k in mesh])
+    for op in SpacegroupAnalyzer(structure, symprec=1e-3).get_symmetry_operations(cartesian=False):
+        reciprocal = np.rint(np.linalg.inv(op.rotation_matrix).T)  # acts on fractional k
+        ratio = reciprocal * n[:, None] / n[None, :]
+        if not np.allclose(ratio, np.rint(ratio)):
+            return (int(n.max()),) * 3
+    return tuple(int(k) for k in n)
+
+
+def kpoint_mesh(structure, kpoint_density: int) -> tuple[int, int, int] | None:
+    """The Monkhorst-Pack mesh of atomate2's reciprocal density ``kpoint_density`` (k-points per
+    A^-3 of reciprocal volume) made Gamma-centred and symmetric (:func:`symmetric_mesh`); None for 0
+    (the Gamma point)."""
+    from pymatgen.io.vasp.inputs import Kpoints
+
+    if not kpoint_density:
+        return None
+    mesh = Kpoints.automatic_density_by_vol(structure, kpoint_density, force_gamma=True).kpts[0]
+    return symmetric_mesh(structure, mesh)
+
+
+def monkhorst_pack_section(mesh) -> str:
+    """CP2K's KPOINTS section for the Monkhorst-Pack grid ``mesh``.
+
+    CP2K reduces this grid by time reversal only (``SYMMETRY`` off), which is exact. A list of
+    irreducible k-points with weights (``SCHEME GENERAL``, pymatgen's choice for atomate2) is not:
+    CP2K does not symmetrise forces or stresses over it, so a perfect crystal gets forces and shear
+    stresses that symmetry forbids.
+    """
+    return "&KPOINTS\nSCHEME MONKHORST-PACK {} {} {}\n&END KPOINTS\n".format(*mesh)
+
+
 @dataclass
 class Cp2kStaticMaker(Maker):
     """Single-point PBE energy, forces and stress with CP2K (atomate2 ``StaticMaker``, working defaults).
 
     ``extra_input`` updates atomate2's input settings (e.g. ``{"spin_polarized": True}``);
-    ``kpoint_density`` is atomate2's reciprocal density (k-points per reciprocal atom); 0 means
-    the Gamma point only (CP2K then uses OT, the fast choice for large cells).
+    ``kpoint_density`` is atomate2's reciprocal density (k-points per A^-3 of reciprocal volume),
+    turned into a Gamma-centred Monkhorst-Pack mesh that keeps the crystal's symmetry
+    (:func:`kpoint_mesh`); 0 means the Gamma point only (CP2K then uses OT, the fast choice for
+    large cells).
     """
 
     name: str = "cp2k static"
@@ -184,19 +230,24 @@ class Cp2kStaticMaker(Maker):
 
     def atomate2_maker(self, elements):
         from atomate2.cp2k.jobs.core import StaticMaker
-        from atomate2.cp2k.sets.core import StaticSetGenerator
+
+        from anodeflow.workflows.cp2k_sets import SymmetricGridStaticSetGenerator
 
         from pymatgen.core import SETTINGS as PMG_SETTINGS
 
         _check_cp2k()
         os.environ.setdefault("DEFAULT_CP2K_FUNCTIONAL", "PBE")
         PMG_SETTINGS["PMG_CP2K_DATA_DIR"] = str(cp2k_data_dir())  # read when the input set is generated
-        settings = {"basis_and_potential": basis_and_potential(elements), "cutoff": self.cutoff_Ry,
-                    **FAST_DEFAULTS, **self.extra_input}
+        from atomate2.cp2k.sets.base import recursive_update
+
+        settings = {"basis_and_potential": basis_and_potential(elements), "cutoff": self.cutoff_Ry, **FAST_DEFAULTS}
+        if self.kpoint_density:  # atomate2's all-MO diagonalisation at mixing 0.05 is many times slower
+            settings["override_default_params"] = KPOINT_SCF
+        settings = recursive_update(settings, self.extra_input)
         kpoints = {"reciprocal_density": self.kpoint_density} if self.kpoint_density else None
         # atoms kept in their order (atomate2 sorts by element): forces then match the cell given
-        generator = StaticSetGenerator(user_input_settings=settings, user_kpoints_settings=kpoints,
-                                       auto_kspacing=False, sort_structure=False)
+        generator = SymmetricGridStaticSetGenerator(user_input_settings=settings, user_kpoints_settings=kpoints,
+                                               auto_kspacing=False, sort_structure=False)
         return StaticMaker(name=self.name, input_set_generator=generator)
 
     @property
@@ -214,7 +265,8 @@ class Cp2kStaticMaker(Maker):
 
             structure = AseAtomsAdaptor.get_structure(structure)
         static = self.atomate2_maker([str(e) for e in structure.composition.elements]).make(structure)
-        summary = summarise_dft(static.output, self.kpoint_density, self.cutoff_Ry)
+        summary = summarise_dft(static.output, self.kpoint_density, self.cutoff_Ry,
+                                kpoint_mesh(structure, self.kpoint_density))
         return Flow([static, summary], output=summary.output, name=f"{self.name} {structure.formula}")
 
 
@@ -235,13 +287,14 @@ class DftStaticDocument(BaseModel):
     max_force_eV_A: float
     stress_GPa: list[list[float]] | None = None
     kpoint_density: int
+    kpoint_mesh: list[int] | None = None
     cutoff_Ry: float
     dir_name: str
     task_uuid: str | None = None
 
 
 @job
-def summarise_dft(task, kpoint_density: int, cutoff_Ry: float) -> DftStaticDocument:
+def summarise_dft(task, kpoint_density: int, cutoff_Ry: float, mesh=None) -> DftStaticDocument:
     """atomate2's CP2K task document -> :class:`DftStaticDocument` (forces from Hartree/Bohr to eV/A)."""
     import numpy as np
 
@@ -254,5 +307,6 @@ def summarise_dft(task, kpoint_density: int, cutoff_Ry: float) -> DftStaticDocum
         energy_per_atom_eV=float(out.energy) / n, forces_eV_A=forces.tolist(),
         max_force_eV_A=float(np.linalg.norm(forces, axis=1).max()),
         stress_GPa=np.asarray(out.stress, float).tolist() if out.stress is not None else None,
-        kpoint_density=kpoint_density, cutoff_Ry=cutoff_Ry, dir_name=str(task.dir_name),
+        kpoint_density=kpoint_density, kpoint_mesh=list(mesh) if mesh else None, cutoff_Ry=cutoff_Ry,
+        dir_name=str(task.dir_name),
     )
