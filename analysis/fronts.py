@@ -6,6 +6,11 @@ import numpy as np
 from scipy.optimize import curve_fit
 from scipy.special import erf
 
+from anodeflow.analysis.kinetics import gls_ar1
+
+#: what ``FrontAdvance.advance_err_nm`` (``front_advance_err_nm``) is
+FRONT_ERR_KIND = ("1 sigma: standard deviation of one frame's L about the underlying advance (frame-to-frame "
+                  "correlated noise about a line through the second half of L(t)); frame 0 is the exact reference")
 #: 10-90 % width of an erf step in units of its sigma: 2 * sqrt(2) * erfinv(0.8)
 WIDTH_10_90_PER_SIGMA = 2.5631
 
@@ -62,11 +67,17 @@ class FrontAdvance:
 
     @property
     def advance_err_nm(self) -> float:
-        """Noise of L: standard deviation of residuals of a line through the second half of L(t)."""
+        """One standard deviation (nm) of a single frame's L about the underlying advance, e.g. of the final L.
+
+        Frame 0 is the reference (L = 0 exactly). The noise is measured about a line through the
+        second half of L(t), allowing for frame-to-frame correlation (see ``FRONT_ERR_KIND``).
+        """
         L = self.advance_nm
         t = np.asarray(self.times_ps)
         half = len(L) // 2
-        if len(L) - half < 3:
+        if len(L) - half < 3 or len(np.unique(t[half:])) != len(t) - half:
             return float("nan")
-        coeff = np.polyfit(t[half:], L[half:], 1)
-        return float(np.std(L[half:] - np.polyval(coeff, t[half:]), ddof=2))
+        order = np.argsort(t[half:], kind="stable")
+        tt, LL = t[half:][order], L[half:][order]
+        _, _, sigma, _ = gls_ar1(tt, np.column_stack([np.ones_like(tt), tt]), LL)
+        return sigma
