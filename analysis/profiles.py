@@ -16,6 +16,15 @@ CARRIER_MIN = 0.10
 AMORPHOUS_HOST_MIN = 0.5
 
 
+def bin_count(length_A: float, bin_nm: float) -> int:
+    """Bins of width ``bin_nm`` (nm) along a cell edge of ``length_A`` (A); :class:`InputError` below two."""
+    n = int(round(length_A / (10 * bin_nm)))
+    if n < 2:
+        raise InputError(f"bin width {bin_nm:g} nm leaves fewer than 2 bins along the {length_A / 10:.3g} nm cell "
+                         f"normal; use at most {length_A / 20:.3g} nm")
+    return n
+
+
 def layer_classes(total, host, carrier, crystalline) -> dict[str, np.ndarray]:
     """Per-bin classes from atom counts per bin: ``crystal``, ``alloy`` (reacted layer), ``amorphous``."""
     total = np.asarray(total, float)
@@ -69,7 +78,7 @@ class InterfaceProfile:
         else:
             shift = 0.0
         s = (frac + shift) % 1.0
-        nbins = max(1, int(round(L / (10 * self.bin_nm))))
+        nbins = bin_count(L, self.bin_nm)
         which = np.minimum((s * nbins).astype(np.int64), nbins - 1)
         self.bin_index = which
         count = lambda m: np.bincount(which, weights=np.asarray(m, dtype=float), minlength=nbins)  # noqa: E731

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from anodeflow.analysis.profiles import bin_count
 from anodeflow.errors import InputError
 
 BAR_TO_GPA = 1e-4
@@ -36,7 +37,7 @@ def bin_volumes(positions, cell, axis: int = 2, bin_nm: float = 0.2) -> tuple[np
     cell = np.asarray(cell, float)
     frac = np.linalg.solve(cell.T, np.asarray(positions, float).T).T[:, axis] % 1.0
     L = float(np.linalg.norm(cell[axis]))
-    nbins = max(1, int(round(L / (10 * bin_nm))))
+    nbins = bin_count(L, bin_nm)
     which = np.minimum((frac * nbins).astype(int), nbins - 1)
     counts = np.bincount(which, minlength=nbins)
     volume = abs(np.linalg.det(cell)) / nbins

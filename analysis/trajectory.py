@@ -37,16 +37,40 @@ class Frame:
 
 
 def parse_type_map(text: str | None) -> dict[int, str]:
-    """``"1=Li,2=Si"`` -> {1: "Li", 2: "Si"}."""
+    """``"1=Li,2=Si"`` -> {1: "Li", 2: "Si"}: LAMMPS types (integers >= 1, each once) to element symbols."""
+    from ase.data import chemical_symbols
+
     if not text:
         return {}
     out = {}
     for item in text.split(","):
-        key, _, value = item.partition("=")
-        if not key.strip().isdigit() or not value.strip():
+        key, _, value = (part.strip() for part in item.partition("="))
+        if not key.isdigit() or not value:
             raise InputError(f"type map '{text}' is not of the form 1=Li,2=Si")
-        out[int(key)] = value.strip()
+        if int(key) < 1:
+            raise InputError(f"type map '{text}': LAMMPS types start at 1, got {key}")
+        if value not in chemical_symbols[1:]:
+            raise InputError(f"type map '{text}': '{value}' is not an element symbol (e.g. Li, Na, Si, Sn, Sb)")
+        if int(key) in out:
+            raise InputError(f"type map '{text}' maps type {key} twice ({out[int(key)]} and {value})")
+        out[int(key)] = value
     return out
+
+
+def _check_frame(path: Path, index: int, positions: np.ndarray, cell: np.ndarray, ids: np.ndarray,
+                 extra: dict[str, np.ndarray]) -> None:
+    """Raise ``InputError`` for a frame without atoms, with a non-finite or flat cell, or with non-finite
+    positions or per-atom columns (naming the first offending atom id)."""
+    if len(positions) == 0:
+        raise InputError(f"trajectory '{path}' has no atoms in frame {index}")
+    if not np.all(np.isfinite(cell)) or not abs(np.linalg.det(cell)) > 0:
+        raise InputError(f"trajectory '{path}' has a non-finite or flat cell in frame {index}: "
+                         f"{np.round(cell, 3).tolist()} (A)")
+    for name, values in {"position": positions, **extra}.items():
+        bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+        if bad.any():
+            raise InputError(f"trajectory '{path}' has a non-finite {name} (nan or inf) for atom id "
+                             f"{ids[bad][0]} in frame {index}")
 
 
 def read_frames(
@@ -66,6 +90,7 @@ def read_frames(
     if not path.is_file() or path.stat().st_size == 0:
         raise InputError(f"trajectory '{path}' does not exist or is empty")
     _check_dump_complete(path)
+    _check_dump_columns(path, columns)
     try:
         pipeline = import_file(str(path), multiple_frames=True)
         n_frames = pipeline.num_frames
@@ -102,6 +127,7 @@ def read_frames(
             )
         step = int(data.attributes.get("Timestep", index))
         cell = np.array(data.cell[:, :3]).T.copy()
+        _check_frame(path, index, positions, cell, ids, extra)
         if np.all(ids[1:] > ids[:-1]):  # already sorted (dump_modify sort id): no copies
             yield Frame(step, positions, cell, symbols, ids, type_ids, images, extra)
             continue
@@ -122,6 +148,19 @@ def _column(particles, name: str) -> np.ndarray | None:
     if match and "Stress Tensor" in particles:
         return np.array(particles["Stress Tensor"])[:, int(match.group(1)) - 1]
     return None
+
+
+def _check_dump_columns(path: Path, columns: Sequence[str], head: int = 1 << 16) -> None:
+    """Raise ``InputError`` if a LAMMPS text dump's first ``ITEM: ATOMS`` header lacks one of ``columns``
+    (so a column is never read from another one that OVITO files under the same property)."""
+    if not columns:
+        return
+    with open(path, "rb") as fh:
+        text = fh.read(head).decode("utf-8", "replace")
+    header = next((line.split()[2:] for line in text.splitlines() if line.startswith("ITEM: ATOMS")), None)
+    missing = [c for c in columns if header is not None and c not in header]
+    if missing:
+        raise InputError(f"trajectory '{path}' has no column(s) {missing}; it has {header}")
 
 
 def _check_dump_complete(path: Path, block: int = 1 << 20) -> None:

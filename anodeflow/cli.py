@@ -7,17 +7,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 import anodeflow
 from anodeflow.cli_analyze import analyze_app
 from anodeflow.cli_build import build_app
 from anodeflow.cli_run import OrientationOpt, OutOpt, ProgressOpt, SeedOpt, SizeOpt, TemperatureOpt, TimeOpt, run_app, run_couple_flow
-from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json, read_structures
+from anodeflow.cli_common import (
+    JsonOpt,
+    OneLineErrors,
+    Table,
+    check_finite_options,
+    console,
+    handle_errors,
+    parse_floats,
+    print_json,
+    read_structures,
+)
 from anodeflow.errors import InputError
 
 app = typer.Typer(help="Interface amorphization and diffusion in alloying anodes: build, run, analyse, store.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=OneLineErrors)
 results_app = typer.Typer(help="Read results back from the store.", no_args_is_help=True)
 potentials_app = typer.Typer(help="Interatomic potentials shipped with anodeflow.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
@@ -70,14 +80,24 @@ def submit_cmd(
     Everything after KIND is passed to 'anodeflow run KIND', e.g.
     'anodeflow submit couple Li-Si --time-ps 20 --resources threads=2'.
     """
-    from anodeflow.submit import parse_resources, submit
+    from anodeflow.submit import RUN_KINDS, parse_resources, submit
 
+    if kind in RUN_KINDS:
+        _check_run_args(kind, list(ctx.args))
     record = submit(kind, list(ctx.args), scheduler, parse_resources(resources, kind))
     if as_json:
         print_json(record.model_dump())
         return
-    console.print(f"submitted {scheduler} job [bold]{record.job_id}[/] ({kind} {' '.join(record.args)}); "
-                  f"folder {record.work_dir}")
+    console.print(Text.assemble(f"submitted {scheduler} job ", (record.job_id, "bold"),
+                                f" ({kind} {' '.join(record.args)}); folder {record.work_dir}"))
+
+
+def _check_run_args(kind: str, args: list[str]) -> None:
+    """Parse 'anodeflow run KIND ARGS' as the batch job will (options, value types, finite numbers) without
+    running it, so a job that cannot start is not submitted."""
+    command = typer.main.get_command(run_app).commands[kind]
+    with command.make_context(f"anodeflow run {kind}", list(args)) as ctx:
+        check_finite_options(ctx.params, ctx)
 
 
 @app.command("jobs")
@@ -179,7 +199,7 @@ def results_import(
         return
     console.print(f"stored {counts['new_documents']} of {counts['documents']} documents and {counts['new_blobs']} "
                   f"of {counts['blobs']} data blobs from {counts['run_dir']} (the rest were stored already); "
-                  f"result id {counts['result_id']}")
+                  f"result id {counts['result_id']}", markup=False)
 
 
 _SHORT = {"temperature_K": "T_K", "front_advance_final_nm": "L_nm", "front_advance_err_nm": "L_err_nm",
@@ -258,7 +278,7 @@ def results_export(
     if as_json:
         print_json({"file": str(file), "rows": n})
         return
-    console.print(f"wrote {n} rows to {file}")
+    console.print(f"wrote {n} rows to {file}", markup=False)
 
 
 # --------------------------------------------------------------------------------- potentials
@@ -404,10 +424,13 @@ def potentials_validate(
     reference: Annotated[str | None, typer.Option("--reference", help="MLIP for alloy formation references; "
                                                                      "'none' to skip")] = "SevenNet-0",
     barrier: Annotated[bool, typer.Option("--barrier/--no-barrier", help="bulk carrier CI-NEB")] = True,
+    stability: Annotated[bool, typer.Option("--stability/--no-stability", help="rattled supercells and phonons of "
+                                                                             "the host and carrier crystals")] = True,
     images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
     as_json: JsonOpt = False,
 ):
-    """Crystals, alloy phases and the bulk barrier of a potential next to experiment, DFT or a reference MLIP."""
+    """Crystals, their stability, alloy phases and the bulk barrier of a potential next to experiment, DFT or a
+    reference MLIP; rows with a criterion pass or fail."""
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store
     from anodeflow.workflows.run import run_flow
@@ -417,7 +440,7 @@ def potentials_validate(
     if images < 1:
         raise InputError(f"--images must be >= 1, got {images}")
     flow = ValidatePotentialMaker(potential=potential, reference_potential=reference, barrier=barrier,
-                                  num_images=images).make(system)
+                                  stability=stability, num_images=images).make(system)
     status = nullcontext() if as_json else console.status(
         f"[bold]validating[/] {system} (crystals, alloy phases{', bulk NEB' if barrier else ''})")
     with status:
@@ -429,12 +452,13 @@ def potentials_validate(
                     "id": flow.output.uuid})
         return
     table = Table(title=f"{doc['potential']['name']} on {system}")
-    for column in ("quantity", "value", "reference", "error", "source"):
+    for column in ("quantity", "value", "reference", "error", "source", "check"):
         table.add_column(column, overflow="fold")
     for r in rows:
         error = "" if r.relative_error is None else f"{r.relative_error:+.1%}"
         reference_text = "" if r.reference is None else f"{r.reference:.4g} {r.unit}"
-        table.add_row(r.quantity, f"{r.value:.4g} {r.unit}", reference_text, error, r.source)
+        check = "" if r.passed is None else ("pass" if r.passed else f"FAIL: {r.failure}")
+        table.add_row(r.quantity, f"{r.value:.4g} {r.unit}", reference_text, error, r.source, check)
     console.print(table)
     console.print(f"result id: {flow.output.uuid}")
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
-from rich.table import Table
 
-from anodeflow.cli_common import JsonOpt, console, handle_errors, print_json
+from anodeflow.cli_common import JsonOpt, Table, check_option, console, handle_errors, print_json
+from anodeflow.cli_inputs import MAX_BINS, arrhenius_inputs, check_plot, check_region, front_from_csv, image_size
 from anodeflow.errors import InputError
 
 analyze_app = typer.Typer(help="Analyse trajectories and data files (frames in, numbers with units out).",
@@ -48,6 +46,11 @@ def _couple_result(file: Path, host: str, carrier: str, types: str | None, times
     density = host_density_A3(host)
     if interfaces < 1:
         raise InputError(f"--interfaces must be >= 1, got {interfaces}")
+    check_option("--timestep-ps", timestep_ps, gt=0, unit="ps")
+    check_option("--bin-nm", bin_nm, gt=0, unit="nm")
+    check_option("--final-fraction", final_fraction, gt=0, le=1)
+    if carrier == host:
+        raise InputError(f"--carrier {carrier} is the host element; give the carrier, e.g. Li or Na")
     return analyse_couple(_frames(file, types), host, carrier, density, timestep_ps,
                           interfaces, bin_nm, final_fraction, axis=axis, on_frame=on_frame)
 
@@ -79,10 +82,12 @@ def profile(
     progress: ProgressOpt = True,
 ):
     """Crystallinity, carrier fraction, density and host bond length along the normal; fronts and layers."""
+    from anodeflow.analysis.fronts import FRONT_ERR_KIND
     from anodeflow.progress import progress_bar
 
     if normal not in ("x", "y", "z"):
         raise InputError(f"normal '{normal}' must be x, y or z")
+    check_plot(plot)
     with progress_bar(progress and not as_json, "profile frames", _count_frames(file), "frames") as advance:
         result = _couple_result(file, host, carrier, types, timestep_ps, interfaces, bin_nm, final_fraction,
                                 "xyz".index(normal), advance)
@@ -90,7 +95,8 @@ def profile(
         "host": host, "carrier": carrier, "n_frames": len(result.times_ps),
         "amorphous_thickness_nm": result.amorphous_thickness_nm, "reacted_thickness_nm": result.reacted_thickness_nm,
         "interface_width_nm": result.interface_width_nm, "front_positions_nm": result.front_positions_nm,
-        "front_advance_nm": result.front_advance_nm[-1], "final_window_ps": result.final_window_ps,
+        "front_advance_nm": result.front_advance_nm[-1], "front_advance_err_nm": result.front_advance_err_nm,
+        "front_advance_err_kind": FRONT_ERR_KIND, "final_window_ps": result.final_window_ps,
         "bins": result.final_profile,
     }
     if plot:
@@ -121,7 +127,15 @@ def bonds(
     from anodeflow.analysis.bonds import PartialRDF
     from anodeflow.analysis.diffusion import parse_region
 
+    check_plot(plot)
+    check_option("--r-max", r_max, gt=0, unit="A")
+    if not 10 <= bins <= MAX_BINS:
+        raise InputError(f"--bins must be 10..{MAX_BINS}, got {bins}")
+    check_region(region)
     bounds = parse_region(region)
+    for pair in pairs.split(",") if pairs else ():
+        if not all(pair.partition("-")[::2]):
+            raise InputError(f"pair '{pair}' is not of the form A-B, e.g. Si-Si")
     rdf = PartialRDF(pairs.split(",") if pairs else None, r_max, bins)
     frames = list(_frames(file, types)) if last == 0 else _last(_frames(file, types), last)
     for frame in frames:
@@ -174,6 +188,7 @@ def kinetics(
     """Fit L(t) with linear, parabolic, power and mixed laws; classify ICR / DCR / mixed."""
     from anodeflow.analysis.kinetics import fit_kinetics
 
+    check_plot(plot)
     t, L = _read_front(file, host, carrier, timestep_ps, interfaces, types)
     fit = fit_kinetics(t, L)
     out = fit.as_dict()
@@ -189,17 +204,7 @@ def kinetics(
 
 def _read_front(file: Path, host, carrier, timestep_ps, interfaces, types):
     if file.suffix.lower() == ".csv":
-        if not file.is_file():
-            raise InputError(f"file '{file}' does not exist")
-        with open(file, newline="") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"t_ps", "L_nm"} <= set(reader.fieldnames):
-                raise InputError(f"'{file}' needs columns t_ps and L_nm; it has {reader.fieldnames}")
-            try:
-                rows = [(float(r["t_ps"]), float(r["L_nm"])) for r in reader]
-            except (TypeError, ValueError) as exc:
-                raise InputError(f"'{file}' has a non-numeric value: {exc}") from None
-        return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+        return front_from_csv(file)
     if not host or not carrier:
         raise InputError("a trajectory needs --host and --carrier (or give a CSV with t_ps, L_nm)")
     result = _couple_result(file, host, carrier, types, timestep_ps, interfaces)
@@ -216,20 +221,21 @@ def diffusion(
     region: Annotated[str | None, typer.Option("--region", help="atoms starting in AXIS:LO_NM:HI_NM, crystal|amorphous|alloy, or core:R_A (within R A of dislocation lines)")] = None,
     host: Annotated[str | None, typer.Option("--host", help="host element (for named regions)")] = None,
     carrier: Annotated[str | None, typer.Option("--carrier", help="carrier element (for named regions)")] = None,
-    blocks: Annotated[int, typer.Option("--blocks", help="blocks for the uncertainty")] = 5,
     types: TypesOpt = None,
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
 ):
-    """Tracer MSD (unwrapped, drift removed, FFT) and D with a block-averaged uncertainty."""
+    """Tracer MSD (unwrapped, drift removed, FFT) and D with its 1-sigma error (generalised least squares)."""
     from anodeflow.analysis.diffusion import diffusion_from_frames
     from anodeflow.progress import progress_bar
 
+    check_plot(plot)
+    check_option("--timestep-ps", timestep_ps, gt=0, unit="ps")
+    check_region(region)
     with progress_bar(progress and not as_json, "read frames", _count_frames(file), "frames") as advance:
         frames = _counted(_frames(file, types), advance)
-        result = diffusion_from_frames(frames, species, timestep_ps, region, host=host, carrier=carrier,
-                                       n_blocks=blocks)
+        result = diffusion_from_frames(frames, species, timestep_ps, region, host=host, carrier=carrier)
     out = result.as_dict(with_msd=False)
     out["region"] = region
     if plot:
@@ -259,28 +265,8 @@ def arrhenius(
     """Arrhenius fit D = D0 exp(-Ea/kT) over several runs; D extrapolated to 300 K."""
     from anodeflow.analysis.diffusion import fit_arrhenius
 
-    T, D, E = [], [], []
-    if len(files) == 1 and files[0].suffix.lower() == ".csv":
-        with open(files[0], newline="") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"T_K", "D_cm2_s"} <= set(reader.fieldnames):
-                raise InputError(f"'{files[0]}' needs columns T_K and D_cm2_s; it has {reader.fieldnames}")
-            for r in reader:
-                T.append(float(r["T_K"]))
-                D.append(float(r["D_cm2_s"]))
-                E.append(float(r.get("D_err_cm2_s") or "nan"))
-    else:
-        temps = [float(x) for x in temperatures.split(",")] if temperatures else []
-        if len(temps) != len(files):
-            raise InputError(f"give one temperature per file with --temperatures ({len(files)} files, {len(temps)} T)")
-        for path, temp in zip(files, temps):
-            try:
-                doc = json.loads(Path(path).read_text())
-            except (OSError, ValueError) as exc:
-                raise InputError(f"cannot read diffusion JSON '{path}': {exc}") from None
-            T.append(temp)
-            D.append(float(doc["D_cm2_s"]))
-            E.append(float(doc.get("D_err_cm2_s") or "nan"))
+    check_plot(plot)
+    T, D, E = arrhenius_inputs(files, temperatures)
     fit = fit_arrhenius(T, D, E)
     out = fit.as_dict()
     if plot:
@@ -315,6 +301,8 @@ def stress(
 
     if normal not in ("x", "y", "z"):
         raise InputError(f"normal '{normal}' must be x, y or z")
+    check_plot(plot)
+    check_option("--bin-nm", bin_nm, gt=0, unit="nm")
     columns = stress_columns(stress_compute) + ([volume_column] if volume_column else [])
     (frame,) = _last(_frames(file, types, columns), 1)
     stress_bar_A3 = np.column_stack([frame.properties[c] for c in stress_columns(stress_compute)])
@@ -351,6 +339,8 @@ def dislocations(
     from anodeflow.analysis.dislocations import DislocationContent
     from anodeflow.progress import progress_bar
 
+    if not set(nonperiodic) <= set("xyz"):
+        raise InputError(f"--nonperiodic '{nonperiodic}' must name axes among x, y and z, e.g. xy")
     dxa = DislocationContent(host, lattice)
     pbc = tuple(axis not in nonperiodic for axis in "xyz")
     per_frame = []
@@ -389,10 +379,12 @@ def render(
     """Render one frame with OVITO (software Tachyon renderer), coloured by species and structure."""
     from anodeflow.plots import render_frame
 
-    try:
-        width, height = (int(v) for v in size.lower().split("x"))
-    except ValueError:
-        raise InputError(f"size '{size}' is not of the form WIDTHxHEIGHT, e.g. 800x600") from None
+    from anodeflow.outputs import check_output_path
+
+    check_output_path(output, "image", (".png",))
+    width, height = image_size(size)
+    if frame_index < -1:
+        raise InputError(f"--frame must be >= 0, or -1 for the last frame, got {frame_index}")
     if frame_index >= 0:
         frame = next((f for i, f in enumerate(_frames(file, types)) if i == frame_index), None)
         if frame is None:
@@ -400,4 +392,4 @@ def render(
     else:
         (frame,) = _last(_frames(file, types), 1)
     path = render_frame(frame, output, host, (width, height))
-    console.print(f"wrote {path}")
+    console.print(f"wrote {path}", markup=False)

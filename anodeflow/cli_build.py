@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
-from rich.table import Table
 
-from anodeflow.cli_common import console, handle_errors
+from anodeflow.cli_common import Table, check_atom_option, check_reservoir_x, console, handle_errors
 from anodeflow.errors import InputError
+from anodeflow.outputs import check_output_path, output_file
 
 build_app = typer.Typer(help="Build cells and write them to a file.", no_args_is_help=True)
 OutOpt = Annotated[Path, typer.Option("-o", "--output", help="file: .extxyz/.xyz, .data/.lmp (LAMMPS) or .cif")]
 FORMATS = {".extxyz": "extxyz", ".xyz": "extxyz", ".data": "lammps-data", ".lmp": "lammps-data", ".cif": "cif"}
 
 
-def write_structure(atoms, path: Path) -> None:
-    """Write ``atoms`` in the format its extension names; regions go along in extxyz."""
-    from ase.io import write
-
+def check_output(path: Path) -> str:
+    """The ASE format of the structure file ``path`` (by extension); :class:`InputError` if it cannot be written."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"unknown output format '{path.suffix}'; use one of {', '.join(FORMATS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(path, "structure file")
+    return fmt
+
+
+def write_structure(atoms, path: Path) -> None:
+    """Write ``atoms`` whole in the format its extension names; regions go along in extxyz."""
+    from ase.io import write
+
+    fmt = check_output(path)
     out = atoms.copy()
     if fmt != "extxyz":
         out.info.clear()
@@ -34,18 +41,22 @@ def write_structure(atoms, path: Path) -> None:
     else:
         out.info = {k: (json.dumps(v) if isinstance(v, dict | list | tuple) else v) for k, v in atoms.info.items()}
     kwargs = {"specorder": sorted(set(out.get_chemical_symbols())), "masses": True} if fmt == "lammps-data" else {}
-    write(path, out, format=fmt, **kwargs)
+    with output_file(path, "structure file") as tmp:
+        write(tmp, out, format=fmt, **kwargs)
 
 
-def parse_repeat(repeat: str) -> tuple[int, int, int]:
-    """``"2,2,1"`` -> (2, 2, 1): three positive integers."""
+def repeated(atoms, repeat: str):
+    """``atoms`` repeated by ``"2,2,1"`` (three positive integers), refused up front when too many atoms."""
     try:
         reps = tuple(int(v) for v in repeat.split(","))
     except ValueError:
         reps = ()
     if len(reps) != 3 or min(reps) < 1:
         raise InputError(f"repeat '{repeat}' must be three positive integers, e.g. 2,2,2")
-    return reps
+    from anodeflow.structures.sizes import check_atoms
+
+    check_atoms(len(atoms) * math.prod(reps), f"--repeat {repeat} of a {len(atoms)}-atom cell")
+    return atoms.repeat(reps)
 
 
 def summarise(atoms, path: Path, extra: dict | None = None) -> None:
@@ -70,7 +81,8 @@ def crystal(name: Annotated[str, typer.Argument(help="Si, Ge, alpha-Sn, beta-Sn,
     """A conventional crystal cell (cited lattice constants), optionally repeated."""
     from anodeflow.structures import bulk_crystal
 
-    atoms = bulk_crystal(name).repeat(parse_repeat(repeat))
+    check_output(output)
+    atoms = repeated(bulk_crystal(name), repeat)
     write_structure(atoms, output)
     summarise(atoms, output)
 
@@ -82,7 +94,8 @@ def phase(name: Annotated[str, typer.Argument(help="alloy phase: Li15Si4, Na15Sn
     """A reference alloy phase from published crystallographic data, optionally repeated."""
     from anodeflow.structures.phases import PHASES, build_phase
 
-    atoms = build_phase(name).repeat(parse_repeat(repeat))
+    check_output(output)
+    atoms = repeated(build_phase(name), repeat)
     write_structure(atoms, output)
     spec = PHASES[name]
     summarise(atoms, output, {"space group": spec.spacegroup, "carrier fraction": f"{spec.carrier_fraction:.4f}",
@@ -107,6 +120,8 @@ def interface(system: Annotated[str, typer.Argument(help="carrier-host, e.g. Li-
     """A host(hkl) | reservoir couple with region tags (bcc carrier, amorphous alloy or lattice-matched phase)."""
     from anodeflow.structures import build_couple
 
+    check_output(output)
+    check_reservoir_x(reservoir, x)
     atoms = build_couple(system, orientation, host_nm, reservoir_nm, size_nm, fixed_thickness_nm=fixed_nm,
                          vacuum_nm=vacuum_nm, reservoir=reservoir, reservoir_x=x, reservoir_miller=reservoir_orientation,
                          host_crystal=host_crystal, seed=seed)
@@ -132,6 +147,7 @@ def nanowire(host: Annotated[str, typer.Argument(help="host element: Si, Ge, Sn,
     """A host nanowire along [uvw], optionally inside a carrier shell."""
     from anodeflow.structures.nanowires import build_nanowire
 
+    check_output(output)
     atoms = build_nanowire(host, axis, diameter_nm, length_nm, shell=shell, shell_thickness_nm=shell_nm,
                            host_crystal=host_crystal)
     write_structure(atoms, output)
@@ -152,6 +168,9 @@ def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, al
     from anodeflow.structures.endpoints import (FRONT_HOP_COUPLE, bulk_hop_endpoints, core_hop_endpoints,
                                                  front_hop_endpoints)
 
+    paths = [output.with_name(f"{output.stem}_{tag}{output.suffix}") for tag in ("initial", "final")]
+    for path in paths:
+        check_output(path)
     if kind == "bulk":
         initial, final, record = bulk_hop_endpoints(host, carrier)
     elif kind == "front":
@@ -163,7 +182,6 @@ def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, al
             build_dislocation(host, dislocation, radius_nm=1.2, length_cells=3, vacuum_nm=0.6), carrier)
     else:
         raise InputError(f"unknown hop kind '{kind}'; kinds: bulk, front, dislocation")
-    paths = [output.with_name(f"{output.stem}_{tag}{output.suffix}") for tag in ("initial", "final")]
     for atoms, path in zip((initial, final), paths):
         write_structure(atoms, path)
     rows = {"final": str(paths[1]), "hop distance (A)": f"{record.hop_distance_A:.3f}",
@@ -185,6 +203,7 @@ def dislocation(host: Annotated[str, typer.Argument(help="Si, Ge or alpha-Sn")],
     """A straight dislocation in a cylinder, or a periodic dipole (matscipy, anisotropic elasticity)."""
     from anodeflow.structures.dislocations import build_dislocation, build_dislocation_dipole
 
+    check_output(output)
     if dipole:
         atoms = build_dislocation_dipole(host, kind, separation, length_cells)
     else:
@@ -203,6 +222,8 @@ def amorphous(system: Annotated[str, typer.Argument(help="carrier-host system, e
     """Random-packing start cell of an amorphous alloy (melt-quench it with 'anodeflow run meltquench')."""
     from anodeflow.structures.amorphous import random_alloy
 
+    check_output(output)
+    check_atom_option(n_atoms)
     atoms = random_alloy(system, x, n_atoms, volume_per_atom=volume, seed=seed)
     write_structure(atoms, output)
     summarise(atoms, output, {"carrier fraction": f"{atoms.info['carrier_fraction']:.3f}",

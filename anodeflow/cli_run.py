@@ -6,9 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from anodeflow.cli_common import JsonOpt, console, handle_errors, parse_floats, print_json, read_structures
+from anodeflow.cli_common import (
+    JsonOpt,
+    Table,
+    check_atom_option,
+    check_option,
+    check_reservoir_x,
+    console,
+    handle_errors,
+    parse_floats,
+    print_json,
+    read_structures,
+)
 from anodeflow.errors import InputError
 
 run_app = typer.Typer(help="Run workflows into the results store.", no_args_is_help=True)
@@ -24,12 +35,54 @@ SystemArg = Annotated[str, typer.Argument(help="carrier-host system, e.g. Li-Si"
 PotentialOpt = Annotated[str | None, typer.Option("--potential", help="potential name (default: the system's default)")]
 
 
+#: most k-points per direction of a --kpoints mesh
+MAX_KPOINTS = 64
+
+
 def _mesh(text: str) -> tuple[int, int, int]:
-    """'2,2,2' -> (2, 2, 2): a k-point mesh of three positive integers."""
+    """'2,2,2' -> (2, 2, 2): a k-point mesh of three integers in 1..MAX_KPOINTS."""
     parts = text.split(",")
     if len(parts) != 3 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
         raise InputError(f"--kpoints '{text}' must be three integers >= 1, e.g. 2,2,2")
-    return tuple(int(p) for p in parts)
+    mesh = tuple(int(p) for p in parts)
+    if max(mesh) > MAX_KPOINTS:
+        raise InputError(f"--kpoints '{text}' has more than {MAX_KPOINTS} k-points along a direction")
+    return mesh
+
+
+def _check_time(time_ps: float, dump_every_ps: float) -> None:
+    """A positive --time-ps must cover at least one trajectory frame (``dump_every_ps``); the MD Maker
+    refuses times <= 0."""
+    if 0 < time_ps < dump_every_ps:
+        raise InputError(f"--time-ps {time_ps:g} is shorter than one trajectory frame ({dump_every_ps:g} ps); "
+                         f"give at least {dump_every_ps:g}")
+
+
+def _check_couple_size(system: str, size_nm: float) -> None:
+    """--size-nm of a couple (slab and reservoir are 1.25x it): positive, within the longest cell length,
+    and a cell within the max_atoms setting."""
+    from anodeflow.structures.sizes import check_atoms, check_length, couple_atoms
+
+    check_option("--size-nm", size_nm, gt=0, unit="nm")
+    check_atoms(couple_atoms(system, size_nm, 1.25 * size_nm, 1.25 * size_nm), f"--size-nm {size_nm:g}")
+    check_length("--size-nm", size_nm)
+
+
+def _check_wire_size(system: str, diameter_nm: float, length_nm: float, shell_nm: float) -> None:
+    """--diameter-nm, --length-nm and --shell-nm of a nanowire run: positive, within the longest cell length,
+    and a cell within the max_atoms setting."""
+    from anodeflow.structures import parse_system
+    from anodeflow.structures.crystals import HOST_CRYSTALS
+    from anodeflow.structures.sizes import check_atoms, check_length, nanowire_atoms
+
+    carrier, host = parse_system(system)
+    lengths = {"--diameter-nm": diameter_nm, "--length-nm": length_nm, "--shell-nm": shell_nm}
+    for option, value in lengths.items():
+        check_option(option, value, gt=0, unit="nm")
+    check_atoms(nanowire_atoms(HOST_CRYSTALS[host], diameter_nm, length_nm, carrier, shell_nm),
+                ", ".join(f"{option} {value:g}" for option, value in lengths.items()))
+    for option, value in lengths.items():
+        check_length(option, value)
 
 
 def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool, describe: str,
@@ -41,12 +94,14 @@ def _execute(flow, title: str, keys: list[str], out: Path | None, as_json: bool,
     """
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store, store_location
-    from anodeflow.workflows.run import run_flow
+    from anodeflow.workflows.run import run_flow, run_root
 
     settings = get_settings()
     store = open_store(settings)
+    run_root(out, settings.work_dir)  # an unusable run folder is refused before anything runs
     if not as_json:
-        console.print(f"[bold]{describe}[/]; store: {settings.store.type} {store_location(settings.store)}")
+        where = f"; store: {settings.store.type} {store_location(settings.store)}"
+        console.print(Text.assemble((describe, "bold"), where))
     doc = run_flow(flow, store=store, root_dir=out, record=record)
     _summarise(doc, flow.output.uuid, title, keys, as_json, rows)
     return doc
@@ -100,6 +155,9 @@ def run_couple_flow(system: str, orientation: str, temperature: float, time_ps: 
     from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
     from anodeflow.workflows.md import LammpsMDMaker
 
+    _check_couple_size(system, size_nm)
+    _check_time(time_ps, LammpsMDMaker.dump_every_ps)
+    check_reservoir_x(reservoir, reservoir_x)
     show = progress and not as_json
     maker = InterfaceMDMaker(
         build=BuildCoupleMaker(miller=orientation, size_nm=size_nm, host_thickness_nm=1.25 * size_nm,
@@ -153,10 +211,14 @@ def run_resume(
     from anodeflow.runfolder import RunFolder
     from anodeflow.store import open_store
     from anodeflow.workflows.couple import resume_interface_md_job
+    from anodeflow.workflows.md import SETUP_FILE
 
     keys = ["system", "miller", "n_atoms", "temperature_K", "time_ps", "front_advance_final_nm",
             "front_velocity_nm_ps", "reacted_thickness_nm", "amorphous_thickness_nm", "dir_name"]
     run, earlier = RunFolder.find(directory), None
+    if run is None and not (directory / SETUP_FILE).is_file():
+        raise InputError(f"'{directory}' is not an anodeflow MD folder (no {SETUP_FILE}) nor a run folder "
+                         "(no run.json)")
     if run is not None and run.record().get("resumes") and run.status() in ("killed", "failed"):
         earlier, directory = run, Path(run.record()["resumes"])  # a killed resume: continue the MD it resumed
         run = RunFolder.find(directory)
@@ -241,6 +303,7 @@ def run_meltquench(
     progress: ProgressOpt = True,
 ):
     """Amorphous alloy at carrier fraction x: random packing -> melt -> quench -> anneal (NPT)."""
+    check_atom_option(n_atoms)
     maker = _amorphous_maker(x, n_atoms, melt_K, melt_ps, quench_rate, anneal_K, anneal_ps, seed, potential,
                              progress and not as_json)
     flow = maker.make(system)
@@ -274,6 +337,7 @@ def run_diffusion(
 
     show = progress and not as_json
     T = parse_floats(temperatures, "--temperatures")
+    check_atom_option(n_atoms)
     glass = _amorphous_maker(x, n_atoms, 2000.0, melt_ps, quench_rate, 300.0, 2.0, seed, potential, show).make(system)
     study = DiffusionFlowMaker(temperatures_K=T, species=tuple(species.split(",")) if species else (),
                                equilibration_ps=min(1.0, time_ps / 5),
@@ -316,6 +380,8 @@ def run_kinetics(
     from anodeflow.workflows.studies import KineticsFlowMaker
 
     show = progress and not as_json
+    _check_couple_size(system, size_nm)
+    _check_time(time_ps, LammpsMDMaker.dump_every_ps)
     maker = KineticsFlowMaker(
         orientations=tuple(orientations.split(",")), temperatures_K=parse_floats(temperatures, "--temperatures"),
         interface_md=InterfaceMDMaker(
@@ -348,8 +414,12 @@ def run_neb(
     as_json: JsonOpt = False,
 ):
     """Climbing-image NEB barrier of a carrier hop (atomate2's ASE NEB makers; LAMMPS, MLIP or CP2K forces)."""
-    from anodeflow.workflows.neb import HopNebMaker, StrainedBarrierMaker
+    from anodeflow.structures.sizes import check_length
+    from anodeflow.workflows.neb import HopNebMaker, StrainedBarrierMaker, check_band_size
 
+    check_option("--min-cell-A", min_cell, gt=0, unit="A")
+    check_band_size(system, kind, min_cell, images, f"--images {images} with --min-cell-A {min_cell:g}")
+    check_length("--min-cell-A", min_cell, unit="A")
     neb = HopNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, miller=miller, dislocation=dislocation,
                       potential=potential,
                       engine=engine, cutoff_Ry=cutoff, kpoints=_mesh(kpoints))
@@ -398,11 +468,13 @@ def run_screen(
 ):
     """Rank host/carrier pairs by bond energy, shear modulus, carrier barrier and (with --couple-ps) the
     amorphous layer of a short couple MD; predicted vs seed ICR/DCR."""
+    from anodeflow.structures.sizes import check_length
     from anodeflow.workflows.neb import HopNebMaker
     from anodeflow.workflows.screening import ScreeningFlowMaker, short_couple_md
 
     if couple_ps < 0:
         raise InputError(f"--couple-ps must be >= 0, got {couple_ps}")
+    check_length("--min-cell-A", min_cell, unit="A")
     flow = ScreeningFlowMaker(systems=tuple(systems.split(",")), reference=reference,
                               neb=HopNebMaker(num_images=images, min_cell_A=min_cell),
                               couple_md=short_couple_md(couple_ps) if couple_ps else None).make()
@@ -440,6 +512,8 @@ def run_nanowire(
     from anodeflow.workflows.md import LammpsMDMaker
     from anodeflow.workflows.nanowire import AnalyseNanowireMaker, BuildNanowireMaker, NanowireMDMaker
 
+    _check_wire_size(system, diameter_nm, length_nm, shell_nm)
+    _check_time(time_ps, LammpsMDMaker.dump_every_ps)
     show = progress and not as_json
     flow = NanowireMDMaker(
         build=BuildNanowireMaker(axis=axis, diameter_nm=diameter_nm, length_nm=length_nm, shell_thickness_nm=shell_nm),

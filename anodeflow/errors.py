@@ -6,6 +6,8 @@ failed run or store problem).
 
 from __future__ import annotations
 
+import math
+
 
 class AnodeflowError(Exception):
     """Base class of every error anodeflow raises on purpose."""
@@ -36,7 +38,9 @@ class StoreError(AnodeflowError):
 
 
 def require_positive(**values: float) -> None:
-    """Raise :class:`InputError` naming the first of ``values`` that is not > 0."""
+    """Raise :class:`InputError` naming the first of ``values`` that is not a finite number > 0."""
     for name, value in values.items():
         if not value > 0:
             raise InputError(f"{name} must be > 0, got {value}")
+        if not math.isfinite(value):
+            raise InputError(f"{name} must be a finite number > 0, got {value}")

@@ -38,12 +38,21 @@ def plot_couple(doc: dict, path: str | Path, first_profile: list[dict] | None = 
     return _save(fig, path)
 
 
+#: file types a plot can be written as
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+
+
 def _save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    """Write ``fig`` to ``path`` whole (see :func:`anodeflow.outputs.output_file`) and close it."""
+    from anodeflow.outputs import check_output_path, output_file
+
+    try:
+        path = check_output_path(path, "plot", PLOT_SUFFIXES)
+        fig.tight_layout()
+        with output_file(path, "plot") as tmp:
+            fig.savefig(tmp, dpi=120)
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -142,6 +151,7 @@ def render_frame(frame, path, host: str | None = None, size=(800, 600)) -> Path:
 
     from anodeflow.analysis.structure import CrystallineHost, ovito_data
     from anodeflow.errors import EngineError
+    from anodeflow.outputs import output_file
 
     colours = np.tile(_COLOURS["other"], (len(frame.positions), 1))
     if host:
@@ -158,12 +168,12 @@ def render_frame(frame, path, host: str | None = None, size=(800, 600)) -> Path:
     try:
         viewport = Viewport(type=Viewport.Type.Ortho, camera_dir=(1.0, 0.6, -0.25))
         viewport.zoom_all()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        viewport.render_image(size=size, filename=str(path), renderer=TachyonRenderer())
-    except Exception as exc:  # OVITO reports a missing Vulkan driver as a RuntimeError
-        raise EngineError(f"OVITO could not render: {str(exc).splitlines()[0]} "
-                          "(install Debian's libvulkan1 and mesa-vulkan-drivers)") from None
+        with output_file(path, "image") as tmp:
+            try:
+                viewport.render_image(size=size, filename=str(tmp), renderer=TachyonRenderer())
+            except Exception as exc:  # OVITO reports a missing Vulkan driver as a RuntimeError
+                raise EngineError(f"OVITO could not render: {str(exc).splitlines()[0]} "
+                                  "(install Debian's libvulkan1 and mesa-vulkan-drivers)") from None
     finally:
         pipeline.remove_from_scene()
-    return path
+    return Path(path)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 from jobflow import JobStore
 
 from anodeflow.errors import InputError
+from anodeflow.outputs import check_output_path, output_file
 
 SUMMARY_KEYS = {
     "interface_md": ["system", "miller", "temperature_K", "time_ps", "front_advance_final_nm",
@@ -20,8 +24,8 @@ SUMMARY_KEYS = {
 
 
 def list_results(store: JobStore, doc_type: str | None = None, criteria: dict | None = None) -> list[dict]:
-    """One summary per stored anodeflow document, newest first."""
-    query = {"output.doc_type": doc_type} if doc_type else {"output.doc_type": {"$exists": True}}
+    """One summary per stored anodeflow document, newest first (:class:`InputError` for an unknown type)."""
+    query = check_filters(store, doc_type)
     query.update(criteria or {})
     rows = []
     for doc in store.query(query, properties=["uuid", "name", "completed_at", "output"], load=False):
@@ -49,6 +53,12 @@ def get_result(store: JobStore, id_or_prefix: str, load_data: bool = False) -> d
 
 
 _OPERATORS = {">=": "$gte", "<=": "$lte", "!=": "$ne", ">": "$gt", "<": "$lt", "=": "$eq"}
+_CONDITION = re.compile(r"\s*([^<>=!]*?)\s*(>=|<=|!=|>|<|=)\s*(.*?)\s*")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
+#: document types anodeflow stores (others are accepted when the store holds them)
+DOC_TYPES = ("couple_structure", "lammps_md", "interface_md", "nanowire_structure", "nanowire_md", "neb",
+             "activation_volume", "amorphous_start", "diffusion_study", "kinetics_study", "screening",
+             "dft_static", "potential_fit", "potential_validation")
 
 
 def _value(text: str):
@@ -59,26 +69,87 @@ def _value(text: str):
         return text.strip("'\"")
 
 
+def _condition(part: str, text: str) -> tuple[str, str, object]:
+    """One ``KEY OP VALUE`` condition of ``--where`` as (key, mongo operator, value); InputError naming it."""
+    match = _CONDITION.fullmatch(part)
+    if not part.strip():
+        raise InputError(f"--where '{text}' has an empty condition; join conditions with single commas")
+    if match is None:
+        raise InputError(f"condition '{part}' in --where has no operator; use one of {' '.join(_OPERATORS)}")
+    key, symbol, raw = match.groups()
+    if not _KEY.fullmatch(key):
+        raise InputError(f"bad key '{key}' in --where '{text}': give an output field name such as temperature_K")
+    if not raw or any(c in raw for c in "<>=!"):
+        raise InputError(f"condition '{part}' in --where needs one value after '{symbol}', e.g. {key}{symbol}1500")
+    value = _value(raw)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"condition '{part}' in --where: {raw} is not a finite number")
+    if symbol not in ("=", "!=") and isinstance(value, str):
+        raise InputError(f"condition '{part}' in --where: '{symbol}' compares numbers and '{raw}' is not a number")
+    return key, _OPERATORS[symbol], value
+
+
 def parse_where(text: str | None) -> dict:
     """``"amorphous_thickness_nm>1,temperature_K=1500"`` -> a query on the stored outputs.
 
-    Conditions are joined by commas (all must hold); operators ``> >= < <= = !=``.
+    Conditions are joined by commas (all must hold); operators ``> >= < <= = !=``; values are numbers
+    or, with ``=`` and ``!=``, text. A malformed condition is an :class:`InputError` naming it.
     """
     criteria: dict = {}
     if not text:
         return criteria
     for part in text.split(","):
-        for symbol, op in _OPERATORS.items():
-            key, sep, value = part.partition(symbol)
-            if sep:
-                key = key.strip()
-                if not key.replace("_", "").replace(".", "").isalnum():
-                    raise InputError(f"bad key '{key}' in --where '{text}'")
-                criteria.setdefault(f"output.{key}", {})[op] = _value(value)
-                break
-        else:
-            raise InputError(f"condition '{part}' in --where has no operator; use one of {' '.join(_OPERATORS)}")
+        key, op, value = _condition(part, text)
+        criteria.setdefault(f"output.{key}", {})[op] = value
     return criteria
+
+
+def check_filters(store: JobStore, doc_type: str | None = None, system: str | None = None) -> dict:
+    """The store query for ``doc_type`` and ``system``; :class:`InputError` for a type anodeflow does not
+    make and the store does not hold, or a system that is not carrier-host and not in the store."""
+    query: dict = {"output.doc_type": doc_type} if doc_type else {"output.doc_type": {"$exists": True}}
+    if doc_type and doc_type not in DOC_TYPES and not store.count(query):
+        raise InputError(f"unknown document type '{doc_type}'; types: {', '.join(DOC_TYPES)}")
+    if system:
+        query["output.system"] = system
+        if not store.count({"output.system": system}):
+            from anodeflow.structures.crystals import parse_system
+
+            parse_system(system)
+    return query
+
+
+def _check_fields(store: JobStore, query: dict, criteria: dict, where: str) -> None:
+    """Refuse ``--where`` fields that no result matching ``query`` has, and text values for numeric fields
+    (nothing to check when no result matches)."""
+    outputs = [d["output"] for d in store.query(query, properties=["output"], load=False)]
+    if not outputs:
+        return
+    for path, ops in criteria.items():
+        key = path.removeprefix("output.")
+        values = [_field(out, key) for out in outputs]
+        present = [v for v in values if v is not _MISSING]
+        if not present:
+            known = sorted({k for out in outputs for k, v in _scalars(out).items()})
+            raise InputError(f"unknown field '{key}' in --where '{where}'; the matching results have: "
+                             f"{', '.join(known)}")
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
+        for value in ops.values():
+            if numeric and isinstance(value, str):
+                raise InputError(f"--where '{where}': {key} holds numbers and '{value}' is not a number")
+
+
+_MISSING = object()
+
+
+def _field(output: dict, key: str):
+    """The value at dotted ``key`` in ``output``, or ``_MISSING``."""
+    value = output
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
 
 
 def _scalars(output: dict) -> dict:
@@ -96,11 +167,13 @@ def _scalars(output: dict) -> dict:
 
 def query_results(store: JobStore, system: str | None = None, doc_type: str | None = None,
                   where: str | None = None) -> list[dict]:
-    """Flat rows (id, completed_at and every scalar output field) of the matching documents, newest first."""
-    query: dict = {"output.doc_type": doc_type} if doc_type else {"output.doc_type": {"$exists": True}}
-    if system:
-        query["output.system"] = system
-    query.update(parse_where(where))
+    """Flat rows (id, completed_at and every scalar output field) of the matching documents, newest first.
+
+    Raises :class:`InputError` for a malformed ``where``, an unknown type, system or field."""
+    criteria = parse_where(where)
+    query = check_filters(store, doc_type, system)
+    _check_fields(store, query, criteria, where)
+    query.update(criteria)
     rows = []
     for doc in store.query(query, properties=["uuid", "completed_at", "output"], load=False):
         row = {"id": doc["uuid"], "completed_at": str(doc.get("completed_at"))}
@@ -126,22 +199,19 @@ def export_results(store: JobStore, path, fmt: str | None = None, system: str | 
 
     Returns the number of rows. The format defaults to the file's extension.
     """
-    from pathlib import Path
-
-    path = Path(path)
+    path = check_output_path(path, "export file")
     fmt = fmt or path.suffix.lstrip(".")
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"export format '{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
     frame = results_dataframe(store, system, doc_type, where)
-    tmp = path.with_name(f".{path.name}.partial")
-    if fmt == "csv":
-        frame.to_csv(tmp, index=False)
-    else:
-        try:
-            frame.to_parquet(tmp, index=False)
-        except ImportError as exc:
-            raise InputError(f"parquet export needs pyarrow ('pip install anodeflow[hpc]'): {exc}") from None
-    tmp.replace(path)
+    with output_file(path, "export file") as tmp:
+        if fmt == "csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            try:
+                frame.to_parquet(tmp, index=False)
+            except ImportError as exc:
+                raise InputError(f"parquet export needs pyarrow ('pip install anodeflow[hpc]'): {exc}") from None
     return len(frame)
 
 

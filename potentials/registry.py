@@ -78,7 +78,10 @@ class Potential(BaseModel):
             library, params = write_meam_files(self, Path(directory) if directory else _home() / "potential_files" / self.name)
             order = " ".join(self.elements)
             mapping = " ".join(type_elements)
-            return ["pair_style meam", f"pair_coeff * * {library} {order} {params} {mapping}"]
+            from anodeflow.workflows.engine import lammps_path
+
+            files = f"{lammps_path(library)} {order} {lammps_path(params)}"
+            return ["pair_style meam", f"pair_coeff * * {files} {mapping}"]
         if self.snap is not None:
             return self._fitted_commands(type_elements)
         if self.pair_style == "external":

@@ -15,6 +15,7 @@ import numpy as np
 from ase.data import atomic_numbers
 
 from anodeflow.errors import InputError
+from anodeflow.workflows.engine import lammps_path
 
 
 @dataclass
@@ -67,9 +68,10 @@ def pair_commands(type_elements: list[str], coeff_file: str, param_file: str, zb
     """LAMMPS lines for a fitted SNAP, with UF3 2+3-body terms if ``uf3_file`` is given, on top of its
     ZBL reference (``hybrid/overlay``)."""
     elements = " ".join(type_elements)
-    uf3 = [f'pair_coeff * * uf3 "{uf3_file}" {elements}'] if uf3_file else []
+    uf3 = [f"pair_coeff * * uf3 {lammps_path(uf3_file)} {elements}"] if uf3_file else []
+    snap = f"pair_coeff * * snap {lammps_path(coeff_file)} {lammps_path(param_file)} {elements}"
     return [f"pair_style hybrid/overlay zbl {zbl_inner_A} {zbl_outer_A}{' uf3 3' if uf3_file else ''} snap",
-            *zbl_pair_coeffs(type_elements), *uf3, f'pair_coeff * * snap "{coeff_file}" "{param_file}" {elements}']
+            *zbl_pair_coeffs(type_elements), *uf3, snap]
 
 
 def zbl_pair_coeffs(type_elements: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from anodeflow.errors import InputError
 from anodeflow.structures.couples import min_distance
 from anodeflow.structures.crystals import HOST_CRYSTALS, number_density_A3, parse_system
 from anodeflow.structures.phases import volume_anchors
+from anodeflow.structures.sizes import check_atoms
 
 
 def volume_per_atom_A3(system: str, carrier_fraction: float) -> float:
@@ -55,9 +56,10 @@ def random_alloy(system: str, carrier_fraction: float, n_atoms: int = 256, volum
     carrier, host = parse_system(system)
     if n_atoms < 2:
         raise InputError(f"n_atoms must be >= 2, got {n_atoms}")
+    check_atoms(n_atoms, f"n_atoms={n_atoms}")
     v = volume_per_atom or volume_per_atom_A3(system, carrier_fraction)
-    if not v > 0:
-        raise InputError(f"volume per atom must be > 0 A^3, got {v}")
+    if not (v > 0 and np.isfinite(v)):
+        raise InputError(f"volume per atom must be a finite number > 0 A^3, got {v}")
     d_min = default_min_distance_A(system) if min_distance_A is None else min_distance_A
     n_carrier = int(round(carrier_fraction * n_atoms))
     if lateral_A is None:
@@ -75,7 +77,7 @@ def random_alloy(system: str, carrier_fraction: float, n_atoms: int = 256, volum
                 positions[i] = trial
                 break
         else:
-            raise InputError(f"cannot place {n_atoms} atoms {d_min:.2f} A apart at {v:.2f} A^3/atom; "
+            raise InputError(f"cannot place {n_atoms} atoms {d_min:.2f} A apart at {v:.3g} A^3/atom; "
                              "lower min_distance_A or raise the volume per atom")
     symbols = [carrier] * n_carrier + [host] * (n_atoms - n_carrier)
     rng.shuffle(symbols)

@@ -11,6 +11,7 @@ from ase.neighborlist import neighbor_list
 from anodeflow.errors import InputError, require_positive
 from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
 from anodeflow.structures.orient import orthorhombic, plane_unit, slab, smallest_integer_multiple
+from anodeflow.structures.sizes import check_atoms, check_length, couple_atoms
 
 #: integer codes of ``atoms.arrays["region"]``
 REGIONS = {"host": 0, "reservoir": 1, "fixed": 2}
@@ -115,6 +116,24 @@ def phase_reservoir(phase: str, lateral_unit_A: tuple[float, float], thickness_n
     return orthorhombic(block), (float(strain[0, 0]), float(strain[1, 1]), float(strain[0, 1])), mn
 
 
+def _check_couple_lengths(system: str, host_thickness_nm: float, reservoir_thickness_nm: float, size_nm: float,
+                          fixed_thickness_nm: float, vacuum_nm: float) -> None:
+    """Refuse couple lengths (nm) that are not finite and in range, or that would make more atoms than the
+    ``max_atoms`` setting (counted before anything is built)."""
+    lengths = {"host_thickness_nm": host_thickness_nm, "reservoir_thickness_nm": reservoir_thickness_nm,
+               "size_nm": size_nm}
+    require_positive(**lengths)
+    if not (fixed_thickness_nm >= 0 and vacuum_nm >= 0):
+        raise InputError(f"fixed_thickness_nm and vacuum_nm must be >= 0, got {fixed_thickness_nm} and {vacuum_nm}")
+    check_atoms(couple_atoms(system, size_nm, host_thickness_nm, reservoir_thickness_nm),
+                f"a {system} couple of size_nm={size_nm:g}, host_thickness_nm={host_thickness_nm:g} and "
+                f"reservoir_thickness_nm={reservoir_thickness_nm:g}")
+    for name, value in lengths.items():
+        check_length(name, value)
+    check_length("fixed_thickness_nm", fixed_thickness_nm, zero_ok=True)
+    check_length("vacuum_nm", vacuum_nm, zero_ok=True)
+
+
 def build_couple(
     system: str = "Li-Si",
     miller: str | Sequence[int] = (1, 1, 0),
@@ -154,10 +173,8 @@ def build_couple(
 
     carrier, host = parse_system(system)
     crystal = host_crystal_name(host, host_crystal)
-    require_positive(host_thickness_nm=host_thickness_nm, reservoir_thickness_nm=reservoir_thickness_nm,
-                     size_nm=size_nm, interface_gap_A=interface_gap_A)
-    if fixed_thickness_nm < 0 or vacuum_nm < 0:
-        raise InputError("fixed_thickness_nm and vacuum_nm must be >= 0")
+    _check_couple_lengths(system, host_thickness_nm, reservoir_thickness_nm, size_nm, fixed_thickness_nm, vacuum_nm)
+    require_positive(interface_gap_A=interface_gap_A)
     if reservoir not in RESERVOIRS and (reservoir not in PHASES or PHASES[reservoir].system != system):
         raise InputError(f"unknown reservoir '{reservoir}' for {system}; choose one of "
                          f"{', '.join([*RESERVOIRS, *phase_names(system, buildable=True)])}")

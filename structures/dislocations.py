@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ from ase import Atoms
 from anodeflow.errors import InputError
 from anodeflow.structures.couples import REGIONS
 from anodeflow.structures.crystals import CRYSTALS
+from anodeflow.structures.sizes import atoms_in_volume, check_atoms, check_length
 
 #: cubic elastic constants C11, C12, C44 (GPa) at room temperature
 ELASTIC_CONSTANTS_GPA = {
@@ -18,6 +20,13 @@ ELASTIC_CONSTANTS_GPA = {
     "alpha-Sn": ((69.0, 29.3, 36.2), "Price, Rowe & Nicklow, Phys. Rev. B 3 (1971) 1268 (90 K)"),
 }
 KINDS = {"60": "DiamondGlide60Degree", "screw": "DiamondGlideScrew"}
+#: side of the dipole cell per glide distance of core separation, in lattice constants (matscipy's quadrupole)
+DIPOLE_SIDE_PER_SEPARATION_A = 3 / (2 * math.sqrt(2))
+
+
+def line_period_nm(host: str) -> float:
+    """Period (nm) of a dislocation line along <110> of the diamond crystal ``host``."""
+    return CRYSTALS[host].a_A / math.sqrt(2) / 10
 
 
 def check_dislocation(host: str, kind: str) -> None:
@@ -60,8 +69,13 @@ def build_dislocation(host: str = "Si", kind: str = "60", radius_nm: float = 2.0
     """
     if not radius_nm > 0 or length_cells < 1:
         raise InputError(f"need radius_nm > 0 and length_cells >= 1, got {radius_nm}, {length_cells}")
-    if vacuum_nm < 0 or not 0 <= fixed_width_nm < radius_nm:
+    if not vacuum_nm >= 0 or not 0 <= fixed_width_nm < radius_nm:
         raise InputError(f"need vacuum_nm >= 0 and 0 <= fixed_width_nm < radius_nm, got {vacuum_nm}, {fixed_width_nm}")
+    check_dislocation(host, kind)
+    check_atoms(atoms_in_volume(host, math.pi * radius_nm**2 * line_period_nm(host) * length_cells),
+                f"a {host} dislocation cylinder of radius_nm={radius_nm:g} and length_cells={length_cells}")
+    check_length("radius_nm", radius_nm)
+    check_length("vacuum_nm", vacuum_nm, zero_ok=True)
     builder = _builder(host, kind)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -99,6 +113,10 @@ def build_dislocation_dipole(host: str = "Si", kind: str = "60", separation: int
     """
     if separation < 2 or length_cells < 1:
         raise InputError(f"need separation >= 2 glide distances and length_cells >= 1, got {separation}, {length_cells}")
+    check_dislocation(host, kind)
+    side_nm = DIPOLE_SIDE_PER_SEPARATION_A * CRYSTALS[host].a_A / 10 * separation
+    check_atoms(atoms_in_volume(host, side_nm**2 * line_period_nm(host) * length_cells),
+                f"a {host} dislocation dipole of separation={separation} and length_cells={length_cells}")
     quadrupole = _builder(host, kind, quadrupole=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

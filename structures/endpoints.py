@@ -12,6 +12,7 @@ from anodeflow.errors import InputError
 from anodeflow.structures.couples import REGIONS
 from anodeflow.structures.crystals import CARRIERS, CRYSTALS, bulk_crystal, repeats_to
 from anodeflow.structures.orient import oriented_unit
+from anodeflow.structures.sizes import check_length
 
 
 def _wrap(points: np.ndarray, box: np.ndarray) -> np.ndarray:
@@ -101,6 +102,7 @@ def bulk_hop_endpoints(host: str, carrier: str, supercell: tuple[int, int, int] 
         raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
     cell = oriented_unit(bulk_crystal(host), (0, 0, 1))
     if supercell is None:
+        check_length("min_cell_A", min_cell_A, unit="A")
         supercell = repeats_to(cell, min_cell_A)
     host_cell = cell.repeat(supercell)
     tree, box = _periodic_tree(host_cell)

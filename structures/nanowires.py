@@ -12,6 +12,7 @@ from anodeflow.errors import InputError, require_positive
 from anodeflow.structures.couples import REGIONS, host_crystal_name, min_distance
 from anodeflow.structures.crystals import CARRIERS, CRYSTALS, HOST_CRYSTALS, bulk_crystal
 from anodeflow.structures.orient import oriented_unit, parse_miller, smallest_integer_multiple
+from anodeflow.structures.sizes import check_atoms, check_length, nanowire_atoms
 
 
 def axis_unit(crystal: str, axis: str | Sequence[int]) -> Atoms:
@@ -32,6 +33,22 @@ def axis_unit(crystal: str, axis: str | Sequence[int]) -> Atoms:
             return unit
     raise InputError(f"axis {uvw.tolist()} of {crystal} is not normal to a lattice plane with a period along it; "
                      "choose a symmetry axis such as [100], [001] or [110]")
+
+
+def _check_wire_lengths(crystal: str, diameter_nm: float, length_nm: float, vacuum_nm: float, shell: str | None,
+                        shell_thickness_nm: float) -> None:
+    """Refuse nanowire lengths (nm) that are not finite and in range, or that would make more atoms than the
+    ``max_atoms`` setting (counted before anything is built)."""
+    require_positive(diameter_nm=diameter_nm, length_nm=length_nm)
+    if not (vacuum_nm >= 0 and shell_thickness_nm >= 0):
+        raise InputError(f"vacuum_nm and shell_thickness_nm must be >= 0, got {vacuum_nm} and {shell_thickness_nm}")
+    check_atoms(nanowire_atoms(crystal, diameter_nm, length_nm, shell, shell_thickness_nm),
+                f"a {CRYSTALS[crystal].element} nanowire of diameter_nm={diameter_nm:g}, length_nm={length_nm:g} and "
+                f"shell_thickness_nm={shell_thickness_nm:g}")
+    for name, value in (("diameter_nm", diameter_nm), ("length_nm", length_nm)):
+        check_length(name, value)
+    for name, value in (("vacuum_nm", vacuum_nm), ("shell_thickness_nm", shell_thickness_nm)):
+        check_length(name, value, zero_ok=True)
 
 
 def build_nanowire(
@@ -58,13 +75,12 @@ def build_nanowire(
     """
     if host not in HOST_CRYSTALS:
         raise InputError(f"unknown host '{host}'; hosts: {', '.join(HOST_CRYSTALS)}")
-    unit = axis_unit(host_crystal_name(host, host_crystal), axis)
+    crystal = host_crystal_name(host, host_crystal)
+    unit = axis_unit(crystal, axis)
     uvw = parse_miller(axis)
-    require_positive(diameter_nm=diameter_nm, length_nm=length_nm)
-    if vacuum_nm < 0 or shell_thickness_nm < 0:
-        raise InputError("vacuum_nm and shell_thickness_nm must be >= 0")
     if shell is not None and shell not in CARRIERS:
         raise InputError(f"unknown shell element '{shell}'; carriers: {', '.join(CARRIERS)}")
+    _check_wire_lengths(crystal, diameter_nm, length_nm, vacuum_nm, shell, shell_thickness_nm)
 
     radius = 5.0 * diameter_nm
     lx, ly, lz = unit.cell.lengths()

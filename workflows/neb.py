@@ -11,6 +11,7 @@ CP2K PBE (``engine="cp2k"``, tabulated lattice; tiny cells locally, any size on 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -26,6 +27,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
+from anodeflow.structures.sizes import atoms_in_volume, check_atoms, check_length, couple_atoms
 from anodeflow.workflows.dft import CP2K_CITATION, cp2k_calculator
 from anodeflow.workflows.md import resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, PotentialSummary
@@ -234,6 +236,27 @@ def _check_kind(kind: str) -> None:
         raise InputError(f"unknown hop kind '{kind}'; kinds: {', '.join(HOP_KINDS)}")
 
 
+def check_band_size(system: str, kind: str, min_cell_A: float, num_images: int, request: str) -> None:
+    """Refuse, as ``request``, a NEB whose band (``num_images`` + 2 cells) would hold more atoms than the
+    ``max_atoms`` setting; bulk cells are at least ``min_cell_A`` (A) along each axis."""
+    from anodeflow.structures.dislocations import line_period_nm
+    from anodeflow.structures.endpoints import FRONT_HOP_COUPLE
+
+    _check_kind(kind)
+    crystal = HOST_CRYSTALS[parse_system(system)[1]]
+    if kind == "bulk":
+        if not min_cell_A > 0:
+            raise InputError(f"min_cell_A must be > 0, got {min_cell_A}")
+        cell = atoms_in_volume(crystal, (min_cell_A / 10) ** 3)
+    elif kind == "front":
+        cell = couple_atoms(system, FRONT_HOP_COUPLE["size_nm"], FRONT_HOP_COUPLE["host_thickness_nm"],
+                            FRONT_HOP_COUPLE["reservoir_thickness_nm"])
+    else:
+        radius, cells = CORE_HOP_CYLINDER["radius_nm"], CORE_HOP_CYLINDER["length_cells"]
+        cell = atoms_in_volume(crystal, math.pi * radius**2 * cells * line_period_nm(crystal))
+    check_atoms((max(num_images, 0) + 2) * cell, request)
+
+
 #: in front hops, atoms farther than this from the hop's midpoint keep the relaxed couple's positions (A)
 FRONT_FREE_RADIUS_A = 6.0
 #: dislocation cylinder of core hops (nm): Si 60-degree, 408 atoms, its outer 0.5 nm shell fixed
@@ -439,7 +462,10 @@ class HopNebMaker(Maker):
             neb_maker = vasp_neb_maker()
         if self.num_images < 1:
             raise InputError(f"num_images must be >= 1, got {self.num_images}")
-        _check_kind(self.kind)
+        check_band_size(system, self.kind, self.min_cell_A, self.num_images,
+                        f"a {self.kind} NEB of {self.num_images} images (min_cell_A={self.min_cell_A:g})")
+        if self.kind == "bulk":
+            check_length("min_cell_A", self.min_cell_A, unit="A")
         if self.kind == "dislocation":
             from anodeflow.structures.dislocations import check_dislocation
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 from jobflow import Flow, Job, JobStore, run_locally
 
+from anodeflow.errors import InputError
 from anodeflow.runfolder import RunFolder
 from anodeflow.settings import get_settings
 from anodeflow.store import open_store
@@ -26,7 +28,8 @@ def run_flow(flow: Flow | Job, store: JobStore | None = None, root_dir: str | Pa
     """
     settings = get_settings()
     store = store or open_store(settings)
-    run = RunFolder.create(Path(root_dir or settings.work_dir).expanduser().resolve(), flow, **(record or {}))
+    root = run_root(root_dir, settings.work_dir)
+    run = RunFolder.create(root, flow, **(record or {}))
     local = run.job_store(list(store.additional_stores))
     try:
         with warnings.catch_warnings():
@@ -42,3 +45,26 @@ def run_flow(flow: Flow | Job, store: JobStore | None = None, root_dir: str | Pa
     if output_uuid is None:
         return responses
     return local.get_output(output_uuid, load=False)
+
+
+def run_root(root_dir: str | Path | None, work_dir: Path) -> Path:
+    """The folder that new run folders go in (``root_dir``, else the ``work_dir`` setting), created.
+
+    Raises :class:`InputError` before anything runs when its path holds a character that LAMMPS input
+    lines cannot carry (a double quote, a newline) or when it cannot be created or written.
+    """
+    from anodeflow.workflows.engine import lammps_path
+
+    root = Path(root_dir or work_dir).expanduser().resolve()
+    origin = "the --out folder" if root_dir else "the work_dir setting"
+    try:
+        lammps_path(root)
+    except InputError as exc:
+        raise InputError(f"{exc} ({origin})") from None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create run folders in '{root}' ({origin}): {exc.strerror or exc}") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write run folders into '{root}' ({origin}): permission denied")
+    return root

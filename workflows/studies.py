@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_miller, parse_system
+from anodeflow.structures.sizes import check_atoms
 from anodeflow.workflows.couple import InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker, MeltQuenchMaker, resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, InterfaceMDDocument, LammpsMDDocument
@@ -57,6 +58,9 @@ class AmorphousAlloyMaker(Maker):
         type_elements_for([carrier, host], resolve_potential(self.melt_quench.potential, system))
         if not 0 < self.carrier_fraction < 1:
             raise InputError(f"carrier fraction must be in (0, 1), got {self.carrier_fraction}")
+        if self.n_atoms < 2:
+            raise InputError(f"n_atoms must be >= 2, got {self.n_atoms}")
+        check_atoms(self.n_atoms, f"an amorphous {system} cell of n_atoms={self.n_atoms}")
         start = build_amorphous(system, self.carrier_fraction, self.n_atoms, self.seed)
         quench = self.melt_quench.make(start.output.structure, system)
         return Flow([start, quench], output=quench.output, name=f"{self.name} {system} x={self.carrier_fraction:g}")
@@ -102,7 +106,7 @@ def diffusion_of_run(md: LammpsMDDocument, species: list[str], region: str | Non
 
 @job
 def arrhenius_summary(system: str, runs: list[list[DiffusionRun]], region: str | None = None) -> DiffusionStudyDocument:
-    """Arrhenius fit per species over the runs (D in cm^2/s, weights from the block errors)."""
+    """Arrhenius fit per species over the runs (D in cm^2/s, weights from the 1-sigma errors of D)."""
     from anodeflow.analysis.diffusion import fit_arrhenius
 
     flat = [r for per_T in runs for r in per_T]
@@ -130,7 +134,10 @@ class DiffusionFlowMaker(Maker):
     md: LammpsMDMaker = field(default_factory=lambda: LammpsMDMaker(time_ps=10.0, dump_every_ps=0.05))
 
     def make(self, structure: AtomsModel, system: str) -> Flow:
-        carrier, _ = parse_system(system)
+        carrier, host = parse_system(system)
+        unknown = [sp for sp in self.species if sp not in (carrier, host) and not sp.isdigit()]
+        if unknown:
+            raise InputError(f"species {', '.join(unknown)} is not an element of {system}; choose {carrier} or {host}")
         if len(self.temperatures_K) < 2:
             raise InputError(f"an Arrhenius fit needs at least two temperatures, got {list(self.temperatures_K)}")
         if self.equilibration_ps >= self.md.time_ps:
