@@ -63,10 +63,8 @@ def analyse_couple(
     per_frame = []
     for i, frame in enumerate(frames):
         host_mask, carrier_mask = frame.mask(host), frame.mask(carrier)
-        for element, mask in ((host, host_mask), (carrier, carrier_mask)):
-            if i == 0 and not mask.any():
-                raise InputError(f"no {element} atoms in the trajectory; elements present: "
-                                 f"{sorted(map(str, set(frame.symbols)))}")
+        if i == 0 and not host_mask.any():
+            raise InputError(f"no {host} atoms in the trajectory; elements present: {sorted(map(str, set(frame.symbols)))}")
         classifier.compute(frame.positions, frame.cell, host_mask)
         bonds = host_bond_lengths(frame, host, bond_cutoff_A)
         profiler.compute(frame.positions, frame.cell, host_mask, carrier_mask, classifier.crystalline, bonds)

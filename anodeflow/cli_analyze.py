@@ -51,8 +51,19 @@ def _couple_result(file: Path, host: str, carrier: str, types: str | None, times
     check_option("--final-fraction", final_fraction, gt=0, le=1)
     if carrier == host:
         raise InputError(f"--carrier {carrier} is the host element; give the carrier, e.g. Li or Na")
-    return analyse_couple(_frames(file, types), host, carrier, density, timestep_ps,
+    return analyse_couple(_containing(_frames(file, types), host, carrier), host, carrier, density, timestep_ps,
                           interfaces, bin_nm, final_fraction, axis=axis, on_frame=on_frame)
+
+
+def _containing(frames, *elements: str):
+    """``frames``, after checking that the first holds atoms of every one of ``elements``."""
+    for i, frame in enumerate(frames):
+        if i == 0:
+            for element in elements:
+                if not frame.mask(element).any():
+                    raise InputError(f"no {element} atoms in the trajectory; elements present: "
+                                     f"{sorted(map(str, set(frame.symbols)))}")
+        yield frame
 
 
 def _table(title: str, rows: dict) -> None:
