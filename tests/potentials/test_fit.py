@@ -68,6 +68,7 @@ def test_own_md_frames_for_active_learning(fit, monkeypatch, tmp_path):
 
     report, _, home = fit
     monkeypatch.setenv("ANODEFLOW_HOME", str(home))
+    monkeypatch.setenv("ANODEFLOW_CONFIG", str(home / "config.yaml"))  # the fit home's (absent) default file
     reload_registry()
     commands = get_potential(report["name"]).lammps_commands(["Na", "Sn"])
     frames, closest, blown = fitted_md_frames("Na-Sn", commands, (600.0,), 2, 0.2, 2, 32, seed=5, workdir=tmp_path)
@@ -118,6 +119,7 @@ def test_registered_and_exact_in_lammps(fit, monkeypatch, tmp_path):
     report, listed, home = fit
     assert report["name"] in [p["name"] for p in listed]
     monkeypatch.setenv("ANODEFLOW_HOME", str(home))
+    monkeypatch.setenv("ANODEFLOW_CONFIG", str(home / "config.yaml"))  # the fit home's (absent) default file
     reload_registry()
     pot = get_potential(report["name"])
     assert pot.systems == ["Na-Sn"] and pot.form == report["form"] and pot.command is not None
@@ -141,6 +143,7 @@ def test_fit_rejects_a_fitted_potential_as_teacher(fit, monkeypatch, tmp_path):
 
     report, _, home = fit
     monkeypatch.setenv("ANODEFLOW_HOME", str(home))
+    monkeypatch.setenv("ANODEFLOW_CONFIG", str(home / "config.yaml"))  # the fit home's (absent) default file
     reload_registry()
     with pytest.raises(InputError, match=f"teacher '{report['name']}' is itself a fitted potential"):
         FitPotentialMaker(teacher=report["name"]).fit("Na-Sn", tmp_path)

@@ -96,7 +96,14 @@ def test_900_K_md_keeps_every_atom_and_atoms_apart(system, tmp_path):
 TEACHER_HOST_VOLUME_A3 = {"Na-Sn": 28.81, "Na-Sb": 32.08, "Li-Si": 19.93}
 
 
-@pytest.mark.parametrize("system", SHIPPED)
+#: the shipped Na-Sn and Na-Sb fits lose their hosts at 300 K, which the template classifier sees (measured
+#: here: beta-Sn 39 % crystalline at 29.4 A^3/atom; A7 Sb 8 %, its cell at c/a 2.43, near simple cubic's 2.449)
+#: and the (q4, q6) classifier before it did not; strict, so that a refit that keeps them must drop the mark
+LOSES_HOST = pytest.mark.xfail(strict=True, reason="shipped fit transforms its host crystal at 300 K")
+
+
+@pytest.mark.parametrize("system", [pytest.param(s, marks=LOSES_HOST) if s in ("Na-Sn", "Na-Sb") else s
+                                    for s in SHIPPED])
 def test_host_crystal_stays_crystalline_at_300_K(system, tmp_path):
     """5 ps of zero-pressure MD at 300 K: a potential that melts its host cannot describe a crystalline front."""
     from anodeflow.potentials import get_potential
