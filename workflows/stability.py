@@ -72,11 +72,15 @@ def energy_per_atom_eV(atoms: Atoms) -> float:
     return atoms.info["energy_eV"] / len(atoms)
 
 
-def rattled_relaxations(crystal: str, commands: list[str], type_elements: list[str], workdir: Path,
+def relaxed_crystal(crystal: str, commands: list[str], type_elements: list[str], workdir: Path) -> Atoms:
+    """The conventional cell of ``crystal`` (a key of ``CRYSTALS``) relaxed by :func:`lammps_relaxed`."""
+    return lammps_relaxed(bulk_crystal(crystal), commands, type_elements, workdir / "symmetric")
+
+
+def rattled_relaxations(symmetric: Atoms, commands: list[str], type_elements: list[str], workdir: Path,
                         sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05), seeds=(1, 2)) -> list[RattledRelaxation]:
-    """Relax (:func:`lammps_relaxed`) supercells of the relaxed ``crystal`` of every repeat in ``sizes``,
-    rattled by every amplitude (A rms per axis) with every seed."""
-    symmetric = lammps_relaxed(bulk_crystal(crystal), commands, type_elements, workdir / "symmetric")
+    """Relax (:func:`lammps_relaxed`) supercells of the relaxed crystal ``symmetric`` of every repeat in
+    ``sizes``, rattled by every amplitude (A rms per axis) with every seed."""
     group = spacegroup(symmetric)
     results = []
     for repeats in sizes:
@@ -91,9 +95,9 @@ def rattled_relaxations(crystal: str, commands: list[str], type_elements: list[s
     return results
 
 
-def lowest_phonon_THz(crystal: str, commands: list[str], type_elements: list[str], workdir: Path,
+def lowest_phonon_THz(symmetric: Atoms, commands: list[str], type_elements: list[str], workdir: Path,
                       supercell_A: float = 12.0, mesh=(8, 8, 8)) -> float:
-    """Lowest phonon frequency (THz; imaginary ones negative) of the relaxed ``crystal`` on a
+    """Lowest phonon frequency (THz; imaginary ones negative) of the relaxed crystal ``symmetric`` on a
     Gamma-centred ``mesh`` of its primitive cell, from phonopy's finite displacements (0.01 A) in the
     conventional cell repeated to at least ``supercell_A`` (A) along each axis; forces from LAMMPS."""
     from ase.calculators.lammps.coordinatetransform import Prism
@@ -102,7 +106,6 @@ def lowest_phonon_THz(crystal: str, commands: list[str], type_elements: list[str
 
     from anodeflow.workflows.engine import Lammps
 
-    symmetric = lammps_relaxed(bulk_crystal(crystal), commands, type_elements, workdir / "symmetric")
     unit = PhonopyAtoms(symbols=symmetric.get_chemical_symbols(), cell=symmetric.cell.array,
                         scaled_positions=symmetric.get_scaled_positions())
     phonon = Phonopy(unit, supercell_matrix=np.diag(repeats_to(symmetric, supercell_A)), primitive_matrix="auto")

@@ -143,7 +143,7 @@ def stability_rows(system: str, potential: str | None, workdir: Path) -> list[di
     phonons on an 8x8x8 q-mesh must be real (``workflows.stability``)."""
     from anodeflow.workflows.md import resolve_potential, type_elements_for
     from anodeflow.workflows.stability import (
-        ENERGY_TOLERANCE_MEV, PHONON_TOLERANCE_THZ, lowest_phonon_THz, rattled_relaxations)
+        ENERGY_TOLERANCE_MEV, PHONON_TOLERANCE_THZ, lowest_phonon_THz, rattled_relaxations, relaxed_crystal)
 
     carrier, host = parse_system(system)
     record = resolve_potential(potential, system)
@@ -151,13 +151,14 @@ def stability_rows(system: str, potential: str | None, workdir: Path) -> list[di
     commands = record.lammps_commands(types, workdir / "potential")
     rows: list[ValidationRow] = []
     for crystal in (HOST_CRYSTALS[host], carrier):
-        lowest = lowest_phonon_THz(crystal, commands, types, workdir / f"phonons_{crystal}")
+        symmetric = relaxed_crystal(crystal, commands, types, workdir / crystal)
+        lowest = lowest_phonon_THz(symmetric, commands, types, workdir / crystal / "phonons")
         rows.append(ValidationRow(
             quantity=f"{crystal} lowest phonon (8x8x8 q-mesh)", unit="THz", value=lowest, reference=0.0,
             source="a stable crystal has real phonons", passed=lowest > -PHONON_TOLERANCE_THZ,
             criterion=f"> -{PHONON_TOLERANCE_THZ} THz",
             failure="" if lowest > -PHONON_TOLERANCE_THZ else f"imaginary mode of {-lowest:.2f} THz"))
-        for run in rattled_relaxations(crystal, commands, types, workdir / f"rattled_{crystal}"):
+        for run in rattled_relaxations(symmetric, commands, types, workdir / crystal / "rattled"):
             rows.append(ValidationRow(
                 quantity=f"{crystal} {run.label}, relaxed: energy below the symmetric cell", unit="meV/atom",
                 value=run.energy_meV_atom, reference=0.0, source="a stable crystal is a minimum", passed=run.passed,

@@ -71,16 +71,17 @@ def test_stability_check_sees_the_shipped_na_sn_fit_lose_beta_tin(tmp_path):
     relaxes, cell free, to Cmcm 65.9 meV/atom below beta-Sn, and its lowest phonon is imaginary (1.39 THz),
     measured here; symmetric cells hide both, since they feel no force along the soft mode."""
     from anodeflow.workflows.md import resolve_potential
-    from anodeflow.workflows.stability import lowest_phonon_THz, rattled_relaxations
+    from anodeflow.workflows.stability import lowest_phonon_THz, rattled_relaxations, relaxed_crystal
 
     record = resolve_potential("Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn")
     types = list(record.elements)
     commands = record.lammps_commands(types, tmp_path / "potential")
-    (run,) = rattled_relaxations("beta-Sn", commands, types, tmp_path, sizes=((2, 2, 3),), amplitudes_A=(0.01,),
+    symmetric = relaxed_crystal("beta-Sn", commands, types, tmp_path)
+    (run,) = rattled_relaxations(symmetric, commands, types, tmp_path, sizes=((2, 2, 3),), amplitudes_A=(0.01,),
                                  seeds=(1,))
     assert run.spacegroup == "I4_1/amd" and run.relaxed_spacegroup != "I4_1/amd"
     assert not run.passed and run.energy_meV_atom < -20
-    assert lowest_phonon_THz("beta-Sn", commands, types, tmp_path) < -0.5
+    assert lowest_phonon_THz(symmetric, commands, types, tmp_path) < -0.5
 
 
 def test_validate_rejects_uncovered_elements():
