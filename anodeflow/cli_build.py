@@ -89,18 +89,25 @@ def crystal(name: Annotated[str, typer.Argument(help="Si, Ge, alpha-Sn, beta-Sn,
 
 @build_app.command("phase")
 @handle_errors
-def phase(name: Annotated[str, typer.Argument(help="alloy phase: Li15Si4, Na15Sn4, Na3Sb")], output: OutOpt,
-          repeat: Annotated[str, typer.Option("--repeat", help="supercell, e.g. 2,2,2")] = "1,1,1"):
-    """A reference alloy phase from published crystallographic data, optionally repeated."""
+def phase(name: Annotated[str, typer.Argument(help="alloy phase, e.g. LiSi, Li15Si4, NaSn, Na15Sn4, NaSb, Na3Sb")],
+          output: OutOpt, repeat: Annotated[str, typer.Option("--repeat", help="supercell, e.g. 2,2,2")] = "1,1,1"):
+    """A reference alloy phase (DFT-relaxed or measured structure, with its sources), optionally repeated."""
     from anodeflow.structures.phases import PHASES, build_phase
 
     check_output(output)
     atoms = repeated(build_phase(name), repeat)
     write_structure(atoms, output)
     spec = PHASES[name]
-    summarise(atoms, output, {"space group": spec.spacegroup, "carrier fraction": f"{spec.carrier_fraction:.4f}",
-                              "volume per atom (A^3)": f"{spec.volume_per_atom_A3:.3f}",
-                              "lattice source": spec.lattice_source, "sites source": spec.sites_source})
+    rows = {"space group": spec.spacegroup, "carrier fraction": f"{spec.carrier_fraction:.4f}",
+            "volume per atom (A^3)": f"{spec.cell_volume_per_atom_A3:.3f}"}
+    if spec.sites_source == spec.lattice_source:
+        rows["source"] = spec.lattice_source
+    else:
+        rows.update({"lattice source": spec.lattice_source, "sites source": spec.sites_source})
+    if spec.experimental_lattice is not None:
+        rows.update({"measured volume per atom (A^3)": f"{spec.volume_per_atom_A3:.3f}",
+                     "measured lattice source": spec.experimental_source})
+    summarise(atoms, output, rows)
 
 
 @build_app.command("interface")

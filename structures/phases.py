@@ -1,84 +1,108 @@
-"""Reference alloy phases from published crystallographic data.
+"""Reference alloy phases: space group, lattice and Wyckoff sites, with their sources.
 
-Each phase is a space group, lattice constants and Wyckoff sites (built with pymatgen). They anchor
-the volume per atom of amorphous alloys (:mod:`anodeflow.structures.amorphous`) and are the alloy
-checks of potential validation. Phases known here only by their cell (no published site list
-available) enter the volume anchors but cannot be built.
+The records live in ``structures/data/phases.json``. Most phases are DFT-relaxed structures
+(Materials Project or ICSD-derived, PBE), labelled "DFT-relaxed (source)"; Na3Sb is a measured
+structure, and NaSb is Cromer's measured cell with sites substituted from the LiAs type (not
+relaxed). Where a measured cell of a DFT-relaxed phase is known it is kept beside it
+(``experimental_lattice``).
+
+The phases anchor the volume per atom of amorphous alloys (:mod:`anodeflow.structures.amorphous`)
+and are the alloy checks of potential validation. The anchor volume is the measured one where a
+measurement is tabulated and the built cell's otherwise. The DFT cells lie 0.3-2.3 % below the
+measured ones where both are known, and the Li-Si cells come from two DFT sets (ml-evs/matador:
+LiSi, Li15Si4, Li17Si4; alexispaz/DFTB_LiSi: Li12Si7, Li7Si3, Li13Si4) whose Li15Si4 differ by
+2.4 % in volume: the anchors of one system mix sources at that level.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from ase import Atoms
 
 from anodeflow.errors import InputError
 
+#: the phase records: per phase, system, space group, cells, Wyckoff sites and their sources
+DATA_FILE = Path(__file__).parent / "data" / "phases.json"
+
+#: a, b, c (A), alpha, beta, gamma (degrees)
+CellParameters = tuple[float, float, float, float, float, float]
+#: species, Wyckoff position (multiplicity and letter), fractional x, y, z
+Site = tuple[str, str, tuple[float, float, float]]
+
+
+def _cell_volume_A3(cell: CellParameters) -> float:
+    from pymatgen.core import Lattice
+
+    return float(Lattice.from_parameters(*cell).volume)
+
 
 @dataclass(frozen=True)
 class PhaseSpec:
-    """A crystalline alloy phase: lattice (A, degrees), Wyckoff sites and their sources."""
+    """A crystalline alloy phase and the sources of its numbers.
+
+    ``lattice`` (A, degrees) is the cell :func:`build_phase` builds, the one ``sites`` belong to:
+    DFT-relaxed for most phases, measured for Na3Sb and NaSb (``lattice_source`` says which).
+    ``sites`` holds one (species, Wyckoff position, fractional coordinates) per orbit of
+    ``spacegroup`` (Hermann-Mauguin symbol, in the setting of pymatgen's
+    ``Structure.from_spacegroup``); empty for a phase known by its cell only.
+    ``experimental_lattice`` (A, degrees) is the measured cell of a phase whose built cell is
+    computed, where a measurement is tabulated; None otherwise.
+    """
 
     formula: str
     system: str
     spacegroup: str
-    lattice: tuple[float, float, float, float, float, float]
+    lattice: CellParameters
     lattice_source: str
     atoms_per_cell: int
-    sites: tuple[tuple[str, tuple[float, float, float]], ...] = ()
+    sites: tuple[Site, ...] = ()
     sites_source: str = ""
+    experimental_lattice: CellParameters | None = None
+    experimental_source: str = ""
 
     @property
     def carrier_fraction(self) -> float:
+        """Atomic fraction of the carrier (the first element of ``system``)."""
         from pymatgen.core import Composition
 
         carrier = self.system.split("-")[0]
         return Composition(self.formula).get_atomic_fraction(carrier)
 
     @property
+    def cell_volume_per_atom_A3(self) -> float:
+        """Volume per atom (A^3) of the built cell, ``lattice``."""
+        return _cell_volume_A3(self.lattice) / self.atoms_per_cell
+
+    @property
     def volume_per_atom_A3(self) -> float:
-        from pymatgen.core import Lattice
+        """Reference volume per atom (A^3): of ``experimental_lattice`` where tabulated, else of ``lattice``."""
+        if self.experimental_lattice is None:
+            return self.cell_volume_per_atom_A3
+        return _cell_volume_A3(self.experimental_lattice) / self.atoms_per_cell
 
-        return Lattice.from_parameters(*self.lattice).volume / self.atoms_per_cell
-
-
-#: Cu15Si4 type (I-43d): 12a, 48e and 16c sites. Internal coordinates of the PBE-relaxed Li15Si4 of
-#: the Materials Project (mp-569849); Na15Sn4 is isotypic and uses the same coordinates.
-_CU15SI4_SITES = (("carrier", (0.375, 0.0, 0.25)), ("carrier", (0.15391, 0.03656, 0.37693)),
-                  ("host", (0.20757, 0.20757, 0.20757)))
-
-
-def _cu15si4(carrier: str, host: str) -> tuple[tuple[str, tuple[float, float, float]], ...]:
-    return tuple((carrier if role == "carrier" else host, xyz) for role, xyz in _CU15SI4_SITES)
+    @property
+    def volume_source(self) -> str:
+        """Source of :attr:`volume_per_atom_A3`."""
+        return self.lattice_source if self.experimental_lattice is None else self.experimental_source
 
 
-PHASES: dict[str, PhaseSpec] = {
-    "Li15Si4": PhaseSpec(
-        "Li15Si4", "Li-Si", "I-43d", (10.685, 10.685, 10.685, 90, 90, 90),
-        "M. N. Obrovac, L. Christensen, Electrochem. Solid-State Lett. 7 (2004) A93 (room temperature)", 76,
-        _cu15si4("Li", "Si"), "Materials Project mp-569849 (PBE-relaxed internal coordinates, Cu15Si4 type)"),
-    "Na15Sn4": PhaseSpec(
-        "Na15Sn4", "Na-Sn", "I-43d", (13.14, 13.14, 13.14, 90, 90, 90),
-        "W. Mueller, K. Volk, Z. Naturforsch. B 32 (1977) 709", 76,
-        _cu15si4("Na", "Sn"), "isotypic with Li15Si4: internal coordinates of Materials Project mp-569849"),
-    "Na3Sb": PhaseSpec(
-        "Na3Sb", "Na-Sb", "P6_3/mmc", (5.366, 5.366, 9.515, 90, 90, 120),
-        "G. Brauer, E. Zintl, Z. Phys. Chem. B 37 (1937) 323 (5.355 / 9.496 kX converted to A)", 8,
-        (("Na", (0.0, 0.0, 0.25)), ("Sb", (1 / 3, 2 / 3, 0.25)), ("Na", (1 / 3, 2 / 3, 0.583))),
-        "Na3As (D0_18) type, Na 2b, Sb 2c, Na 4f z = 0.583 (same source)"),
-    "NaSn": PhaseSpec(
-        "NaSn", "Na-Sn", "I4_1/acd", (10.475, 10.475, 17.412, 90, 90, 90),
-        "M. Baitinger, H. G. von Schnering, Yu. Grin, R. Kniep, Z. Kristallogr. NCS 214 (1999) 457; COD 8101628 "
-        "(Na4Sn4 tetrahedra, Z = 8, 295 K)", 64,
-        (("Na", (0.87732, 0.75, 0.375)), ("Na", (0.37257, 0.37257, 0.25)), ("Sn", (0.06972, 0.87285, 0.06189))),
-        "Na 16e, Na 16f, Sn 32g as in isotypic K4Sn4 of the same paper (COD 8101629, origin choice 2 shifted by "
-        "(0, 3/4, 1/8) onto pymatgen's setting); internal coordinates relaxed with SevenNet-0 in the Na4Sn4 cell "
-        "under I4_1/acd (the K4Sn4 values there give Sn-Sn 2.71 A; relaxed: 3.04 A, PBE-like)"),
-    # cells only: they anchor volumes, `build_phase` refuses them
-    "NaSb": PhaseSpec(
-        "NaSb", "Na-Sb", "P2_1/c", (6.80, 6.34, 12.48, 90, 117.6, 90),
-        "D. T. Cromer, Acta Cryst. 12 (1959) 41 (LiAs type, Sb helices, Z = 8)", 16),
-}
+def _spec(name: str, record: dict) -> PhaseSpec:
+    """A record of the data file as a ``PhaseSpec``; its ``source`` stands for both lattice and sites."""
+    record = dict(record)
+    source = record.pop("source", "")
+    experimental = record.pop("experimental_lattice", None)
+    return PhaseSpec(formula=name, lattice=tuple(record.pop("lattice")),
+                     lattice_source=record.pop("lattice_source", source),
+                     sites_source=record.pop("sites_source", source),
+                     sites=tuple((species, wyckoff, tuple(xyz)) for species, wyckoff, *xyz in record.pop("sites", ())),
+                     experimental_lattice=None if experimental is None else tuple(experimental), **record)
+
+
+PHASES: dict[str, PhaseSpec] = {name: _spec(name, record)
+                                for name, record in json.loads(DATA_FILE.read_text())["phases"].items()}
 
 
 def phase_names(system: str | None = None, buildable: bool = False) -> list[str]:
@@ -88,9 +112,9 @@ def phase_names(system: str | None = None, buildable: bool = False) -> list[str]
 
 
 def build_phase(name: str) -> Atoms:
-    """Conventional cell of alloy phase ``name`` (a key of ``PHASES`` with sites).
+    """Conventional cell of alloy phase ``name`` (a key of ``PHASES`` with sites), on ``lattice``.
 
-    ``atoms.info`` records the system, carrier fraction and the sources.
+    ``atoms.info`` records the system, carrier fraction, space group and the sources.
     """
     spec = PHASES.get(name)
     if spec is None:
@@ -101,7 +125,7 @@ def build_phase(name: str) -> Atoms:
     from pymatgen.core import Lattice, Structure
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    species, coords = zip(*spec.sites)
+    species, _, coords = zip(*spec.sites)
     structure = Structure.from_spacegroup(spec.spacegroup, Lattice.from_parameters(*spec.lattice), list(species),
                                           [list(c) for c in coords])
     atoms = AseAtomsAdaptor.get_atoms(structure)
@@ -114,5 +138,6 @@ def build_phase(name: str) -> Atoms:
 
 
 def volume_anchors(system: str) -> list[tuple[float, float, str]]:
-    """(carrier fraction, volume per atom in A^3, phase) of the tabulated phases of ``system``."""
+    """(carrier fraction, volume per atom in A^3, phase) of the tabulated phases of ``system``, by carrier
+    fraction: the measured volume where tabulated, the built cell's otherwise (``PhaseSpec.volume_per_atom_A3``)."""
     return sorted((PHASES[n].carrier_fraction, PHASES[n].volume_per_atom_A3, n) for n in phase_names(system))
