@@ -293,11 +293,12 @@ def potentials_list(as_json: JsonOpt = False):
         print_json([p.model_dump(exclude={"meam"}) for p in records])
         return
     table = Table(title="potentials")
-    for col in ("name", "systems", "form", "timestep (fs)"):
+    for col in ("name", "systems", "form", "timestep (fs)", "MD speed (atom-steps/s)"):
         table.add_column(col)
     for p in records:
         systems = [f"{s} (fails host check)" if s in p.fails_host_check else s for s in p.systems]
-        table.add_row(p.name, ", ".join(systems), p.form, f"{p.timestep_fs:g}")
+        speed = f"{p.md_speed_atom_steps_per_s:,.0f}" if p.md_speed_atom_steps_per_s else "-"
+        table.add_row(p.name, ", ".join(systems), p.form, f"{p.timestep_fs:g}", speed)
     console.print(table)
 
 

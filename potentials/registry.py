@@ -31,6 +31,9 @@ class Potential(BaseModel):
     fails_host_check: dict[str, str] = Field(
         default_factory=dict, description="systems whose host crystal it does not keep, and how it fails: runs "
                                           "there warn, and it cannot teach a fit for them")
+    md_speed_atom_steps_per_s: float | None = Field(
+        None, description="measured LAMMPS MD speed (atom-steps/s) on one core, 1,000-atom random alloy at x = 0.5 "
+                          "(benchmarks/potentials.py); None where not measured")
     meam: dict[str, Any] | None = Field(None, description="MEAM library and parameter tables")
     mlip: dict[str, str] | None = Field(None, description="MLIP package and model name (fix external)")
     snap: dict[str, Any] | None = Field(None, description="fitted potentials: SNAP coefficient/parameter files, "

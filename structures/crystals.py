@@ -107,6 +107,13 @@ POLYMORPHS: dict[str, dict[str, PolymorphSpec]] = {
 }
 
 
+def primitive_cell(atoms: Atoms) -> Atoms:
+    """The primitive cell of a crystal (pymatgen's reduction, positions wrapped into it)."""
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    return AseAtomsAdaptor.get_atoms(AseAtomsAdaptor.get_structure(atoms).get_primitive_structure())
+
+
 def polymorph(name: str, volume_per_atom_A3: float | None = None) -> Atoms:
     """Conventional cell of polymorph ``name`` (see ``POLYMORPHS``) at ``volume_per_atom_A3`` (A^3;
     default: its own crystal's tabulated volume, or else that of the element's host crystal)."""

@@ -51,17 +51,27 @@ def spacegroup(atoms: Atoms, symprec: float = SYMPREC_A) -> str:
     return spglib.get_spacegroup(cell, symprec=symprec).split()[0]
 
 
-def lammps_relaxed(atoms: Atoms, commands: list[str], type_elements: list[str], workdir: Path) -> Atoms:
-    """``atoms`` relaxed in LAMMPS with pair ``commands``, every cell degree of freedom free at zero
-    pressure (``fix box/relax tri``, conjugate gradients to 1e-4 eV/A, then positions alone); its
-    energy (eV) in ``info["energy_eV"]``."""
+def _lammps_with(lmp, atoms: Atoms, potential, type_elements: list[str], workdir: Path):
+    """Load ``atoms`` and ``potential`` (a :class:`~anodeflow.potentials.registry.Potential`) into ``lmp``;
+    returns the binding to keep alive while LAMMPS runs (an MLIP's callback)."""
+    lmp.load_atoms(atoms, type_elements)
+    lmp.commands(potential.lammps_commands(type_elements, workdir / "potential"))
+    return potential.bind(lmp, type_elements)
+
+
+def lammps_relaxed(atoms: Atoms, potential, type_elements: list[str], workdir: Path, box: str = "tri") -> Atoms:
+    """``atoms`` relaxed in LAMMPS with ``potential`` (a registry record) at zero pressure (conjugate gradients to
+    1e-4 eV/A, then positions alone); its energy (eV) in ``info["energy_eV"]``.
+
+    ``box="tri"`` frees every cell degree of freedom; ``box="iso"`` scales the cell at fixed shape.
+    """
     from anodeflow.workflows.engine import Lammps
 
     minimize = "minimize 0 1e-4 20000 200000"
     with Lammps(workdir, log=False) as lmp:
-        lmp.load_atoms(atoms, type_elements)
-        lmp.commands([*commands, "thermo 0", "change_box all triclinic", "min_style cg",
-                      "fix relax all box/relax tri 0.0 vmax 0.001", minimize, minimize, "unfix relax", minimize])
+        binding = _lammps_with(lmp, atoms, potential, type_elements, workdir)  # noqa: F841
+        lmp.commands(["thermo 0", "change_box all triclinic", "min_style cg",
+                      f"fix relax all box/relax {box} 0.0 vmax 0.001", minimize, minimize, "unfix relax", minimize])
         _, kinds, positions = lmp.positions()
         relaxed = Atoms([type_elements[t - 1] for t in kinds], positions=positions, cell=lmp.box(), pbc=True)
         relaxed.info["energy_eV"] = lmp.thermo("pe")
@@ -72,12 +82,12 @@ def energy_per_atom_eV(atoms: Atoms) -> float:
     return atoms.info["energy_eV"] / len(atoms)
 
 
-def relaxed_crystal(crystal: str, commands: list[str], type_elements: list[str], workdir: Path) -> Atoms:
+def relaxed_crystal(crystal: str, potential, type_elements: list[str], workdir: Path) -> Atoms:
     """The conventional cell of ``crystal`` (a key of ``CRYSTALS``) relaxed by :func:`lammps_relaxed`."""
-    return lammps_relaxed(bulk_crystal(crystal), commands, type_elements, workdir / "symmetric")
+    return lammps_relaxed(bulk_crystal(crystal), potential, type_elements, workdir / "symmetric")
 
 
-def rattled_relaxations(symmetric: Atoms, commands: list[str], type_elements: list[str], workdir: Path,
+def rattled_relaxations(symmetric: Atoms, potential, type_elements: list[str], workdir: Path,
                         sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05), seeds=(1, 2)) -> list[RattledRelaxation]:
     """Relax (:func:`lammps_relaxed`) supercells of the relaxed crystal ``symmetric`` of every repeat in
     ``sizes``, rattled by every amplitude (A rms per axis) with every seed."""
@@ -88,14 +98,14 @@ def rattled_relaxations(symmetric: Atoms, commands: list[str], type_elements: li
             for seed in seeds:
                 atoms = symmetric.repeat(repeats)
                 atoms.rattle(amplitude, seed=seed)
-                relaxed = lammps_relaxed(atoms, commands, type_elements, workdir / f"rattled_{seed}")
+                relaxed = lammps_relaxed(atoms, potential, type_elements, workdir / f"rattled_{seed}")
                 results.append(RattledRelaxation(
                     tuple(repeats), amplitude, seed, group, spacegroup(relaxed),
                     1000 * (energy_per_atom_eV(relaxed) - energy_per_atom_eV(symmetric))))
     return results
 
 
-def lowest_phonon_THz(symmetric: Atoms, commands: list[str], type_elements: list[str], workdir: Path,
+def lowest_phonon_THz(symmetric: Atoms, potential, type_elements: list[str], workdir: Path,
                       supercell_A: float = 12.0, mesh=(8, 8, 8)) -> float:
     """Lowest phonon frequency (THz; imaginary ones negative) of the relaxed crystal ``symmetric`` on a
     Gamma-centred ``mesh`` of its primitive cell, from phonopy's finite displacements (0.01 A) in the
@@ -114,10 +124,10 @@ def lowest_phonon_THz(symmetric: Atoms, commands: list[str], type_elements: list
     for k, displaced in enumerate(phonon.supercells_with_displacements):
         cell = Atoms(displaced.symbols, cell=displaced.cell, scaled_positions=displaced.scaled_positions, pbc=True)
         with Lammps(workdir / f"phonon_{k}", log=False) as lmp:
-            lmp.load_atoms(cell, type_elements)
-            lmp.commands([*commands, "thermo 0", "run 0"])
+            binding = _lammps_with(lmp, cell, potential, type_elements, workdir)  # noqa: F841
+            lmp.commands(["thermo 0", "run 0"])
             forces.append(Prism(cell.cell.array).vector_to_ase(lmp.forces()))
     phonon.forces = np.array(forces)
     phonon.produce_force_constants()
     phonon.run_mesh(list(mesh), is_gamma_center=True)
-    return float(phonon.get_mesh_dict()["frequencies"].min())
+    return float(phonon.mesh.frequencies.min())

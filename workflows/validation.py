@@ -125,7 +125,7 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
         spec = PHASES[phase]
         atoms = _relaxed(build_phase(phase), calculator)
         rows.append(ValidationRow(quantity=f"{phase} volume", unit="A^3/atom", value=atoms.get_volume() / len(atoms),
-                                  reference=spec.volume_per_atom_A3, source=spec.lattice_source))
+                                  reference=spec.volume_per_atom_A3, source=spec.volume_source))
         formation = _formation_eV_atom(atoms, spec.carrier_fraction, energies, carrier, host)
         reference, source = None, "no reference"
         if reference_energies is not None:
@@ -140,7 +140,8 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
 def stability_rows(system: str, potential: str | None, workdir: Path) -> list[dict]:
     """Dynamic stability of the host crystal and the carrier's bcc crystal: rattled supercells relaxed
     with the cell free must keep their space group and not fall below the symmetric cell, and the
-    phonons on an 8x8x8 q-mesh must be real (``workflows.stability``)."""
+    phonons on an 8x8x8 q-mesh must be real (``workflows.stability``); then the host's polymorph
+    ordering against PBE (:func:`ordering_rows`)."""
     from anodeflow.workflows.md import resolve_potential, type_elements_for
     from anodeflow.workflows.stability import (
         ENERGY_TOLERANCE_MEV, PHONON_TOLERANCE_THZ, lowest_phonon_THz, rattled_relaxations, relaxed_crystal)
@@ -148,23 +149,77 @@ def stability_rows(system: str, potential: str | None, workdir: Path) -> list[di
     carrier, host = parse_system(system)
     record = resolve_potential(potential, system)
     types = type_elements_for((carrier, host), record)
-    commands = record.lammps_commands(types, workdir / "potential")
     rows: list[ValidationRow] = []
     for crystal in (HOST_CRYSTALS[host], carrier):
-        symmetric = relaxed_crystal(crystal, commands, types, workdir / crystal)
-        lowest = lowest_phonon_THz(symmetric, commands, types, workdir / crystal / "phonons")
+        # not a bare element name: LAMMPS' MEAM takes any readable path among its pair_coeff words for
+        # the parameter file, and the job runs in ``workdir``
+        folder = workdir / f"stability-{crystal}"
+        symmetric = relaxed_crystal(crystal, record, types, folder)
+        lowest = lowest_phonon_THz(symmetric, record, types, folder / "phonons")
         rows.append(ValidationRow(
             quantity=f"{crystal} lowest phonon (8x8x8 q-mesh)", unit="THz", value=lowest, reference=0.0,
             source="a stable crystal has real phonons", passed=lowest > -PHONON_TOLERANCE_THZ,
             criterion=f"> -{PHONON_TOLERANCE_THZ} THz",
             failure="" if lowest > -PHONON_TOLERANCE_THZ else f"imaginary mode of {-lowest:.2f} THz"))
-        for run in rattled_relaxations(symmetric, commands, types, workdir / crystal / "rattled"):
+        for run in rattled_relaxations(symmetric, record, types, folder / "rattled"):
             rows.append(ValidationRow(
                 quantity=f"{crystal} {run.label}, relaxed: energy below the symmetric cell", unit="meV/atom",
                 value=run.energy_meV_atom, reference=0.0, source="a stable crystal is a minimum", passed=run.passed,
                 criterion=f"space group stays {run.spacegroup}, energy > -{ENERGY_TOLERANCE_MEV:g} meV/atom",
                 failure="" if run.passed else f"relaxed to {run.relaxed_spacegroup}, {run.energy_meV_atom:+.1f} meV/atom"))
+    rows += ordering_rows(host, record, types, workdir)
     return [r.model_dump() for r in rows]
+
+
+#: PBE energy-volume data of the host polymorphs (``benchmarks/pbe_polymorphs.py``)
+PBE_POLYMORPHS_FILE = "pbe_polymorphs.json"
+#: an ordering row passes when the potential's energy difference is within this of PBE's, same sign (meV/atom)
+ORDERING_TOLERANCE_MEV = 10.0
+#: a host volume row passes within this relative difference from PBE's (2 % in a)
+VOLUME_TOLERANCE = 0.06
+
+
+def pbe_polymorphs() -> dict:
+    """The shipped PBE polymorph data: settings under ``method`` and, per polymorph, the fixed-shape
+    equilibrium volume ``V0_A3_atom`` (A^3/atom) and energy ``E0_eV_atom`` (eV/atom)."""
+    import json
+
+    from anodeflow.potentials.registry import DATA_DIR
+
+    return json.loads((DATA_DIR / PBE_POLYMORPHS_FILE).read_text())
+
+
+def ordering_rows(host: str, potential, types: list[str], workdir: Path) -> list[ValidationRow]:
+    """Energies (meV/atom) of the host element's competing polymorphs above its crystal, each relaxed
+    at fixed shape (``structures.crystals.POLYMORPHS``), against PBE at the same shapes; and the host
+    crystal's fixed-shape volume against PBE's."""
+    from anodeflow.structures.crystals import POLYMORPHS, polymorph
+    from anodeflow.workflows.stability import energy_per_atom_eV, lammps_relaxed
+
+    data = pbe_polymorphs()
+    names = [n for n in POLYMORPHS.get(host, {}) if n in data["polymorphs"]]
+    if not names:
+        return []
+    source = f"PBE at the same shape ({data['method']}; {data['command']})"
+    relaxed = {n: lammps_relaxed(polymorph(n), potential, types, workdir / f"polymorph-{n}", box="iso") for n in names}
+    ground = names[0]  # the host crystal leads its table
+    rows = []
+    volume = relaxed[ground].get_volume() / len(relaxed[ground])
+    reference_volume = data["polymorphs"][ground]["V0_A3_atom"]
+    error = volume / reference_volume - 1
+    rows.append(ValidationRow(
+        quantity=f"{ground} volume (PBE shape)", unit="A^3/atom", value=volume, reference=reference_volume,
+        source=source, passed=abs(error) <= VOLUME_TOLERANCE, criterion=f"within {VOLUME_TOLERANCE:.0%} of PBE",
+        failure="" if abs(error) <= VOLUME_TOLERANCE else f"{error:+.1%} from PBE"))
+    for name in names[1:]:
+        value = 1000 * (energy_per_atom_eV(relaxed[name]) - energy_per_atom_eV(relaxed[ground]))
+        reference = 1000 * (data["polymorphs"][name]["E0_eV_atom"] - data["polymorphs"][ground]["E0_eV_atom"])
+        passed = np.sign(value) == np.sign(reference) and abs(value - reference) <= ORDERING_TOLERANCE_MEV
+        rows.append(ValidationRow(
+            quantity=f"{name} - {ground} energy", unit="meV/atom", value=value, reference=reference, source=source,
+            passed=bool(passed), criterion=f"same sign as PBE, within {ORDERING_TOLERANCE_MEV:g} meV/atom",
+            failure="" if passed else f"{value - reference:+.1f} meV/atom from PBE"))
+    return rows
 
 
 @job
@@ -199,8 +254,9 @@ class ValidatePotentialMaker(Maker):
 
     Relaxes host and carrier crystals (lattice, c/a, A7 bonds, cohesive energy against experiment),
     checks that both are minima (``stability``: rattled supercells relaxed with the cell free, and
-    phonons; :func:`stability_rows`), relaxes the reference alloy phases (volume against experiment; formation energy against
-    ``reference_potential``, a PBE-trained MLIP, when set), then a bulk carrier CI-NEB
+    phonons) and that the host's competing polymorphs are ordered as PBE orders them
+    (:func:`stability_rows`), relaxes the reference alloy phases (volume against experiment or DFT;
+    formation energy against ``reference_potential``, a PBE-trained MLIP, when set), then a bulk carrier CI-NEB
     (:class:`~anodeflow.workflows.neb.HopNebMaker`) against DFT where a value is tabulated.
     """
 

@@ -43,7 +43,7 @@ def test_reproduces_its_stored_validation_numbers(system, tmp_path):
 
     stored = get_potential(SHIPPED[system]).reference_values
     measured = rows(system, tmp_path)
-    assert set(stored) == set(measured)
+    assert set(stored) <= set(measured)  # phases tabulated after the fit add rows
     for quantity, value in stored.items():
         assert measured[quantity]["value"] == pytest.approx(value, rel=1e-4, abs=1e-5), quantity
 

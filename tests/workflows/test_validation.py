@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from tests.conftest import home_env, require_module
@@ -38,6 +39,12 @@ def test_validate_cui_meam_cli(isolated_home):
     stability = [r for q, r in rows.items() if "rattled" in q or "phonon" in q]
     assert len(stability) == 18 and all(r["passed"] for r in stability)
     assert all("Fd-3m" in r["criterion"] for q, r in rows.items() if q.startswith("Si ") and "rattled" in q)
+    # ordering against the shipped PBE data: PBE puts beta-Sn-type Si 309 meV/atom above diamond (at c/a 0.552);
+    # the MEAM, 828 (measured here), so that row fails; its diamond volume is within 2.3 % of PBE's 20.39 A^3/atom
+    beta = rows["beta-Si - diamond-Si energy"]
+    assert beta["reference"] == pytest.approx(308.8, abs=0.5) and beta["value"] == pytest.approx(828, abs=10)
+    assert not beta["passed"] and "from PBE" in beta["failure"]
+    assert rows["diamond-Si volume (PBE shape)"]["passed"]
 
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store
@@ -75,13 +82,51 @@ def test_stability_check_sees_the_shipped_na_sn_fit_lose_beta_tin(tmp_path):
 
     record = resolve_potential("Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn")
     types = list(record.elements)
-    commands = record.lammps_commands(types, tmp_path / "potential")
-    symmetric = relaxed_crystal("beta-Sn", commands, types, tmp_path)
-    (run,) = rattled_relaxations(symmetric, commands, types, tmp_path, sizes=((2, 2, 3),), amplitudes_A=(0.01,),
+    symmetric = relaxed_crystal("beta-Sn", record, types, tmp_path)
+    (run,) = rattled_relaxations(symmetric, record, types, tmp_path, sizes=((2, 2, 3),), amplitudes_A=(0.01,),
                                  seeds=(1,))
     assert run.spacegroup == "I4_1/amd" and run.relaxed_spacegroup != "I4_1/amd"
     assert not run.passed and run.energy_meV_atom < -20
-    assert lowest_phonon_THz(symmetric, commands, types, tmp_path) < -0.5
+    assert lowest_phonon_THz(symmetric, record, types, tmp_path) < -0.5
+
+
+def test_pbe_polymorph_data_is_converged_and_orders_tin():
+    """The shipped PBE data (benchmarks/pbe_polymorphs.py, CP2K here): beta - alpha Sn changes by < 0.1 meV/atom
+    from 300 to 500 Ry and by < 2 meV/atom from k-point density 100 to 300. Like experiment (alpha-Sn is
+    the stable form below 286 K), PBE puts alpha-Sn below beta-Sn (69 meV/atom here, at PBE's volumes; PBE is
+    known to overstate this margin) and, like PBE generally, overestimates the beta-Sn volume (27.05 A^3/atom
+    measured, Swanson & Tatge 1953)."""
+    from anodeflow.workflows.validation import pbe_polymorphs
+
+    data = pbe_polymorphs()
+    by_setting = {(r["cutoff_Ry"], r["kpoint_density"]): r["E_beta_minus_alpha_meV_atom"] for r in data["convergence"]}
+    assert max(by_setting[(c, 200)] for c in (300, 400, 500)) - min(by_setting[(c, 200)] for c in (300, 400, 500)) < 0.1
+    assert max(by_setting[(400, d)] for d in (100, 200, 300)) - min(by_setting[(400, d)] for d in (100, 200, 300)) < 2.0
+    e0 = {name: p["E0_eV_atom"] for name, p in data["polymorphs"].items()}
+    assert -0.08 < e0["alpha-Sn"] - e0["beta-Sn"] < -0.035
+    assert all(e0[name] > e0["beta-Sn"] for name in ("bct-Sn", "sh-Sn", "sc-Sn"))
+    assert 1.0 < data["polymorphs"]["beta-Sn"]["V0_A3_atom"] / 27.05 < 1.10
+
+
+def test_ordering_rows_show_the_na_sn_fit_inverting_tin_polymorphs(tmp_path):
+    """Fixed-shape energies of the Sn polymorphs against PBE (shipped data): the fit distilled from SevenNet-0
+    puts simple hexagonal Sn 40 meV/atom below beta-Sn (PBE: 6.5 above) and diamond alpha-Sn 345 above
+    (PBE: 69 below), measured here; its beta-Sn volume is within 1 % of PBE's."""
+    from anodeflow.workflows.md import resolve_potential
+    from anodeflow.workflows.validation import ORDERING_TOLERANCE_MEV, ordering_rows, pbe_polymorphs
+
+    record = resolve_potential("Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn")
+    rows = {r.quantity: r for r in ordering_rows("Sn", record, list(record.elements), tmp_path)}
+    pbe = pbe_polymorphs()["polymorphs"]
+    assert set(rows) == {"beta-Sn volume (PBE shape)", "alpha-Sn - beta-Sn energy", "bct-Sn - beta-Sn energy",
+                         "sh-Sn - beta-Sn energy", "sc-Sn - beta-Sn energy"}
+    sh = rows["sh-Sn - beta-Sn energy"]
+    assert sh.reference == pytest.approx(1000 * (pbe["sh-Sn"]["E0_eV_atom"] - pbe["beta-Sn"]["E0_eV_atom"]))
+    assert sh.value == pytest.approx(-40.1, abs=1.0) and not sh.passed and "from PBE" in sh.failure
+    assert rows["alpha-Sn - beta-Sn energy"].value > 300 and not rows["alpha-Sn - beta-Sn energy"].passed
+    assert rows["beta-Sn volume (PBE shape)"].passed
+    assert rows["beta-Sn volume (PBE shape)"].value == pytest.approx(pbe["beta-Sn"]["V0_A3_atom"], rel=0.01)
+    assert f"within {ORDERING_TOLERANCE_MEV:g} meV/atom" in sh.criterion
 
 
 def test_validate_rejects_uncovered_elements():
@@ -90,3 +135,18 @@ def test_validate_rejects_uncovered_elements():
 
     with pytest.raises(InputError, match="Na"):
         ValidatePotentialMaker(potential="LiSi-Cui2012-MEAM").make("Na-Sn")
+
+
+def test_sevennet_l3i5_orders_tin_polymorphs_like_pbe(tmp_path):
+    """The chosen teacher (benchmarks/teachers.py): every Sn polymorph on PBE's side of beta-Sn, simple hexagonal Sn
+    within 10 meV/atom of PBE's 6.5 meV/atom (6.9 at PBE's volumes, measured here); bct and simple cubic Sn are
+    understated (27 and 19 against PBE's 44 and 36 meV/atom)."""
+    require_module("sevenn")
+    from anodeflow.potentials import get_potential
+    from anodeflow.workflows.validation import ordering_rows
+
+    record = get_potential("SevenNet-l3i5")
+    rows = {r.quantity: r for r in ordering_rows("Sn", record, ["Sn"], tmp_path)}
+    assert all(np.sign(r.value) == np.sign(r.reference) for q, r in rows.items() if "energy" in q)
+    assert rows["sh-Sn - beta-Sn energy"].passed
+    assert rows["sh-Sn - beta-Sn energy"].value == pytest.approx(6.9, abs=3.0)
