@@ -28,11 +28,10 @@ from tempfile import TemporaryDirectory
 import numpy as np
 from ase import Atoms
 
-from cp2k_provenance import provenance
+from cp2k_reference import provenance, single_point
 
 from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, polymorph, primitive_cell
 
-SMEARING_K = 500.0
 COMPETITOR = {"Sn": "sh-Sn", "Sb": "sc-Sb"}
 
 
@@ -113,26 +112,6 @@ def cells(system: str, max_atoms: int) -> list[tuple[str, Atoms]]:
     return out
 
 
-def labelled(atoms: Atoms, cutoff_Ry: float, density: int, workdir: Path) -> Atoms:
-    """``atoms`` with CP2K PBE energy, forces and stress attached (SinglePointCalculator)."""
-    from ase.calculators.singlepoint import SinglePointCalculator
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    from anodeflow.workflows.dft import cp2k_calculator, kpoint_mesh
-
-    mesh = kpoint_mesh(AseAtomsAdaptor.get_structure(atoms), density) or (1, 1, 1)
-    work = atoms.copy()
-    work.calc = cp2k_calculator(cutoff_Ry=cutoff_Ry, kpoints=mesh, smearing_K=SMEARING_K, label=str(workdir / "cp2k"))
-    try:
-        energy, forces, stress = work.get_potential_energy(), work.get_forces(), work.get_stress()
-    finally:
-        work.calc.close()
-    out = atoms.copy()
-    out.calc = SinglePointCalculator(out, energy=energy, forces=forces, stress=stress)
-    out.info["kpoint_mesh"] = " ".join(map(str, mesh))
-    return out
-
-
 def main() -> None:
     from ase.io import write
 
@@ -144,13 +123,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("potentials/data/pbe_na_host_set.extxyz"))
     args = parser.parse_args()
     start = time.time()
-    meta = {**provenance(args.cutoff_Ry, args.kpoint_density, SMEARING_K), "frames": 0}
+    meta = {**provenance(args.cutoff_Ry, args.kpoint_density), "frames": 0}
     args.out.unlink(missing_ok=True)
     with TemporaryDirectory() as tmp:
         for system in args.systems.split(","):
             for config_type, atoms in cells(system, args.max_atoms):
                 t = time.time()
-                frame = labelled(atoms, args.cutoff_Ry, args.kpoint_density, Path(tmp))
+                frame, mesh = single_point(atoms, args.cutoff_Ry, args.kpoint_density, Path(tmp))
+                frame.info["kpoint_mesh"] = " ".join(map(str, mesh))
                 frame.info.update(system=system, config_type=config_type, wall_time_s=round(time.time() - t, 1))
                 write(args.out, frame, format="extxyz", append=True)
                 meta["frames"] += 1

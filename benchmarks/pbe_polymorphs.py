@@ -23,11 +23,10 @@ from tempfile import TemporaryDirectory
 
 import numpy as np
 
-from cp2k_provenance import provenance
+from cp2k_reference import provenance, single_point
 
 from anodeflow.structures.crystals import POLYMORPHS, polymorph, primitive_cell
 
-SMEARING_K = 500.0
 N_VOLUMES = 5
 VOLUME_SPAN = 0.08
 #: PBE overbinds less than experiment: scans centre 4 % above the tabulated volume
@@ -36,18 +35,8 @@ VOLUME_CENTRE = 1.04
 
 def energy_per_atom_eV(atoms, cutoff_Ry: float, density: int, workdir: Path) -> tuple[float, list[int]]:
     """CP2K PBE energy per atom (eV) of ``atoms`` and the k-point mesh used."""
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    from anodeflow.workflows.dft import cp2k_calculator, kpoint_mesh
-
-    mesh = kpoint_mesh(AseAtomsAdaptor.get_structure(atoms), density)
-    atoms = atoms.copy()
-    atoms.calc = cp2k_calculator(cutoff_Ry=cutoff_Ry, kpoints=mesh, smearing_K=SMEARING_K,
-                                 label=str(workdir / "cp2k"))
-    try:
-        return float(atoms.get_potential_energy()) / len(atoms), list(mesh)
-    finally:
-        atoms.calc.close()  # ends the CP2K shell
+    labelled, mesh = single_point(atoms, cutoff_Ry, density, workdir, forces_and_stress=False)
+    return float(labelled.get_potential_energy()) / len(atoms), mesh
 
 
 def eos_scan(name: str, cutoff_Ry: float, density: int, workdir: Path) -> dict:
@@ -107,7 +96,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("potentials/data/pbe_polymorphs.json"))
     args = parser.parse_args()
     start = time.time()
-    result = {**provenance(args.cutoff_Ry, args.kpoint_density, SMEARING_K), "polymorphs": {}}
+    result = {**provenance(args.cutoff_Ry, args.kpoint_density), "polymorphs": {}}
     if args.out.exists() and not args.converge:
         result["convergence"] = json.loads(args.out.read_text()).get("convergence", [])
     with TemporaryDirectory() as tmp:
