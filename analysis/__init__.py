@@ -1,9 +1,20 @@
-"""Analyses: frames in, numbers with units out. No engines, no store, no CLI here."""
+"""Analyses: frames in, numbers with units out. No engines, no store, no CLI here.
 
-from anodeflow.analysis.couple import CoupleResult, analyse_couple
-from anodeflow.analysis.fronts import FrontAdvance, fit_slab_fronts
-from anodeflow.analysis.profiles import InterfaceProfile
-from anodeflow.analysis.structure import CrystallineHost
-from anodeflow.analysis.trajectory import Frame, read_frames
+The names below load their modules on first use, so that reading a trajectory does not import the
+structure classifiers.
+"""
 
-__all__ = ["CoupleResult", "analyse_couple", "CrystallineHost", "Frame", "FrontAdvance", "InterfaceProfile", "fit_slab_fronts", "read_frames"]
+from importlib import import_module
+
+_HOMES = {"CoupleResult": "couple", "analyse_couple": "couple", "CrystallineHost": "structure", "Frame": "trajectory",
+          "FrontAdvance": "fronts", "InterfaceProfile": "profiles", "fit_slab_fronts": "fronts",
+          "read_frames": "trajectory"}
+
+__all__ = ["CoupleResult", "analyse_couple", "CrystallineHost", "Frame", "FrontAdvance", "InterfaceProfile",
+           "fit_slab_fronts", "read_frames"]
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(import_module(f"anodeflow.analysis.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'anodeflow.analysis' has no attribute '{name}'")

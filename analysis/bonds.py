@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -64,6 +65,8 @@ class PartialRDF:
 
     ``coordination`` of pair A-B is the mean number of B atoms around an A atom up to the first
     minimum of g_AB. ``select`` (bool mask per atom) restricts the A centres, e.g. to a layer.
+    Frames may be counted elsewhere (:func:`rdf_counts`, e.g. in worker processes) and added in order
+    with :meth:`add`; the result is the same as computing them here.
     """
 
     def __init__(self, pairs: Iterable[str] | None = None, r_max_A: float = 6.0, bins: int = 300):
@@ -71,53 +74,94 @@ class PartialRDF:
             raise InputError(f"need r_max_A > 0 and bins >= 10, got {r_max_A}, {bins}")
         self.pairs = list(pairs) if pairs else None
         self.r_max_A, self.bins = r_max_A, bins
-        self._rdf: dict[str, object] = {}
-
-    def _pair_list(self, symbols: np.ndarray) -> list[tuple[str, str]]:
-        if self.pairs is None:
-            present = sorted(set(symbols))
-            return [(a, b) for i, a in enumerate(present) for b in present[i:]]
-        out = []
-        for p in self.pairs:
-            a, _, b = p.partition("-")
-            if not a or not b:
-                raise InputError(f"pair '{p}' is not of the form A-B, e.g. Si-Si")
-            out.append((a, b))
-        return out
+        self._counts: dict[str, tuple] = {}
 
     def compute(self, frame: Frame, select: np.ndarray | None = None) -> PartialRDF:
-        import freud
+        return self.add(rdf_counts(frame, self.pairs, self.r_max_A, self.bins, select))
 
-        max_r = 0.5 * min(np.abs(np.linalg.det(frame.cell)) / np.linalg.norm(np.cross(frame.cell[(i + 1) % 3],
-                                                                                           frame.cell[(i + 2) % 3]))
-                          for i in range(3))
-        if self.r_max_A >= max_r:
-            raise InputError(f"r_max {self.r_max_A} A must be below half the cell width ({max_r:.2f} A)")
-        box, points = freud_system(frame.positions, frame.cell)
-        for a, b in self._pair_list(frame.symbols):
-            ma, mb = frame.mask(a), frame.mask(b)
-            if select is not None:
-                ma = ma & select
-            if not ma.any() or not mb.any():
-                raise InputError(f"pair {a}-{b}: no atoms of {a if not ma.any() else b} in the selection")
-            rdf = self._rdf.setdefault(f"{a}-{b}", freud.density.RDF(self.bins, self.r_max_A))
-            if a == b and select is None:
-                rdf.compute((box, points[mb]), reset=False)
-            else:
-                rdf.compute((box, points[mb]), query_points=points[ma], reset=False,
-                            neighbors={"r_max": self.r_max_A, "exclude_ii": a == b and select is None})
+    def add(self, counts: dict[str, tuple[np.ndarray, int, int, float]]) -> PartialRDF:
+        """Accumulate one frame's histograms from :func:`rdf_counts` (with this object's ``r_max_A`` and ``bins``)."""
+        for pair, (histogram, n_points, n_query, volume) in counts.items():
+            total, _, _, _, n_frames = self._counts.get(pair, (0, 0, 0, 0.0, 0))
+            self._counts[pair] = (total + histogram, n_points, n_query, volume, n_frames + 1)
         return self
 
     def results(self) -> dict[str, PairResult]:
+        rdf = _rdf(self.bins, self.r_max_A)
+        r, edges = np.asarray(rdf.bin_centers), np.asarray(rdf.bin_edges)
         out = {}
-        for pair, rdf in self._rdf.items():
-            r = np.asarray(rdf.bin_centers)
-            g = np.asarray(rdf.rdf)
-            n_r = np.asarray(rdf.n_r)
+        for pair, (histogram, n_points, n_query, volume, n_frames) in self._counts.items():
+            g, n_r = _normalised(histogram, n_points, n_query, volume, n_frames, edges)
             shells = rdf_shells(r, g, n_r)
             first = shells[0] if shells else {"r_A": float("nan"), "neighbours": 0.0}
             out[pair] = PairResult(pair, first["r_A"], first["neighbours"], shells, r.tolist(), g.tolist())
         return out
+
+
+def rdf_counts(frame: Frame, pairs: Iterable[str] | None, r_max_A: float, bins: int,
+               select: np.ndarray | None = None, region: tuple[int, float, float] | None = None) -> dict:
+    """One frame's pair-distance histograms (freud): ``{"A-B": (counts per bin, number of B atoms, number of
+    A centres, cell volume A^3)}`` for ``pairs`` (default: every pair of elements present). ``select`` (bool
+    per atom) or ``region`` (axis, lo A, hi A: centres with lo <= coordinate < hi) restricts the A centres."""
+    cell = frame.cell
+    max_r = 0.5 * min(np.abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[(i + 1) % 3], cell[(i + 2) % 3]))
+                      for i in range(3))
+    if r_max_A >= max_r:
+        raise InputError(f"r_max {r_max_A} A must be below half the cell width ({max_r:.2f} A)")
+    if region is not None:
+        axis, lo, hi = region
+        select = (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
+    box, points = freud_system(frame.positions, cell)
+    out = {}
+    for a, b in _pair_list(frame.symbols, pairs):
+        ma, mb = frame.mask(a), frame.mask(b)
+        if select is not None:
+            ma = ma & select
+        if not ma.any() or not mb.any():
+            raise InputError(f"pair {a}-{b}: no atoms of {a if not ma.any() else b} in the selection")
+        rdf = _rdf(bins, r_max_A)
+        if a == b and select is None:
+            rdf.compute((box, points[mb]))
+        else:
+            rdf.compute((box, points[mb]), query_points=points[ma],
+                        neighbors={"r_max": r_max_A, "exclude_ii": a == b and select is None})
+        n_query = int(mb.sum()) if a == b and select is None else int(ma.sum())
+        out[f"{a}-{b}"] = (np.asarray(rdf.bin_counts, dtype=np.int64), int(mb.sum()), n_query, box.volume)
+    return out
+
+
+@cache
+def _rdf(bins: int, r_max_A: float):
+    """A freud ``RDF``, made once per setting (making one takes time and memory that grow as bins^3)."""
+    import freud
+
+    return freud.density.RDF(bins, r_max_A)
+
+
+def _pair_list(symbols: np.ndarray, pairs: Iterable[str] | None) -> list[tuple[str, str]]:
+    if pairs is None:
+        present = sorted(set(symbols))
+        return [(a, b) for i, a in enumerate(present) for b in present[i:]]
+    out = []
+    for p in pairs:
+        a, _, b = p.partition("-")
+        if not a or not b:
+            raise InputError(f"pair '{p}' is not of the form A-B, e.g. Si-Si")
+        out.append((a, b))
+    return out
+
+
+def _normalised(histogram: np.ndarray, n_points: int, n_query: int, volume_A3: float, n_frames: int,
+                edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(g(r), n(r)) from pair-distance counts summed over ``n_frames`` frames, normalised with the last
+    frame's atom counts and volume, in single precision exactly as freud's ``RDF`` does."""
+    f32 = np.float32
+    density = f32(n_query) / f32(volume_A3)
+    prefactor = f32(1.0) / (f32(n_points) * density * f32(n_frames))
+    r, r_next = edges[:-1].astype(f32), edges[1:].astype(f32)
+    shell = f32(float(f32(4.0) / f32(3.0)) * np.pi) * (r_next * r_next * r_next - r * r * r)  # 4/3 single, pi double
+    counts = histogram.astype(f32)
+    return counts * prefactor / shell, np.cumsum(counts * (f32(1.0) / (f32(n_query) * f32(n_frames))), dtype=f32)
 
 
 def host_bond_lengths(frame: Frame, host: str, cutoff_A: float | None = None) -> tuple[np.ndarray, np.ndarray]:

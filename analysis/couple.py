@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -50,40 +51,63 @@ def analyse_couple(
     bond_cutoff_A: float | None = None,
     axis: int = 2,
     on_frame: Callable[[int], None] | None = None,
+    mapper: Callable = map,
 ) -> CoupleResult:
     """Classify host crystallinity, bin profiles and follow the front, frame by frame.
 
     End-of-run values (widths, thicknesses, final profile) are averages over the last
     ``final_fraction`` of the frames; front positions are the last frame's; ``front_velocity_nm_ps`` is the slope of a line
-    through L(t).
+    through L(t). ``mapper(fn, frames)`` applies :func:`couple_frame` to the frames and yields the results
+    in order (``map``, or a parallel map such as :func:`anodeflow.parallel.map_ordered`).
     """
-    classifier = CrystallineHost(host)
-    profiler = InterfaceProfile(bin_nm=bin_nm, axis=axis, n_interfaces=n_interfaces, host_density_A3=host_density_A3)
+    CrystallineHost(host)  # unsupported hosts and settings fail before any frame is read
+    InterfaceProfile(bin_nm=bin_nm, axis=axis, n_interfaces=n_interfaces, host_density_A3=host_density_A3)
+    work = partial(couple_frame, host=host, carrier=carrier, host_density_A3=host_density_A3,
+                   n_interfaces=n_interfaces, bin_nm=bin_nm, bond_cutoff_A=bond_cutoff_A, axis=axis)
     front: FrontAdvance | None = None
     per_frame = []
-    for i, frame in enumerate(frames):
-        host_mask, carrier_mask = frame.mask(host), frame.mask(carrier)
-        if i == 0 and not host_mask.any():
-            raise InputError(f"no {host} atoms in the trajectory; elements present: {sorted(map(str, set(frame.symbols)))}")
-        classifier.compute(frame.positions, frame.cell, host_mask)
-        bonds = host_bond_lengths(frame, host, bond_cutoff_A)
-        profiler.compute(frame.positions, frame.cell, host_mask, carrier_mask, classifier.crystalline, bonds)
+    for i, record in enumerate(mapper(work, _with_host(frames, host))):
+        area_A2 = record.pop("area_A2")
         if front is None:
-            area = float(np.linalg.norm(np.cross(frame.cell[(axis + 1) % 3], frame.cell[(axis + 2) % 3])))
-            front = FrontAdvance(area, host_density_A3, n_interfaces)
-        t = frame.step * timestep_ps
-        front.append(t, classifier.n_crystalline)
-        per_frame.append({
-            "time_ps": t, "front_positions_nm": profiler.front_positions_nm,
-            "interface_width_nm": profiler.interface_width_nm,
-            "reacted_thickness_nm": profiler.reacted_thickness_nm,
-            "amorphous_thickness_nm": profiler.amorphous_thickness_nm, "bins": profiler.bins(),
-        })
+            front = FrontAdvance(area_A2, host_density_A3, n_interfaces)
+        t = record.pop("step") * timestep_ps
+        front.append(t, record.pop("n_crystalline"))
+        per_frame.append({"time_ps": t, **record})
         if on_frame is not None:
             on_frame(i + 1)
     if front is None:
         raise InputError("the trajectory holds no frames")
+    return _couple_summary(front, per_frame, final_fraction)
 
+
+def couple_frame(frame: Frame, host: str, carrier: str, host_density_A3: float, n_interfaces: int = 2,
+                 bin_nm: float = 0.2, bond_cutoff_A: float | None = None, axis: int = 2) -> dict:
+    """One frame of a couple: ``step``, ``n_crystalline`` (host atoms), ``area_A2`` (of the interface
+    plane), ``front_positions_nm``, ``interface_width_nm``, ``reacted_thickness_nm``,
+    ``amorphous_thickness_nm`` and ``bins`` (see :class:`InterfaceProfile`)."""
+    host_mask, carrier_mask = frame.mask(host), frame.mask(carrier)
+    classifier = CrystallineHost(host).compute(frame.positions, frame.cell, host_mask)
+    bonds = host_bond_lengths(frame, host, bond_cutoff_A)
+    profiler = InterfaceProfile(bin_nm=bin_nm, axis=axis, n_interfaces=n_interfaces, host_density_A3=host_density_A3)
+    profiler.compute(frame.positions, frame.cell, host_mask, carrier_mask, classifier.crystalline, bonds)
+    area = float(np.linalg.norm(np.cross(frame.cell[(axis + 1) % 3], frame.cell[(axis + 2) % 3])))
+    return {"step": frame.step, "n_crystalline": classifier.n_crystalline, "area_A2": area,
+            "front_positions_nm": profiler.front_positions_nm, "interface_width_nm": profiler.interface_width_nm,
+            "reacted_thickness_nm": profiler.reacted_thickness_nm,
+            "amorphous_thickness_nm": profiler.amorphous_thickness_nm, "bins": profiler.bins()}
+
+
+def _with_host(frames: Iterable[Frame], host: str) -> Iterator[Frame]:
+    """``frames``, after checking that the first holds ``host`` atoms."""
+    for i, frame in enumerate(frames):
+        if i == 0 and not frame.mask(host).any():
+            present = sorted(map(str, set(frame.symbols)))
+            raise InputError(f"no {host} atoms in the trajectory; elements present: {present}")
+        yield frame
+
+
+def _couple_summary(front: FrontAdvance, per_frame: list[dict], final_fraction: float) -> CoupleResult:
+    """End-of-run averages over the last ``final_fraction`` of the frames, and the front's L(t)."""
     n_final = max(1, int(round(final_fraction * len(per_frame))))
     final = per_frame[-n_final:]
     mean = lambda key: float(np.nanmean([f[key] for f in final]))  # noqa: E731

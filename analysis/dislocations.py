@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from anodeflow.analysis.structure import ovito_data
+from anodeflow.analysis.trajectory import Frame
 from anodeflow.errors import InputError
 
 #: host lattices DXA can analyse here -> OVITO lattice name
@@ -72,6 +73,15 @@ class DislocationContent:
             families[burgers_family(b)] += length
         self.burgers_families = dict(families)
         return self
+
+
+def dislocation_frame(frame: Frame, host: str, lattice: str | None = None,
+                      pbc: tuple[bool, bool, bool] = (True, True, True)) -> dict:
+    """One frame's dislocation content (host atoms only): ``step``, ``line_length_nm``, ``density_m2``,
+    ``n_segments`` and ``burgers_families`` ({family: line length nm})."""
+    dxa = DislocationContent(host, lattice).compute(frame.positions, frame.cell, pbc, frame.mask(host))
+    return {"step": frame.step, "line_length_nm": dxa.line_length_nm, "density_m2": dxa.density_m2,
+            "n_segments": dxa.n_segments, "burgers_families": dxa.burgers_families}
 
 
 def distance_to_lines_A(positions, cell, lines_A, pbc=(True, True, True)) -> np.ndarray:

@@ -106,10 +106,22 @@ def classify_motif(positions: np.ndarray, cell: np.ndarray, lattice: str) -> np.
     (``MOTIF_GROW_NEIGHBOURS``)."""
     descriptors, neighbours = motif_descriptors(positions, cell)
     templates, is_host, is_glass = motif_templates(lattice)
-    distance = np.linalg.norm(descriptors[:, None, :] - templates[None], axis=2)
-    nearest_host = distance[:, is_host].min(axis=1)
-    crystalline = nearest_host < distance[:, ~is_host].min(axis=1)
-    return _grow(crystalline, nearest_host < distance[:, is_glass].min(axis=1), neighbours)
+    nearest_host, nearest_other, nearest_glass = _nearest_templates(descriptors, templates,
+                                                                    [is_host, ~is_host, is_glass])
+    return _grow(nearest_host < nearest_other, nearest_host < nearest_glass, neighbours)
+
+
+def _nearest_templates(descriptors: np.ndarray, templates: np.ndarray, groups: list[np.ndarray],
+                       chunk: int = 1 << 14) -> list[np.ndarray]:
+    """Per atom and per group of templates (boolean masks): the Euclidean distance of its descriptor to the
+    nearest template of the group, ``chunk`` atoms at a time."""
+    out = [np.empty(len(descriptors)) for _ in groups]
+    for start in range(0, len(descriptors), chunk):
+        rows = slice(start, start + chunk)
+        distance = np.linalg.norm(descriptors[rows, None, :] - templates[None], axis=2)
+        for nearest, group in zip(out, groups, strict=True):
+            nearest[rows] = distance[:, group].min(axis=1)
+    return out
 
 
 class CrystallineHost:
@@ -178,9 +190,14 @@ def ovito_data(positions, cell, pbc=(True, True, True), selection=None):
 
 
 def _identify_diamond(positions, cell, host_mask) -> np.ndarray:
+    """IdentifyDiamond on the host atoms alone (as with only the host selected, but cheaper): True where an
+    atom has any diamond structure type."""
     from ovito.modifiers import IdentifyDiamondModifier
 
-    data = ovito_data(positions, cell, selection=host_mask)
-    data.apply(IdentifyDiamondModifier(only_selected=True))
-    structure = np.asarray(data.particles["Structure Type"])
-    return (structure != int(IdentifyDiamondModifier.Type.OTHER)) & host_mask
+    crystalline = np.zeros(len(host_mask), dtype=bool)
+    if not host_mask.any():
+        return crystalline
+    data = ovito_data(positions if host_mask.all() else np.asarray(positions)[host_mask], cell)
+    data.apply(IdentifyDiamondModifier())
+    crystalline[host_mask] = np.asarray(data.particles["Structure Type"]) != int(IdentifyDiamondModifier.Type.OTHER)
+    return crystalline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,13 @@ FileArg = Annotated[Path, typer.Argument(help="LAMMPS dump or extxyz file")]
 TypesOpt = Annotated[str | None, typer.Option("--types", help="map dump types to elements, e.g. 1=Li,2=Si")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="write a PNG figure")]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", help="processes analysing frames at once (default: every available core)")]
+
+#: with the default --workers, frames are analysed in this process for this long (s) before workers start,
+#: unless the file holds at least EARLY_WORKERS_BYTES of text (gzip: a quarter of that), when they start at once
+SERIAL_S = 1.0
+EARLY_WORKERS_BYTES = 16 << 20
 
 
 def _frames(path: Path, types: str | None, columns=()):
@@ -27,18 +35,34 @@ def _frames(path: Path, types: str | None, columns=()):
     return read_frames(path, parse_type_map(types), columns)
 
 
-def _count_frames(path: Path) -> int:
-    from ovito.io import import_file
+def _count_frames(path: Path):
+    """A function counting the frames of ``path``, for a progress bar to call when it is shown."""
+    from anodeflow.analysis.trajectory import count_frames
 
-    try:
-        return import_file(str(path), multiple_frames=True).num_frames
-    except Exception:  # noqa: BLE001 - the reader gives the proper error afterwards
-        return 0
+    return partial(count_frames, path)
+
+
+def _mapper(workers: int | None, file: Path):
+    """``map`` over the frames of ``file`` for ``--workers``: in this process (1), or in that many worker
+    processes (whose server starts now). By default in as many as there are cores, with this process
+    analysing frames until they run; they start at once for a large file, else only once the analysis has
+    taken ``SERIAL_S`` seconds here, so that short jobs never start them."""
+    from anodeflow.parallel import check_workers, map_ordered, start_workers
+
+    count = check_workers(workers)
+    if workers is not None:
+        start_workers(count)
+        return partial(map_ordered, workers=count)
+    size = file.stat().st_size * (4 if file.suffix == ".gz" else 1) if file.is_file() else 0
+    if size >= EARLY_WORKERS_BYTES:
+        start_workers(count)
+        return partial(map_ordered, workers=count, serial_s=0.0)
+    return partial(map_ordered, workers=count, serial_s=SERIAL_S)
 
 
 def _couple_result(file: Path, host: str, carrier: str, types: str | None, timestep_ps: float = 0.001,
                    interfaces: int = 2, bin_nm: float = 0.2, final_fraction: float = 0.2, axis: int = 2,
-                   on_frame=None):
+                   on_frame=None, mapper=map):
     """Stream a couple trajectory through :func:`anodeflow.analysis.couple.analyse_couple`."""
     from anodeflow.analysis.couple import analyse_couple
     from anodeflow.analysis.structure import host_density_A3
@@ -52,7 +76,7 @@ def _couple_result(file: Path, host: str, carrier: str, types: str | None, times
     if carrier == host:
         raise InputError(f"--carrier {carrier} is the host element; give the carrier, e.g. Li or Na")
     return analyse_couple(_containing(_frames(file, types), host, carrier), host, carrier, density, timestep_ps,
-                          interfaces, bin_nm, final_fraction, axis=axis, on_frame=on_frame)
+                          interfaces, bin_nm, final_fraction, axis=axis, on_frame=on_frame, mapper=mapper)
 
 
 def _containing(frames, *elements: str):
@@ -91,17 +115,19 @@ def profile(
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
+    workers: WorkersOpt = None,
 ):
     """Crystallinity, carrier fraction, density and host bond length along the normal; fronts and layers."""
-    from anodeflow.analysis.fronts import FRONT_ERR_KIND
-    from anodeflow.progress import progress_bar
-
     if normal not in ("x", "y", "z"):
         raise InputError(f"normal '{normal}' must be x, y or z")
     check_plot(plot)
+    mapper = _mapper(workers, file)  # before the imports below: the worker server imports meanwhile
+    from anodeflow.analysis.fronts import FRONT_ERR_KIND
+    from anodeflow.progress import progress_bar
+
     with progress_bar(progress and not as_json, "profile frames", _count_frames(file), "frames") as advance:
         result = _couple_result(file, host, carrier, types, timestep_ps, interfaces, bin_nm, final_fraction,
-                                "xyz".index(normal), advance)
+                                "xyz".index(normal), advance, mapper)
     out = {
         "host": host, "carrier": carrier, "n_frames": len(result.times_ps),
         "amorphous_thickness_nm": result.amorphous_thickness_nm, "reacted_thickness_nm": result.reacted_thickness_nm,
@@ -133,9 +159,10 @@ def bonds(
     types: TypesOpt = None,
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
+    workers: WorkersOpt = None,
 ):
     """Partial RDFs, first-peak positions and coordination numbers per pair."""
-    from anodeflow.analysis.bonds import PartialRDF
+    from anodeflow.analysis.bonds import PartialRDF, rdf_counts
     from anodeflow.analysis.diffusion import parse_region
 
     check_plot(plot)
@@ -148,15 +175,14 @@ def bonds(
         if not all(pair.partition("-")[::2]):
             raise InputError(f"pair '{pair}' is not of the form A-B, e.g. Si-Si")
     rdf = PartialRDF(pairs.split(",") if pairs else None, r_max, bins)
-    frames = list(_frames(file, types)) if last == 0 else _last(_frames(file, types), last)
-    for frame in frames:
-        select = None
-        if bounds is not None:
-            axis, lo, hi = bounds
-            select = (frame.positions[:, axis] >= lo) & (frame.positions[:, axis] < hi)
-        rdf.compute(frame, select)
+    mapper = _mapper(workers, file)
+    frames = _frames(file, types) if last == 0 else _last(_frames(file, types), last)
+    n_frames = 0
+    for counts in mapper(partial(rdf_counts, pairs=rdf.pairs, r_max_A=r_max, bins=bins, region=bounds), frames):
+        rdf.add(counts)
+        n_frames += 1
     results = rdf.results()
-    out = {"n_frames": len(frames), "pairs": {
+    out = {"n_frames": n_frames, "pairs": {
         k: {"first_peak_A": v.first_peak_A, "coordination": v.coordination, "shells": v.shells}
         for k, v in results.items()}}
     if plot:
@@ -166,7 +192,7 @@ def bonds(
     if as_json:
         print_json(out)
         return
-    table = Table(title=f"bonds in {file.name} ({len(frames)} frames)")
+    table = Table(title=f"bonds in {file.name} ({n_frames} frames)")
     for col in ("pair", "first peak (A)", "coordination", "shells (r A: n)"):
         table.add_column(col)
     for k, v in results.items():
@@ -195,12 +221,13 @@ def kinetics(
     types: TypesOpt = None,
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
+    workers: WorkersOpt = None,
 ):
     """Fit L(t) with linear, parabolic, power and mixed laws; classify ICR / DCR / mixed."""
     from anodeflow.analysis.kinetics import fit_kinetics
 
     check_plot(plot)
-    t, L = _read_front(file, host, carrier, timestep_ps, interfaces, types)
+    t, L = _read_front(file, host, carrier, timestep_ps, interfaces, types, workers)
     fit = fit_kinetics(t, L)
     out = fit.as_dict()
     if plot:
@@ -213,12 +240,13 @@ def kinetics(
     _table(f"front kinetics of {file.name}: {fit.regime}", out)
 
 
-def _read_front(file: Path, host, carrier, timestep_ps, interfaces, types):
+def _read_front(file: Path, host, carrier, timestep_ps, interfaces, types, workers):
     if file.suffix.lower() == ".csv":
         return front_from_csv(file)
     if not host or not carrier:
         raise InputError("a trajectory needs --host and --carrier (or give a CSV with t_ps, L_nm)")
-    result = _couple_result(file, host, carrier, types, timestep_ps, interfaces)
+    mapper = _mapper(workers, file)
+    result = _couple_result(file, host, carrier, types, timestep_ps, interfaces, mapper=mapper)
     return np.array(result.times_ps), np.array(result.front_advance_nm)
 
 
@@ -345,21 +373,22 @@ def dislocations(
     types: TypesOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
+    workers: WorkersOpt = None,
 ):
     """Dislocation lines per frame (OVITO DXA): line length, density, Burgers-vector families."""
-    from anodeflow.analysis.dislocations import DislocationContent
+    from anodeflow.analysis.dislocations import DislocationContent, dislocation_frame
     from anodeflow.progress import progress_bar
 
     if not set(nonperiodic) <= set("xyz"):
         raise InputError(f"--nonperiodic '{nonperiodic}' must name axes among x, y and z, e.g. xy")
-    dxa = DislocationContent(host, lattice)
+    DislocationContent(host, lattice)  # an unsupported host fails before any frame is read
     pbc = tuple(axis not in nonperiodic for axis in "xyz")
+    work = partial(dislocation_frame, host=host, lattice=lattice, pbc=pbc)
+    mapper = _mapper(workers, file)
     per_frame = []
     with progress_bar(progress and not as_json, "DXA frames", _count_frames(file), "frames") as advance:
-        for i, frame in enumerate(_frames(file, types)):
-            dxa.compute(frame.positions, frame.cell, pbc, frame.mask(host))
-            per_frame.append({"step": frame.step, "line_length_nm": dxa.line_length_nm, "density_m2": dxa.density_m2,
-                              "n_segments": dxa.n_segments, "burgers_families": dxa.burgers_families})
+        for i, record in enumerate(mapper(work, _frames(file, types))):
+            per_frame.append(record)
             advance(i + 1)
     if not per_frame:
         raise InputError(f"trajectory '{file}' holds no frames")

@@ -47,6 +47,43 @@ def test_perfect_crystal_shells(crystal, reps, shells):
     assert result.coordination == pytest.approx(shells[0][1], abs=1e-6)
 
 
+def test_rdf_counted_per_frame_equals_freud_accumulating_frames():
+    """Histograms counted frame by frame (as worker processes do) and normalised here give, to the last bit,
+    the g(r) (and the shells from n(r)) of one freud RDF fed every frame; with and without a layer of centres."""
+    import freud
+
+    from anodeflow.analysis.bonds import rdf_shells
+    from anodeflow.analysis.structure import freud_system
+
+    rng = np.random.default_rng(4)
+    frames = []
+    for k in range(3):  # rattled Si crystals of growing size, 40 % of the atoms called Li
+        atoms = bulk_crystal("Si").repeat((3, 3, 3 + k))
+        symbols = np.where(rng.random(len(atoms)) < 0.4, "Li", "Si")
+        positions = atoms.positions + rng.normal(0.0, 0.1, atoms.positions.shape)
+        frames.append(Frame(k, positions, atoms.cell.array, symbols, np.arange(1, len(atoms) + 1)))
+    for layer in (False, True):  # centres with 4 <= z < 12 A
+        ours = PartialRDF(["Li-Li", "Li-Si"], 5.0, 120)
+        reference = {pair: freud.density.RDF(120, 5.0) for pair in ("Li-Li", "Li-Si")}
+        for frame in frames:
+            select = (frame.positions[:, 2] >= 4.0) & (frame.positions[:, 2] < 12.0) if layer else None
+            ours.compute(frame, select)
+            box, points = freud_system(frame.positions, frame.cell)
+            li, si = frame.mask("Li"), frame.mask("Si")
+            centres = li if select is None else li & select
+            if not layer:
+                reference["Li-Li"].compute((box, points[li]), reset=False)
+            else:
+                reference["Li-Li"].compute((box, points[li]), query_points=points[centres], reset=False,
+                                           neighbors={"r_max": 5.0, "exclude_ii": False})
+            reference["Li-Si"].compute((box, points[si]), query_points=points[centres], reset=False,
+                                       neighbors={"r_max": 5.0, "exclude_ii": False})
+        for pair, result in ours.results().items():
+            rdf = reference[pair]
+            np.testing.assert_array_equal(np.float32(result.g), rdf.rdf)
+            assert result.shells == rdf_shells(np.asarray(rdf.bin_centers), np.asarray(rdf.rdf), np.asarray(rdf.n_r))
+
+
 def test_host_bond_lengths_in_si():
     atoms = bulk_crystal("Si").repeat(3)
     index, lengths = host_bond_lengths(_frame(atoms), "Si")

@@ -60,3 +60,17 @@ def test_missing_empty_or_corrupt_files(tmp_path, content):
 def test_bad_type_map():
     with pytest.raises(InputError, match="not of the form 1=Li,2=Si"):
         parse_type_map("Li,Si")
+
+
+def test_gzipped_dump_reads_as_the_plain_one_and_a_cut_one_is_truncated(tmp_path):
+    import gzip
+
+    plain, packed, cut = tmp_path / "t.lammpstrj", tmp_path / "t.lammpstrj.gz", tmp_path / "cut.lammpstrj.gz"
+    plain.write_text(_dump(steps=(0, 100, 200)))
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    cut.write_bytes(gzip.compress(plain.read_bytes()[:-9]))  # the last atom line loses its end
+    for a, b in zip(read_frames(plain), read_frames(packed), strict=True):
+        assert a.step == b.step and a.symbols.tolist() == b.symbols.tolist()
+        np.testing.assert_array_equal(a.positions, b.positions)
+    with pytest.raises(InputError, match="is truncated: its last frame has 2 of 3 atom lines"):
+        list(read_frames(cut))

@@ -52,6 +52,27 @@ def test_profile_json_contract_and_plot(couple_dump, tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.parametrize("command", [["profile", "--host", "Si", "--carrier", "Li"], ["bonds", "--last", "0"],
+                                     ["dislocations", "--host", "Si"]], ids=["profile", "bonds", "dislocations"])
+def test_workers_give_the_serial_json(tmp_path, command):
+    """Frames analysed in two worker processes give the same JSON, to the last digit, as one process."""
+    atoms = build_couple("Li-Si", "100", host_thickness_nm=2.2, reservoir_thickness_nm=2.0, size_nm=1.6)
+    rng = np.random.default_rng(7)
+    frames = []
+    for _ in range(5):
+        frame = atoms.copy()
+        frame.positions += rng.normal(0.0, 0.08, frame.positions.shape)
+        frames.append(frame)
+    path = tmp_path / "rattled.lammpstrj"
+    _write_dump(path, frames)
+    serial = anodeflow("analyze", command[0], path, *command[1:], "--json", "--workers", "1")
+    parallel = anodeflow("analyze", command[0], path, *command[1:], "--json", "--workers", "2")
+    assert serial.returncode == 0, serial.stderr
+    assert parallel.returncode == 0, parallel.stderr
+    assert json.loads(serial.stdout)["n_frames" if command[0] != "dislocations" else "frames"]
+    assert parallel.stdout == serial.stdout
+
+
 def test_bonds_json_contract(couple_dump):
     result = anodeflow("analyze", "bonds", couple_dump, "--pairs", "Si-Si", "--r-max", "5", "--json")
     assert result.returncode == 0, result.stderr
@@ -99,6 +120,10 @@ def test_diffusion_and_arrhenius_json(tmp_path):
      "error: host 'Cu' is not supported; supported: Si, Ge, Sn, Sb"),
     (["analyze", "diffusion", "{dump}", "--species", "Na", "--timestep-ps", "0.001"], "no atoms of species 'Na'"),
     (["analyze", "kinetics", "{csv}"], "error: '{csv}' needs columns t_ps and L_nm"),
+    (["analyze", "profile", "{dump}", "--host", "Si", "--carrier", "Li", "--workers", "0"],
+     "error: --workers must be >= 1 (processes analysing frames at once), got 0"),
+    (["analyze", "bonds", "{dump}", "--workers", "-2"],
+     "error: --workers must be >= 1 (processes analysing frames at once), got -2"),
 ])
 def test_analyze_errors(args, message, couple_dump, tmp_path):
     bad_csv = tmp_path / "bad.csv"
