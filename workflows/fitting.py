@@ -660,8 +660,10 @@ class FitPotentialMaker(Maker):
         # what validation reads with this potential, stored so any later copy can be checked against it
         from anodeflow.workflows.validation import crystal_rows
 
+        # alloy phases only for a fit that has seen both elements: otherwise their rows say nothing
+        alloys = labelled is None or set(elements) <= {e for _, atoms, _ in labelled for e in atoms.symbols}
         record["reference_values"] = {r["quantity"]: round(float(r["value"]), 6)
-                                      for r in crystal_rows(system, name, None, workdir)}
+                                      for r in crystal_rows(system, name, None, workdir, alloys=alloys)}
         record_path.write_text(yaml.safe_dump(record, sort_keys=False))
         reload_registry()
         crystals = {crystal: _compare_relaxed(system, crystal, teacher["name"], name, workdir)

@@ -68,11 +68,21 @@ def relax(atoms: Atoms, calculator, fmax: float = 1e-3, steps: int = 500, cell: 
     from ase.filters import FrechetCellFilter
     from ase.optimize import BFGS, LBFGS
 
+    from anodeflow.errors import EngineError
+    from anodeflow.workflows.engine import engine_message
+
     atoms.calc = calculator
-    if cell:
-        BFGS(FrechetCellFilter(atoms), logfile=None).run(fmax=fmax, steps=steps)
-    else:
-        LBFGS(atoms, logfile=None).run(fmax=fmax, steps=steps)
+    try:
+        if cell:
+            BFGS(FrechetCellFilter(atoms), logfile=None).run(fmax=fmax, steps=steps)
+        else:
+            LBFGS(atoms, logfile=None).run(fmax=fmax, steps=steps)
+    except Exception as exc:  # LAMMPSlib passes LAMMPS's own errors on as bare exceptions
+        if isinstance(exc, EngineError) or not str(exc).lstrip().startswith("ERROR"):
+            raise
+        message = engine_message(exc)
+        raise EngineError(f"relaxation of {atoms.get_chemical_formula()} failed: {message}",
+                          engine_message=message) from None
     return atoms
 
 

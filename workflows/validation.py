@@ -87,8 +87,42 @@ def _sb_bonds_A(atoms: Atoms) -> tuple[float, float]:
     return float(shells[:, :3].mean()), float(shells[:, 3:].mean())
 
 
-def crystal_rows(system: str, potential: str | None, reference_potential: str | None, workdir: Path) -> list[dict]:
-    """Rows for the host and carrier crystals and the system's reference alloy phases."""
+def _failed_rows(quantities: list[tuple[str, str]], failure: str) -> list[ValidationRow]:
+    """Rows (quantity, unit) that could not be measured because the relaxation failed (value NaN)."""
+    return [ValidationRow(quantity=q, unit=u, value=float("nan"), passed=False, criterion="the crystal relaxes",
+                          failure=failure) for q, u in quantities]
+
+
+def _crystal_rows(name: str, atoms: Atoms, calculator) -> list[ValidationRow]:
+    """Lattice, A7 bond and cohesive-energy rows of the relaxed elemental crystal ``name``."""
+    spec = CRYSTALS[name]
+    a, _, c = (float(v) for v in atoms.cell.lengths())  # conventional cells: cubic, tetragonal, hexagonal
+    rows = [ValidationRow(quantity=f"{name} a", unit="A", value=a, reference=spec.a_A, source=spec.source)]
+    if spec.c_A is not None:
+        rows.append(ValidationRow(quantity=f"{name} c/a", unit="", value=c / a, reference=spec.c_A / spec.a_A,
+                                  source=spec.source))
+    if spec.structure == "A7":
+        short, long = _sb_bonds_A(atoms)
+        source = "Barrett, Cucka & Haefner, Acta Cryst. 16 (1963) 451"
+        rows += [ValidationRow(quantity="Sb short bond (x3)", unit="A", value=short, reference=SB_BONDS_A[0],
+                               source=source),
+                 ValidationRow(quantity="Sb long bond (x3)", unit="A", value=long, reference=SB_BONDS_A[1],
+                               source=source)]
+    cohesive = _isolated_atom_eV(spec.element, calculator) - _energy_per_atom_eV(atoms)
+    rows.append(ValidationRow(quantity=f"{name} cohesive energy", unit="eV/atom", value=cohesive,
+                              reference=COHESIVE_EV[spec.element], source=KITTEL))
+    return rows
+
+
+def crystal_rows(system: str, potential: str | None, reference_potential: str | None, workdir: Path,
+                 alloys: bool = True) -> list[dict]:
+    """Rows for the host and carrier crystals and (``alloys``) the system's reference alloy phases.
+
+    A crystal or phase whose relaxation fails in the engine (lost atoms, a neighbour-list overflow: a
+    potential that collapses it) gets failed rows with NaN values, and the other rows are still measured.
+    """
+    from anodeflow.errors import EngineError
+    from anodeflow.structures.crystals import primitive_cell
     from anodeflow.structures.phases import PHASES, build_phase, phase_names
     from anodeflow.workflows.neb import lammps_calculator
 
@@ -97,39 +131,37 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
     rows: list[ValidationRow] = []
     energies = {}
     for name in (HOST_CRYSTALS[host], carrier):
-        spec = CRYSTALS[name]
-        atoms = _relaxed(bulk_crystal(name), calculator)
-        energies[spec.element] = _energy_per_atom_eV(atoms)
-        a, _, c = (float(v) for v in atoms.cell.lengths())  # conventional cells: cubic, tetragonal, hexagonal
-        rows.append(ValidationRow(quantity=f"{name} a", unit="A", value=a, reference=spec.a_A, source=spec.source))
-        if spec.c_A is not None:
-            rows.append(ValidationRow(quantity=f"{name} c/a", unit="", value=c / a, reference=spec.c_A / spec.a_A,
-                                      source=spec.source))
-        if spec.structure == "A7":
-            short, long = _sb_bonds_A(atoms)
-            source = "Barrett, Cucka & Haefner, Acta Cryst. 16 (1963) 451"
-            rows += [ValidationRow(quantity="Sb short bond (x3)", unit="A", value=short, reference=SB_BONDS_A[0],
-                                   source=source),
-                     ValidationRow(quantity="Sb long bond (x3)", unit="A", value=long, reference=SB_BONDS_A[1],
-                                   source=source)]
-        cohesive = _isolated_atom_eV(spec.element, calculator) - energies[spec.element]
-        rows.append(ValidationRow(quantity=f"{name} cohesive energy", unit="eV/atom", value=cohesive,
-                                  reference=COHESIVE_EV[spec.element], source=KITTEL))
+        try:
+            atoms = _relaxed(bulk_crystal(name), calculator)
+        except EngineError as exc:
+            energies[CRYSTALS[name].element] = float("nan")
+            rows += _failed_rows([(f"{name} a", "A")], str(exc))
+            calculator = lammps_calculator(system, potential, workdir)  # a fresh engine after its error
+            continue
+        energies[CRYSTALS[name].element] = _energy_per_atom_eV(atoms)
+        rows += _crystal_rows(name, atoms, calculator)
     reference_energies = None
     if reference_potential and reference_potential != potential:
         reference_calculator = lammps_calculator(system, reference_potential, workdir)
         reference_energies = {CRYSTALS[name].element: _energy_per_atom_eV(_relaxed(bulk_crystal(name),
                                                                                     reference_calculator))
                               for name in (HOST_CRYSTALS[host], carrier)}
-    for phase in phase_names(system, buildable=True):
+    for phase in phase_names(system, buildable=True) if alloys else ():
         spec = PHASES[phase]
-        atoms = _relaxed(build_phase(phase), calculator)
+        cell = primitive_cell(build_phase(phase))  # Li17Si4: 105 atoms, not 420
+        try:
+            atoms = _relaxed(cell.copy(), calculator)
+        except EngineError as exc:
+            rows += _failed_rows([(f"{phase} volume", "A^3/atom"), (f"{phase} formation energy", "eV/atom")],
+                                 str(exc))
+            calculator = lammps_calculator(system, potential, workdir)
+            continue
         rows.append(ValidationRow(quantity=f"{phase} volume", unit="A^3/atom", value=atoms.get_volume() / len(atoms),
                                   reference=spec.volume_per_atom_A3, source=spec.volume_source))
         formation = _formation_eV_atom(atoms, spec.carrier_fraction, energies, carrier, host)
         reference, source = None, "no reference"
         if reference_energies is not None:
-            reference = _formation_eV_atom(_relaxed(build_phase(phase), reference_calculator), spec.carrier_fraction,
+            reference = _formation_eV_atom(_relaxed(cell.copy(), reference_calculator), spec.carrier_fraction,
                                            reference_energies, carrier, host)
             source = f"{reference_potential}, relaxed here"
         rows.append(ValidationRow(quantity=f"{phase} formation energy", unit="eV/atom", value=formation,

@@ -38,7 +38,8 @@ def test_version():
     (["run", "couple", "Na-Si"], "error: no potential for system 'Na-Si'; systems with a default: Li-Si, Na-Sb, Na-Sn"),
     (["results", "show", "abcdef"], "error: no result with id 'abcdef'; see 'anodeflow results list'"),
     (["potentials", "show", "nope"], "error: unknown potential 'nope'; known: CHGNet-0.3.0, "
-     "Li-Si-UF3SNAP-LiSi-Cui2012-MEAM, LiSi-Cui2012-MEAM, Na-Sb-UF3SNAP-SevenNet-0, Na-Sn-UF3SNAP-SevenNet-0, SevenNet-0"),
+     "Li-Si-UF3SNAP-LiSi-Cui2012-MEAM, LiSi-Cui2012-MEAM, Na-Sb-UF3SNAP-SevenNet-0, Na-Sn-UF3SNAP-SevenNet-0, SevenNet-0, "
+     "SevenNet-l3i5"),
     (["potentials", "fit", "Na-Sn", "--form", "ace"], "error: unknown --form 'ace'; choose uf3+snap or snap"),
     (["potentials", "fit", "Na-Sn", "--host-md-temperatures", "400,-5"],
      "error: --host-md-temperatures must be positive (K), got 400,-5"),
