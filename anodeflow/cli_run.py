@@ -151,7 +151,8 @@ def _couple_rows(doc: dict) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------------------ couple / demo
 def run_couple_flow(system: str, orientation: str, temperature: float, time_ps: float, size_nm: float,
                     seed: int, out: Path | None, as_json: bool, progress: bool, restart_every_ps: float = 1.0,
-                    reservoir: str = "bcc", reservoir_x: float | None = None, potential: str | None = None) -> dict:
+                    reservoir: str = "bcc", reservoir_x: float | None = None, potential: str | None = None,
+                    lammps_command: str | None = None) -> dict:
     from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
     from anodeflow.workflows.md import LammpsMDMaker
 
@@ -164,7 +165,8 @@ def run_couple_flow(system: str, orientation: str, temperature: float, time_ps: 
                                reservoir_thickness_nm=1.25 * size_nm, reservoir=reservoir, reservoir_x=reservoir_x,
                                seed=seed),
         md=LammpsMDMaker(temperature_K=temperature, time_ps=time_ps, seed=seed, progress=show, dump_stress=True,
-                         restart_every_ps=min(restart_every_ps, time_ps), potential=potential),
+                         restart_every_ps=min(restart_every_ps, time_ps), potential=potential,
+                         engine="command" if lammps_command else "inprocess", command=lammps_command),
         analyse=AnalyseCoupleMaker(progress=show),
     )
     flow = maker.make(system)  # validates every input before anything runs or is stored
@@ -188,13 +190,16 @@ def run_couple(
     reservoir: Annotated[str, typer.Option("--reservoir", help="bcc, amorphous or an alloy phase (e.g. Na3Sb)")] = "bcc",
     x: Annotated[float | None, typer.Option("--x", help="carrier fraction of an amorphous reservoir")] = None,
     potential: PotentialOpt = None,
+    lammps_command: Annotated[str | None, typer.Option(
+        "--lammps-command", help="run the MD with this LAMMPS executable instead of the in-process one, e.g. "
+                                 "'srun lmp -k on g 1 -sf kk' (the input deck is in.lammps in the MD folder)")] = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
 ):
     """Build a host | reservoir couple, run LAMMPS MD, analyse front, bonds, stress, dislocations; store it."""
     run_couple_flow(system, orientation, temperature, time_ps, size_nm, seed, out, as_json, progress, restart_every_ps,
-                    reservoir, x, potential)
+                    reservoir, x, potential, lammps_command)
 
 
 @run_app.command("resume")

@@ -77,9 +77,52 @@ def lammps_version() -> str:
     return f"{v[:4]}-{v[4:6]}-{v[6:]}"
 
 
-def _engine_message(exc: Exception) -> str:
+def engine_message(exc: Exception) -> str:
     """First line of a LAMMPS exception, e.g. ``ERROR: Lost atoms: original 10 current 9``."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+
+
+def structure_commands(atoms: Atoms, type_elements: Sequence[str], path: Path, masses: bool = True,
+                       write_file: bool = True) -> list[str]:
+    """Write ``atoms`` to the LAMMPS data file ``path`` (metal units, types in ``type_elements`` order)
+    and return the input lines that read it.
+
+    Per-atom region tags (``atoms.arrays["region"]``, codes in :data:`anodeflow.structures.REGIONS`)
+    become the integer property ``i_region`` and one LAMMPS group per region present. ``write_file``
+    False: only the lines (MPI ranks other than 0, where LAMMPS does not read data files).
+    """
+    from ase.io import write
+
+    from anodeflow.structures import REGIONS
+
+    unknown = sorted(set(atoms.get_chemical_symbols()) - set(type_elements))
+    if unknown:
+        raise InputError(f"atoms contain {unknown} but LAMMPS types are {list(type_elements)}")
+    region = atoms.arrays.get("region")
+    if write_file:
+        write(path, atoms, format="lammps-data", specorder=list(type_elements), masses=masses,
+              atom_style="atomic", units="metal")
+        if region is not None:
+            with open(path, "a") as fh:
+                fh.write("\nRegions\n\n")
+                fh.writelines(f"{i} {r}\n" for i, r in enumerate(region, start=1))
+    lines = ["units metal", "atom_style atomic", "atom_modify map array sort 0 0.0"]
+    if region is None:
+        return lines + [f"read_data {lammps_path(path)}"]
+    lines += ["fix regions all property/atom i_region ghost no",
+              f"read_data {lammps_path(path)} fix regions NULL Regions"]
+    for name, code in REGIONS.items():
+        if np.any(region == code):
+            lines += [f"variable in_{name} atom i_region=={code}", f"group {name} variable in_{name}"]
+    return lines
+
+
+def region_groups(atoms: Atoms) -> set[str]:
+    """Names of the LAMMPS groups :func:`structure_commands` makes from ``atoms``' region tags."""
+    from anodeflow.structures import REGIONS
+
+    region = atoms.arrays.get("region")
+    return set() if region is None else {name for name, code in REGIONS.items() if np.any(region == code)}
 
 
 class Lammps:
@@ -126,7 +169,7 @@ class Lammps:
         try:
             self._lmp.command(line)
         except Exception as exc:
-            message = _engine_message(exc)
+            message = engine_message(exc)
             raise EngineError(
                 f"LAMMPS failed on '{line.strip()}': {message} (log: {self.log_path})",
                 engine_message=message,
@@ -141,35 +184,11 @@ class Lammps:
     def load_atoms(self, atoms: Atoms, type_elements: Sequence[str], masses: bool = True) -> Path:
         """Define a metal-units box from ``atoms`` (types in ``type_elements`` order).
 
-        Writes ``structure.data`` into the run folder and reads it; returns its path. Per-atom
-        region tags (``atoms.arrays["region"]``, codes in :data:`anodeflow.structures.REGIONS`)
-        become the integer property ``i_region`` and one LAMMPS group per region present.
+        Writes ``structure.data`` into the run folder and reads it; returns its path (see
+        :func:`structure_commands`).
         """
-        from ase.io import write
-
-        from anodeflow.structures import REGIONS
-
-        unknown = sorted(set(atoms.get_chemical_symbols()) - set(type_elements))
-        if unknown:
-            raise InputError(f"atoms contain {unknown} but LAMMPS types are {list(type_elements)}")
         path = self.directory / "structure.data"
-        region = atoms.arrays.get("region")
-        if self.is_root:  # LAMMPS reads data files on rank 0 only
-            write(path, atoms, format="lammps-data", specorder=list(type_elements), masses=masses,
-                  atom_style="atomic", units="metal")
-            if region is not None:
-                with open(path, "a") as fh:
-                    fh.write("\nRegions\n\n")
-                    fh.writelines(f"{i} {r}\n" for i, r in enumerate(region, start=1))
-        self.commands(["units metal", "atom_style atomic", "atom_modify map array sort 0 0.0"])
-        if region is None:
-            self.command(f"read_data {lammps_path(path)}")
-            return path
-        self.commands(["fix regions all property/atom i_region ghost no",
-                       f"read_data {lammps_path(path)} fix regions NULL Regions"])
-        for name, code in REGIONS.items():
-            if np.any(region == code):
-                self.commands([f"variable in_{name} atom i_region=={code}", f"group {name} variable in_{name}"])
+        self.commands(structure_commands(atoms, type_elements, path, masses, write_file=self.is_root))
         return path
 
     @property

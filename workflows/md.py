@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import math
 import os
+import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ase import Atoms
@@ -15,10 +18,17 @@ from jobflow import Maker, job
 from pydantic import BaseModel
 
 from anodeflow.analysis.stress import stress_columns
-from anodeflow.errors import InputError
+from anodeflow.errors import EngineError, InputError
 from anodeflow.progress import progress_bar
 from anodeflow.potentials import Potential, default_potential, get_potential
-from anodeflow.workflows.engine import Lammps, inside_mpi_job, lammps_path
+from anodeflow.workflows.engine import (
+    LOG_NAME,
+    Lammps,
+    inside_mpi_job,
+    lammps_path,
+    region_groups,
+    structure_commands,
+)
 from anodeflow.workflows.schemas import AtomsModel, LammpsMDDocument, PotentialSummary, ThermoRecord, Versions
 
 TRAJECTORY = "traj.lammpstrj"
@@ -28,6 +38,10 @@ RESTART_FILES = ("restart.a", "restart.b")
 FINAL_DATA = "final.data"
 START_FILE = "start_structure.json"  # the structure an MPI run starts from
 DOCUMENT_FILE = "md_document.json"  # written by rank 0 of an MPI run
+DECK_FILE = "in.lammps"  # the input the command engine runs
+RESUME_DECK_FILE = "in.resume.lammps"
+RESUME_TRAJECTORY = "traj.resume.lammpstrj"  # frames of a resumed command run, appended to the trajectory after
+ENGINES = ("inprocess", "command")
 logger = logging.getLogger(__name__)
 
 ERROR_FILE = "md_error.txt"
@@ -138,6 +152,10 @@ class LammpsMDMaker(Maker):
     potential: str | None = None  # None: the configured default for the system
     threads: int | None = None  # None: the lammps_threads setting
     mpi_ranks: int = 1  # > 1: LAMMPS runs under the mpich wheel's mpiexec with this many ranks
+    #: "inprocess": the ``lammps`` wheel in this process; "command": the same input deck (``in.lammps``) run
+    #: by ``command`` in the run folder, e.g. a site LAMMPS: "srun lmp -k on g 1 -sf kk", "mpirun -np 256 lmp_mpi"
+    engine: str = "inprocess"
+    command: str | None = None
     progress: bool = True
 
     def __post_init__(self):
@@ -164,6 +182,14 @@ class LammpsMDMaker(Maker):
             raise InputError("region_thermostats needs ensemble 'nvt' (one barostat cannot serve two thermostats)")
         if self.mpi_ranks < 1:
             raise InputError(f"mpi_ranks must be >= 1, got {self.mpi_ranks}")
+        if self.engine not in ENGINES:
+            raise InputError(f"unknown engine '{self.engine}'; choose one of {', '.join(ENGINES)}")
+        if (self.engine == "command") != bool(self.command and self.command.strip()):
+            raise InputError("engine 'command' needs a LAMMPS command (e.g. 'mpirun -np 4 lmp'), and only it takes one; "
+                             f"got engine '{self.engine}', command {self.command!r}")
+        if self.engine == "command" and self.mpi_ranks > 1:
+            raise InputError("with engine 'command' the command sets the MPI ranks (e.g. 'mpirun -np 4 lmp'); "
+                             "leave mpi_ranks at 1")
         if not 1 <= self.seed < 2**31:
             raise InputError(f"seed must be in 1..2^31-1 (LAMMPS velocity seed), got {self.seed}")
 
@@ -184,10 +210,11 @@ class LammpsMDMaker(Maker):
         return [f"fix md mobile npt temp {T0} {T1} {damp} {baro}"]
 
     def _setup(self, dt_fs: float, n_every: int, n_restart: int | None, type_elements: list[str],
-               directory: Path, groups: set[str], resume: bool) -> list[str]:
+               directory: Path, groups: set[str], resume: bool, trajectory: Path) -> list[str]:
         """Commands after the box and potential exist (fresh run or after ``read_restart``)."""
         lines = ["neighbor 1.0 bin", "neigh_modify every 1 delay 0 check yes",
-                 "thermo_style custom step temp pe ke etotal press vol", f"thermo {n_every}"]
+                 "thermo_style custom step temp pe ke etotal press vol",
+                 "thermo_modify format float %.12g flush yes", f"thermo {n_every}"]
         if not resume:
             lines += ["group mobile subtract all fixed" if "fixed" in groups else "group mobile union all"]
             if "fixed" in groups:
@@ -200,13 +227,47 @@ class LammpsMDMaker(Maker):
         lines += [f"timestep {dt_fs / 1000.0}"]
         if self.dump_stress:
             lines += ["compute stress all stress/atom NULL"]
-        dump = f"dump traj all custom {n_every} {lammps_path(directory / TRAJECTORY)}"
+        dump = f"dump traj all custom {n_every} {lammps_path(trajectory)}"
         lines += [f"{dump} {' '.join(self.dump_columns())}",
-                  f"dump_modify traj sort id element {' '.join(type_elements)}" + (" append yes" if resume else "")]
+                  f"dump_modify traj sort id element {' '.join(type_elements)}"
+                  + (" append yes" if resume and trajectory.name == TRAJECTORY else "")]
         if n_restart:
             files = " ".join(lammps_path(directory / f) for f in RESTART_FILES)
             lines += [f"restart {n_restart} {files}"]
         return lines
+
+    # -- the input deck ---------------------------------------------------------------------
+    def step_counts(self, dt_fs: float) -> tuple[int, int | None, list[int]]:
+        """(steps between dump frames, between restart files or None, steps of each stage)."""
+        n_every = max(1, round(1000 * self.dump_every_ps / dt_fs))
+        n_restart = None
+        if self.restart_every_ps:
+            n_restart = n_every * max(1, round(self.restart_every_ps / self.dump_every_ps))
+        return n_every, n_restart, [max(1, round(1000 * s.time_ps / dt_fs)) for s in self.stages()]
+
+    def deck_head(self, atoms: Atoms | None, restart: Path | None, potential: Potential, type_elements: list[str],
+                  directory: Path, files_dir: Path, write_files: bool = True) -> list[str]:
+        """Input lines that define the atoms (``atoms``, or the state in ``restart``) and the potential
+        (its files written into ``files_dir``)."""
+        if restart is not None:
+            head = [f"read_restart {lammps_path(restart)}"]
+        else:
+            head = structure_commands(atoms, type_elements, directory / "structure.data", write_file=write_files)
+        return head + potential.lammps_commands(type_elements, files_dir)
+
+    def deck_body(self, dt_fs: float, type_elements: list[str], directory: Path, groups: set[str],
+                  resume: bool, trajectory: Path) -> list[str | MDRun]:
+        """Input after the head: setup, the step-0 energy (fresh runs), one :class:`MDRun` per stage, and
+        the final configuration written to ``final.data``."""
+        n_every, n_restart, stage_steps = self.step_counts(dt_fs)
+        body: list[str | MDRun] = self._setup(dt_fs, n_every, n_restart, type_elements, directory, groups, resume,
+                                              trajectory)
+        body += [] if resume else [MDRun(0)]
+        stop = 0
+        for stage, steps in zip(self.stages(), stage_steps, strict=True):
+            stop += steps
+            body.append(MDRun(stop, self._integrators(stage, groups)))
+        return body + [f"write_data {lammps_path(directory / FINAL_DATA)} nocoeff nofix"]
 
     # -- running ----------------------------------------------------------------------------
     def run(self, atoms: Atoms, system: str, directory: Path, context: BaseModel | dict | None = None) -> LammpsMDDocument:
@@ -215,14 +276,17 @@ class LammpsMDMaker(Maker):
         type_elements = type_elements_for(atoms.get_chemical_symbols(), potential)
         directory = Path(directory).resolve()
         directory.mkdir(parents=True, exist_ok=True)
-        setup = {"maker": asdict(self), "maker_class": type(self).__name__, "system": system,
-                 "type_elements": type_elements,
+        setup = {"maker": self.as_dict(), "system": system, "type_elements": type_elements,
+                 "groups": sorted(region_groups(atoms)),
                  "context": context.model_dump(mode="json") if isinstance(context, BaseModel) else context}
         (directory / SETUP_FILE).write_text(json.dumps(setup, indent=1))
         (directory / THERMO_FILE).unlink(missing_ok=True)
         (directory / TRAJECTORY).unlink(missing_ok=True)
-        if self.mpi_ranks > 1 and potential.pair_style == "external":
-            raise InputError(f"{potential.name} runs inside LAMMPS through a Python callback: use mpi_ranks=1")
+        if potential.pair_style == "external" and (self.mpi_ranks > 1 or self.engine == "command"):
+            raise InputError(f"{potential.name} runs inside LAMMPS through a Python callback: use mpi_ranks=1 "
+                             "and engine 'inprocess'")
+        if self.engine == "command":
+            return self._execute_command(atoms, system, potential, type_elements, directory, None, setup["groups"])
         if self.mpi_ranks > 1 and not inside_mpi_job():
             (directory / START_FILE).write_text(AtomsModel.from_atoms(atoms).model_dump_json())
             return self._execute_mpi(directory, potential, resume=False)
@@ -230,108 +294,245 @@ class LammpsMDMaker(Maker):
 
     def _execute_mpi(self, directory: Path, potential: Potential, resume: bool) -> LammpsMDDocument:
         """Run :mod:`anodeflow.workflows.mpi_md` under ``mpiexec -n mpi_ranks``; progress from the thermo file."""
-        import subprocess
         import sys
 
-        from anodeflow.errors import EngineError
         from anodeflow.workflows.engine import mpiexec_path
 
         for name in (DOCUMENT_FILE, ERROR_FILE):
             (directory / name).unlink(missing_ok=True)
         cmd = [str(mpiexec_path()), "-n", str(self.mpi_ranks), sys.executable, "-m", "anodeflow.workflows.mpi_md",
                str(directory)] + (["--resume"] if resume else [])
-        env = {**os.environ, "OMP_NUM_THREADS": str(resolve_threads(self.threads))}
-        dt_fs = self.timestep_fs or potential.timestep_fs
-        total = sum(max(1, round(1000 * s.time_ps / dt_fs)) for s in self.stages())
         thermo = directory / THERMO_FILE
-        with progress_bar(self.progress, f"MD on {self.mpi_ranks} MPI ranks", total) as advance:
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            while proc.poll() is None:
-                time.sleep(0.5)
-                if thermo.exists() and (lines := thermo.read_text().splitlines()):
-                    advance(json.loads(lines[-1])["step"])
-            stderr = proc.stderr.read()
-        if proc.returncode != 0 or not (directory / DOCUMENT_FILE).exists():
+        stderr = self._watch(cmd, directory, f"MD on {self.mpi_ranks} MPI ranks", potential,
+                             lambda: json.loads(lines[-1])["step"]
+                             if thermo.exists() and (lines := thermo.read_text().splitlines()) else 0)
+        if not (directory / DOCUMENT_FILE).exists():
             error = directory / ERROR_FILE
             message = error.read_text().strip() if error.exists() else (stderr.strip().splitlines() or ["no output"])[-1]
             raise EngineError(f"MPI LAMMPS run failed ({' '.join(cmd[:3])}): {message}", engine_message=message,
-                              log_path=str(directory / "log.lammps"))
+                              log_path=str(directory / LOG_NAME))
         return LammpsMDDocument.model_validate_json((directory / DOCUMENT_FILE).read_text())
+
+    def _watch(self, cmd: list[str], directory: Path, label: str, potential: Potential, current_step) -> str:
+        """Run ``cmd`` in ``directory`` with a progress bar fed by ``current_step()``; returns its stderr."""
+        import subprocess
+
+        env = {**os.environ, "OMP_NUM_THREADS": str(resolve_threads(self.threads))}
+        total = sum(self.step_counts(self.timestep_fs or potential.timestep_fs)[2])
+        with progress_bar(self.progress, label, total) as advance, \
+                tempfile.TemporaryFile("w+") as err:
+            proc = subprocess.Popen(cmd, cwd=directory, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
+            while proc.poll() is None:
+                time.sleep(0.5)
+                advance(current_step())
+            err.seek(0)
+            return err.read()
 
     def _execute(self, atoms: Atoms | None, system: str, potential: Potential, type_elements: list[str],
                  directory: Path, restart: Path | None) -> LammpsMDDocument:
+        """Run the deck in this process (the ``lammps`` wheel; each MPI rank under mpiexec)."""
         dt_fs = self.timestep_fs or potential.timestep_fs
-        n_every = max(1, round(1000 * self.dump_every_ps / dt_fs))
-        n_restart = None
-        if self.restart_every_ps:
-            n_restart = n_every * max(1, round(self.restart_every_ps / self.dump_every_ps))
-        stage_steps = [max(1, round(1000 * s.time_ps / dt_fs)) for s in self.stages()]
-        n_steps = sum(stage_steps)
         trajectory = directory / TRAJECTORY
         thermo_path = directory / THERMO_FILE
         start = time.perf_counter()
-        log_name = "log.lammps" if restart is None else f"log.resume-{int(time.time())}.lammps"
+        log_name = LOG_NAME if restart is None else f"log.resume-{int(time.time())}.lammps"
         with Lammps(directory, threads=resolve_threads(self.threads), log_name=log_name) as lmp:
             root = lmp.is_root  # under MPI only rank 0 writes the run's files (LAMMPS reads them there)
-            if restart is None:
-                lmp.load_atoms(atoms, type_elements)
-            else:
-                lmp.commands([f"read_restart {lammps_path(restart)}"])
-            groups = _region_groups(lmp)  # made by load_atoms from region tags, or kept in the restart file
             files_dir = directory if root else Path(tempfile.mkdtemp(prefix=f"rank{lmp.rank}-"))
-            lmp.commands(potential.lammps_commands(type_elements, files_dir))
+            lmp.commands(self.deck_head(atoms, restart, potential, type_elements, directory, files_dir, root))
             bridge = potential.bind(lmp, type_elements)  # noqa: F841 - an MLIP's callback lives while LAMMPS runs
+            groups = _region_groups(lmp)  # made from region tags, or kept in the restart file
             resume_step = lmp.step if restart is not None else 0
             if restart is not None and root:
                 _truncate_trajectory(trajectory, resume_step)
                 _truncate_thermo(thermo_path, resume_step)
-            lmp.commands(self._setup(dt_fs, n_every, n_restart, type_elements, directory, groups,
-                                     resume=restart is not None))
+            body = self.deck_body(dt_fs, type_elements, directory, groups, restart is not None, trajectory)
+            md_time = self._run_body(lmp, body, system, dt_fs, thermo_path if root else None)
+            final = _final_atoms(lmp, type_elements)
+            n_ranks = int(lmp.lmp.extract_setting("world_size"))
+        thermo = _read_thermo(thermo_path) if root else []
+        return self._document(system, directory, potential, type_elements, dt_fs, final, thermo,
+                              resume_step if restart is not None else None, lmp.log_path,
+                              time.perf_counter() - start, md_time, n_ranks)
 
-            def record(_done: int) -> None:
-                step = lmp.step
-                rec = ThermoRecord(step=step, time_ps=step * dt_fs / 1000.0, temp_K=lmp.thermo("temp"),
-                                   pe_eV=lmp.thermo("pe"), press_bar=lmp.thermo("press"))
-                if not root:
-                    return
+    def _run_body(self, lmp: Lammps, body: list[str | MDRun], system: str, dt_fs: float,
+                  thermo_path: Path | None) -> float:
+        """Run ``body`` in ``lmp``: MD in chunks, a thermo record after each (into ``thermo_path``) and a
+        progress bar. Returns the MD wall time (s)."""
+        n_every = self.step_counts(dt_fs)[0]
+        n_steps = sum(self.step_counts(dt_fs)[2])
+        chunk = n_every * max(1, n_steps // (50 * n_every))
+
+        def record(_done: int = 0) -> None:
+            step = lmp.step
+            rec = ThermoRecord(step=step, time_ps=step * dt_fs / 1000.0, temp_K=lmp.thermo("temp"),
+                               pe_eV=lmp.thermo("pe"), press_bar=lmp.thermo("press"))
+            if thermo_path is not None:
                 with open(thermo_path, "a") as fh:
                     fh.write(rec.model_dump_json() + "\n")
 
-            if restart is None:  # the step-0 record (energies to compare runs, e.g. serial against MPI)
-                lmp.command("run 0 post no")
-                record(0)
-            md_start = time.perf_counter()
-            label = f"MD {system} {self.stages()[0].temperature_K:g} K"
-            with progress_bar(self.progress, label, n_steps) as advance:
-                stage_start = 0
-                for stage, steps in zip(self.stages(), stage_steps, strict=True):
-                    stage_stop = stage_start + steps
-                    if resume_step < stage_stop:
-                        fixes = self._integrators(stage, groups)
-                        lmp.commands(fixes)
-                        todo = stage_stop - max(stage_start, resume_step)
-                        chunk = n_every * max(1, n_steps // (50 * n_every))
-                        offset = max(stage_start, resume_step)
-                        lmp.run(todo, chunk=chunk, on_chunk=lambda d, o=offset: (record(d), advance(o + d)))
-                        lmp.commands([f"unfix {f.split()[1]}" for f in fixes])
-                    stage_start = stage_stop
-            md_time = time.perf_counter() - md_start
-            n_atoms = lmp.natoms
-            n_ranks = int(lmp.lmp.extract_setting("world_size"))
-            lmp.command(f"write_data {lammps_path(directory / FINAL_DATA)}")
-            final = _final_atoms(lmp, type_elements)
-        thermo = [ThermoRecord(**json.loads(line)) for line in thermo_path.read_text().splitlines() if line] if root else []
+        md_start = None
+        label = f"MD {system} {self.stages()[0].temperature_K:g} K"
+        with progress_bar(self.progress, label, n_steps) as advance:
+            for item in body:
+                if not isinstance(item, MDRun):
+                    lmp.command(item)
+                    continue
+                md_start = md_start or time.perf_counter()
+                if item.stop_step == 0:  # the step-0 record (energies to compare runs, e.g. serial against MPI)
+                    lmp.command("run 0 post no")
+                    record()
+                elif lmp.step < item.stop_step:
+                    offset = lmp.step
+                    lmp.commands(item.fixes)
+                    lmp.run(item.stop_step - offset, chunk=chunk, on_chunk=lambda d, o=offset: (record(), advance(o + d)))
+                    lmp.commands(item.unfixes())
+        return time.perf_counter() - (md_start or time.perf_counter())
+
+    def _execute_command(self, atoms: Atoms | None, system: str, potential: Potential, type_elements: list[str],
+                         directory: Path, restart: Path | None, groups: list[str]) -> LammpsMDDocument:
+        """Write the deck to ``in.lammps`` (``in.resume.lammps``) and run it with ``command`` in ``directory``."""
+        import shlex
+
+        dt_fs = self.timestep_fs or potential.timestep_fs
+        start = time.perf_counter()
+        resume = restart is not None
+        trajectory = directory / (RESUME_TRAJECTORY if resume else TRAJECTORY)
+        deck = directory / (RESUME_DECK_FILE if resume else DECK_FILE)
+        log = directory / (f"log.resume-{int(time.time())}.lammps" if resume else LOG_NAME)
+        head = self.deck_head(atoms, restart, potential, type_elements, directory, directory)
+        body = self.deck_body(dt_fs, type_elements, directory, set(groups), resume, trajectory)
+        deck.write_text(render_deck(head, body))
+        (directory / FINAL_DATA).unlink(missing_ok=True)
+        cmd = [*shlex.split(self.command), "-in", deck.name, "-log", log.name, "-screen", "none"]
+        stderr = self._watch(cmd, directory, f"MD {system} with '{self.command}'", potential,
+                             lambda: (rows := log_thermo(log)) and rows[-1].step or 0)
+        if not (directory / FINAL_DATA).exists():
+            errors = [ln for ln in log.read_text().splitlines() if ln.startswith("ERROR")] if log.exists() else []
+            message = (errors or stderr.strip().splitlines() or ["no output"])[-1]
+            raise EngineError(f"LAMMPS command '{self.command}' failed: {message} (log: {log})",
+                              engine_message=message, log_path=str(log))
+        resume_step = log_thermo(log, dt_fs)[0].step if resume else None
+        if resume:  # the resumed part replaces what the killed run wrote after its restart
+            _truncate_trajectory(directory / TRAJECTORY, resume_step)
+            with open(directory / TRAJECTORY, "ab") as out, open(trajectory, "rb") as part:
+                shutil.copyfileobj(part, out)
+            trajectory.unlink()
+        # every log of the folder, oldest first: a resumed run's rows replace those the killed one wrote after
+        logs = sorted(directory.glob("log*.lammps"), key=lambda p: p.stat().st_mtime)
+        rows = {r.step: r for path in logs for r in log_thermo(path, dt_fs)}
+        if not all(math.isfinite(r.pe_eV) for r in rows.values()):
+            raise EngineError(f"LAMMPS potential energy is not finite in {log}; the run diverged (check timestep "
+                              "and potential)", engine_message="diverged", log_path=str(log))
+        (directory / THERMO_FILE).write_text("".join(rows[k].model_dump_json() + "\n" for k in sorted(rows)))
+        final = read_final_data(directory / FINAL_DATA, type_elements)
+        return self._document(system, directory, potential, type_elements, dt_fs, final,
+                              _read_thermo(directory / THERMO_FILE), resume_step, log,
+                              time.perf_counter() - start, log_loop_time_s(log), log_mpi_tasks(log))
+
+    def _document(self, system: str, directory: Path, potential: Potential, type_elements: list[str], dt_fs: float,
+                  final: Atoms, thermo: list[ThermoRecord], resume_step: int | None, log_path: Path | None,
+                  wall_time_s: float, md_time_s: float, n_ranks: int) -> LammpsMDDocument:
+        n_steps = sum(self.step_counts(dt_fs)[2])
         return LammpsMDDocument(
-            system=system, dir_name=str(directory), trajectory=str(trajectory), dump_columns=self.dump_columns(), log_file=str(lmp.log_path),
-            type_elements=type_elements, n_atoms=n_atoms, ensemble=self.ensemble,
-            temperature_K=self.stages()[-1].end_temperature_K or self.stages()[-1].temperature_K,
+            system=system, dir_name=str(directory), trajectory=str(directory / TRAJECTORY),
+            dump_columns=self.dump_columns(), log_file=str(log_path), type_elements=type_elements, n_atoms=len(final),
+            ensemble=self.ensemble, temperature_K=self.stages()[-1].end_temperature_K or self.stages()[-1].temperature_K,
             time_ps=n_steps * dt_fs / 1000.0, timestep_fs=dt_fs, n_steps=n_steps, final_step=final.info["step"],
-            resumed_from_step=resume_step if restart is not None else None, seed=self.seed,
+            resumed_from_step=resume_step, seed=self.seed,
             potential=PotentialSummary(name=potential.name, form=potential.form, citation=potential.citation),
-            versions=Versions.current(), thermo=thermo, wall_time_s=time.perf_counter() - start,
-            atom_steps_per_s=n_atoms * (n_steps - resume_step) / md_time if md_time > 0 else 0.0,
+            versions=Versions.current(), thermo=thermo, wall_time_s=wall_time_s,
+            atom_steps_per_s=len(final) * (n_steps - (resume_step or 0)) / md_time_s if md_time_s > 0 else 0.0,
             final_structure=AtomsModel.from_atoms(final), density_g_cm3=_density(final), mpi_ranks=n_ranks,
         )
+
+
+@dataclass
+class MDRun:
+    """A deck item: MD up to step ``stop_step`` with ``fixes`` on, skipped if the run is already there (a
+    resumed run); ``stop_step`` 0 is the step-0 energy (``run 0``)."""
+
+    stop_step: int
+    fixes: list[str] = field(default_factory=list)
+
+    def unfixes(self) -> list[str]:
+        return [f"unfix {f.split()[1]}" for f in self.fixes]
+
+    def lines(self) -> list[str]:
+        """The item as LAMMPS input: the same run whether the deck starts fresh or from a restart."""
+        if self.stop_step == 0:
+            return ["run 0 post no"]
+        commands = " ".join(f'"{c}"' for c in [*self.fixes, f"run {self.stop_step} upto", *self.unfixes()])
+        return [f'if "$(step) < {self.stop_step}" then {commands}']
+
+
+def render_deck(head: list[str], body: list[str | MDRun]) -> str:
+    """The LAMMPS input file of a deck."""
+    lines = list(head)
+    for item in body:
+        lines += item.lines() if isinstance(item, MDRun) else [item]
+    return "\n".join(lines) + "\n"
+
+
+def log_thermo(log: Path, dt_fs: float = 1.0) -> list[ThermoRecord]:
+    """Thermo rows of the MD runs in a LAMMPS log written by a deck (minimisation rows left out); one per
+    step, ``time_ps`` from ``dt_fs``."""
+    if not log.exists():
+        return []
+    rows: dict[int, ThermoRecord] = {}
+    columns, minimising = None, False
+    for line in log.read_text(errors="replace").splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if columns is None and words[0] in ("minimize", "run", "if"):
+            minimising = words[0] == "minimize"
+        elif words[0] == "Step":
+            columns = words
+        elif columns is not None and len(words) == len(columns) and words[0].isdigit():
+            if not minimising:
+                v = dict(zip(columns, words, strict=True))
+                step = int(v["Step"])
+                rows[step] = ThermoRecord(step=step, time_ps=step * dt_fs / 1000.0, temp_K=float(v["Temp"]),
+                                          pe_eV=float(v["PotEng"]), press_bar=float(v["Press"]))
+        else:
+            columns = None
+    return [rows[k] for k in sorted(rows)]
+
+
+def log_loop_time_s(log: Path) -> float:
+    """Summed ``Loop time`` (s) of the MD runs in a LAMMPS log."""
+    import re
+
+    return sum(float(m) for m in re.findall(r"^Loop time of (\S+) on \d+ procs for [1-9]\d* steps",
+                                            log.read_text(errors="replace"), flags=re.M))
+
+
+def log_mpi_tasks(log: Path) -> int:
+    """MPI ranks of the run that wrote a LAMMPS log."""
+    import re
+
+    found = re.findall(r"^Loop time of \S+ on (\d+) procs", log.read_text(errors="replace"), flags=re.M)
+    return int(found[-1]) if found else 1
+
+
+def read_final_data(path: Path, type_elements: list[str]) -> Atoms:
+    """The ``write_data`` file of a run as ``Atoms`` (elements from the type order, ``info["step"]``)."""
+    import re
+
+    from ase.io import read
+
+    atoms = read(path, format="lammps-data", atom_style="atomic", units="metal", sort_by_id=True)
+    atoms.set_chemical_symbols([type_elements[t - 1] for t in atoms.get_array("type")])
+    atoms.wrap()
+    header = path.read_text(errors="replace").split("\n", 1)[0]
+    match = re.search(r"timestep = (\d+)", header)
+    atoms.info["step"] = int(match.group(1)) if match else 0
+    return atoms
+
+
+def _read_thermo(path: Path) -> list[ThermoRecord]:
+    return [ThermoRecord(**json.loads(line)) for line in path.read_text().splitlines() if line] if path.exists() else []
 
 
 def _region_groups(lmp: Lammps) -> set[str]:
@@ -343,6 +544,7 @@ def _region_groups(lmp: Lammps) -> set[str]:
 
 
 def _truncate_thermo(path: Path, before_step: int) -> None:
+    """Keep the thermo records up to and including ``before_step``."""
     if path.exists():
         lines = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= before_step]
         path.write_text("".join(ln + "\n" for ln in lines))
@@ -371,6 +573,16 @@ def latest_restart(directory: Path) -> Path:
     return max(files, key=lambda p: p.stat().st_mtime)
 
 
+def maker_from_setup(setup: dict, progress: bool = True) -> LammpsMDMaker:
+    """The Maker that started a run, rebuilt from its ``md_setup.json`` (any subclass, through monty)."""
+    from monty.json import MontyDecoder
+
+    maker = setup["maker"]
+    if "@class" not in maker:  # folders of schema 1: the class name beside the dataclass fields
+        maker = {**maker, "@module": __name__, "@class": setup["maker_class"]}
+    return dataclasses.replace(MontyDecoder().process_decoded(maker), progress=progress)
+
+
 def resume_md(directory: str | Path, progress: bool = True) -> LammpsMDDocument:
     """Continue a killed :class:`LammpsMDMaker` run in ``directory`` to its planned last step.
 
@@ -382,13 +594,15 @@ def resume_md(directory: str | Path, progress: bool = True) -> LammpsMDDocument:
     if not setup_path.exists():
         raise InputError(f"{directory} is not an anodeflow MD folder (no {SETUP_FILE})")
     setup = json.loads(setup_path.read_text())
-    maker = MD_MAKERS[setup["maker_class"]](**{**setup["maker"], "progress": progress})
+    maker = maker_from_setup(setup, progress)
     potential = resolve_potential(maker.potential, setup["system"])
+    restart = latest_restart(directory)  # fail here, not inside an engine, when there is none
+    if maker.engine == "command":
+        return maker._execute_command(None, setup["system"], potential, setup["type_elements"], directory, restart,
+                                      setup["groups"])
     if maker.mpi_ranks > 1 and not inside_mpi_job():
-        latest_restart(directory)  # fail here, not inside mpiexec, when there is none
         return maker._execute_mpi(directory, potential, resume=True)
-    return maker._execute(None, setup["system"], potential, setup["type_elements"], directory,
-                          restart=latest_restart(directory))
+    return maker._execute(None, setup["system"], potential, setup["type_elements"], directory, restart=restart)
 
 
 @dataclass
@@ -428,5 +642,3 @@ class MeltQuenchMaker(LammpsMDMaker):
                 MDStage(self.temperature_K, quench_ps, self.ensemble, self.anneal_temperature_K, P),
                 MDStage(self.anneal_temperature_K, self.anneal_time_ps, self.ensemble, pressure_bar=P)]
 
-
-MD_MAKERS = {cls.__name__: cls for cls in (LammpsMDMaker, MeltQuenchMaker)}

@@ -14,10 +14,10 @@ from pathlib import Path
 from anodeflow.workflows.md import (
     DOCUMENT_FILE,
     ERROR_FILE,
-    MD_MAKERS,
     SETUP_FILE,
     START_FILE,
     latest_restart,
+    maker_from_setup,
     resolve_potential,
 )
 from anodeflow.workflows.schemas import AtomsModel
@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
     directory = Path(argv[0]).resolve()
     resume = "--resume" in argv[1:]
     setup = json.loads((directory / SETUP_FILE).read_text())
-    maker = MD_MAKERS[setup["maker_class"]](**{**setup["maker"], "progress": False})
+    maker = maker_from_setup(setup, progress=False)
     potential = resolve_potential(maker.potential, setup["system"])
     atoms = None if resume else AtomsModel.model_validate_json((directory / START_FILE).read_text()).to_atoms()
     restart = latest_restart(directory) if resume else None

