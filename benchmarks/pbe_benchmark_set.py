@@ -2,7 +2,7 @@
 package's CP2K route; the set that teachers and fitted potentials are scored on.
 
     python benchmarks/pbe_benchmark_set.py [--systems Na-Sn,Na-Sb] [--cutoff-Ry 400] [--kpoint-density 100]
-        [--out potentials/data/pbe_na_host_set.extxyz]
+        [--out potentials/data/pbe_na_host_set.extxyz] [--resume]
 
 Cells per system (``cells``): the host crystal strained (volume -4 / +4 %, axial +3 %, shear 2 %) and
 rattled supercells; a competing polymorph rattled; bcc Na strained and rattled; the tabulated alloy
@@ -14,7 +14,8 @@ CP2K PBE, DZVP-MOLOPT-SR-GTH / GTH-PBE, Fermi-Dirac 500 K, the symmetric Gamma-c
 ``--kpoint-density`` (``workflows.dft.kpoint_mesh``). The extxyz holds energy (eV), forces (eV/A) and
 stress (eV/A^3, ASE's sign) per frame with ``config_type`` and the wall time of each frame; a JSON
 beside it records the settings, the CP2K version, the command and the total wall time. Frames are
-appended as they finish, so an interrupted run keeps what it made.
+appended as they finish, so an interrupted run keeps what it made; ``--resume`` labels only the cells
+after those already in the file (the cells are seeded, so the order is the same).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def cells(system: str, max_atoms: int) -> list[tuple[str, Atoms]]:
 
 
 def main() -> None:
-    from ase.io import write
+    from ase.io import read, write
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--systems", default="Na-Sn,Na-Sb")
@@ -121,22 +122,31 @@ def main() -> None:
     parser.add_argument("--kpoint-density", type=int, default=100)
     parser.add_argument("--max-atoms", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("potentials/data/pbe_na_host_set.extxyz"))
+    parser.add_argument("--resume", action="store_true", help="keep the frames already in --out, label the rest")
     args = parser.parse_args()
     start = time.time()
     meta = {**provenance(args.cutoff_Ry, args.kpoint_density), "frames": 0}
-    args.out.unlink(missing_ok=True)
+    done, spent_s = 0, 0
+    if args.resume and args.out.exists():
+        done = len(read(args.out, index=":"))
+        spent_s = json.loads(args.out.with_suffix(".json").read_text()).get("wall_time_s", 0)
+        meta["frames"] = done
+    else:
+        args.out.unlink(missing_ok=True)
+    todo = [(system, *cell) for system in args.systems.split(",") for cell in cells(system, args.max_atoms)]
+    meta["cells"] = len(todo)
     with TemporaryDirectory() as tmp:
-        for system in args.systems.split(","):
-            for config_type, atoms in cells(system, args.max_atoms):
-                t = time.time()
-                frame, mesh = single_point(atoms, args.cutoff_Ry, args.kpoint_density, Path(tmp))
-                frame.info["kpoint_mesh"] = " ".join(map(str, mesh))
-                frame.info.update(system=system, config_type=config_type, wall_time_s=round(time.time() - t, 1))
-                write(args.out, frame, format="extxyz", append=True)
-                meta["frames"] += 1
-                meta["wall_time_s"] = round(time.time() - start)
-                args.out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
-                print(f"{system} {config_type} ({len(atoms)} atoms): {frame.info['wall_time_s']} s", flush=True)
+        for system, config_type, atoms in todo[done:]:
+            t = time.time()
+            frame, mesh = single_point(atoms, args.cutoff_Ry, args.kpoint_density, Path(tmp))
+            frame.info["kpoint_mesh"] = " ".join(map(str, mesh))
+            frame.info.update(system=system, config_type=config_type, wall_time_s=round(time.time() - t, 1))
+            write(args.out, frame, format="extxyz", append=True)
+            meta["frames"] += 1
+            meta["complete"] = meta["frames"] == len(todo)
+            meta["wall_time_s"] = spent_s + round(time.time() - start)
+            args.out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+            print(f"{system} {config_type} ({len(atoms)} atoms): {frame.info['wall_time_s']} s", flush=True)
     print(f"wrote {meta['frames']} frames to {args.out} in {time.time() - start:.0f} s")
 
 
