@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from ase import units
 
 from anodeflow.errors import InputError
 
 #: 1 A^2/ps = 1e-16 cm^2 / 1e-12 s
 A2_PS_TO_CM2_S = 1e-4
 #: Boltzmann constant (eV/K), CODATA 2018
-KB_EV_K = 8.617333262e-5
+KB_EV_K = units.kB
 #: shortest trajectory (frames) for a D
 MIN_FRAMES = 50
 

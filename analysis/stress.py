@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from ase import units
 
 from anodeflow.analysis.profiles import bin_count
 from anodeflow.errors import InputError
 
 BAR_TO_GPA = 1e-4
 #: 1 GPa A^3 in eV (1e9 Pa x 1e-30 m^3 / e)
-GPA_A3_TO_EV = 1e-21 / 1.602176634e-19
+GPA_A3_TO_EV = units.GPa
 
 
 def stress_columns(prefix: str = "c_stress") -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from ase import Atoms
+from ase import Atoms, units
 
 from anodeflow.errors import EngineError, InputError
 
@@ -39,7 +39,7 @@ def ase_calculator(potential):
         if package == "chgnet":
             from chgnet.model.dynamics import CHGNetCalculator
 
-            return CHGNetCalculator(model=_chgnet_model(model), use_device="cpu", stress_weight=1.0 / 160.21766208)
+            return CHGNetCalculator(model=_chgnet_model(model), use_device="cpu", stress_weight=units.GPa)
     except ImportError as exc:
         raise EngineError(f"the {package} package is not installed: pip install 'anodeflow[mlip]' ({exc})") from None
     raise InputError(f"potential {potential.name} is not an MLIP (no known 'mlip' package; known: sevenn, chgnet)")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from ase import Atoms
+from ase import Atoms, units
 from jobflow import Flow, Maker, job
 from pydantic import BaseModel, Field
 
@@ -119,7 +119,6 @@ def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, 
     at x = 0.5 (labels ``md T K #k``) or on ``start`` (labels ``<start's formula> md T K #k``)."""
     if n <= 0:
         return []
-    from ase import units
     from ase.md.langevin import Langevin
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
@@ -174,7 +173,7 @@ class FitReport(BaseModel):
 
 
 #: 1 bar A^3 in eV
-BAR_A3_TO_EV = 1.0 / 1.602176634e6
+BAR_A3_TO_EV = units.bar
 
 
 def _descriptors(atoms: Atoms, settings: SnapSettings, type_elements: list[str], directory: Path) -> dict:
@@ -687,7 +686,7 @@ def fit_job(maker: FitPotentialMaker, system: str) -> FitReport:
 
 
 #: 1 GPa A^3 in eV
-GPA_A3_TO_EV = 1.0 / 160.21766208
+GPA_A3_TO_EV = units.GPa
 
 
 def dft_labels(document: dict, atoms: Atoms, max_force_eV_A: float = 10.0) -> tuple | None:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ase import Atoms
+from ase import Atoms, units
 from jobflow import Maker, job
 from pydantic import BaseModel
 
@@ -561,7 +561,7 @@ def _final_atoms(lmp: Lammps, type_elements: list[str]) -> Atoms:
 
 def _density(atoms: Atoms) -> float:
     """Mass density in g/cm^3."""
-    return float(atoms.get_masses().sum() * 1.66053906660 / atoms.get_volume())
+    return float(atoms.get_masses().sum() / units.mol / (atoms.get_volume() * 1e-24))
 
 
 def latest_restart(directory: Path) -> Path:

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from ase import Atoms
+from ase import Atoms, units
 from atomate2.ase.jobs import AseRelaxMaker
 from atomate2.ase.neb import AseNebFromEndpointsMaker, AseNebFromImagesMaker
 from jobflow import Flow, Maker, job
@@ -34,7 +34,7 @@ from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, PotentialSum
 from anodeflow.workflows.vasp import VASP_CITATION, VASP_INCAR, VASP_KPOINT_DENSITY, vasp_neb_maker
 
 #: 1 eV/A^3 in GPa
-EV_A3_TO_GPA = 160.21766208
+EV_A3_TO_GPA = 1.0 / units.GPa
 
 
 def lammps_calculator(system: str, potential_name: str | None = None, directory: str | Path | None = None):
