@@ -222,6 +222,12 @@ class Lammps:
         order = np.argsort(ids)
         return ids[order], types[order], x[order]
 
+    def atoms(self, type_elements: Sequence[str]) -> Atoms:
+        """The current configuration as ``Atoms`` (elements from the type order, atoms sorted by id,
+        positions in A as LAMMPS holds them, unwrapped)."""
+        _, types, x = self.positions()
+        return Atoms([type_elements[t - 1] for t in types], positions=x, cell=self.box(), pbc=True)
+
     def forces(self) -> np.ndarray:
         """Forces (eV/A) on all atoms, sorted by atom id, in LAMMPS's frame of the box."""
         ids = np.asarray(self._lmp.gather_atoms("id", 0, 1), dtype=int)

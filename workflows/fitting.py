@@ -316,9 +316,7 @@ def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[flo
                     except EngineError:
                         failed = True
                         break
-                    _, kinds, positions = lmp.positions()
-                    snapshots.append(Atoms([types[i - 1] for i in kinds], positions=positions, cell=lmp.box(),
-                                           pbc=True))
+                    snapshots.append(lmp.atoms(types))
                 blown += failed
                 kept = snapshots[-3:] if failed else snapshots[4::5]
                 for f, frame in enumerate(kept):
@@ -359,8 +357,7 @@ def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: fl
             except EngineError:  # lost atoms: the host is gone, and the frames before show the teacher why
                 blew_up = True
                 break
-            _, kinds, positions = lmp.positions()
-            samples.append(Atoms([types[t - 1] for t in kinds], positions=positions, cell=lmp.box(), pbc=True))
+            samples.append(lmp.atoms(types))
     summary = {"crystal": crystal, "temperature_K": temperature_K, "time_ps": time_ps, "n_atoms": len(atoms),
                "blew_up": blew_up, "crystalline_fraction": 0.0, "volume_per_atom_A3": None}
     if blew_up:  # the last frames before it, for the teacher

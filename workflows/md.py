@@ -552,8 +552,7 @@ def _truncate_thermo(path: Path, before_step: int) -> None:
 
 def _final_atoms(lmp: Lammps, type_elements: list[str]) -> Atoms:
     """Current configuration as ``ase.Atoms`` (``info["step"]`` is the LAMMPS step)."""
-    _, types, x = lmp.positions()
-    atoms = Atoms([type_elements[t - 1] for t in types], positions=x, cell=lmp.box(), pbc=True)
+    atoms = lmp.atoms(type_elements)
     atoms.wrap()
     atoms.info["step"] = lmp.step
     return atoms

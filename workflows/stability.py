@@ -72,8 +72,7 @@ def lammps_relaxed(atoms: Atoms, potential, type_elements: list[str], workdir: P
         binding = _lammps_with(lmp, atoms, potential, type_elements, workdir)  # noqa: F841
         lmp.commands(["thermo 0", "change_box all triclinic", "min_style cg",
                       f"fix relax all box/relax {box} 0.0 vmax 0.001", minimize, minimize, "unfix relax", minimize])
-        _, kinds, positions = lmp.positions()
-        relaxed = Atoms([type_elements[t - 1] for t in kinds], positions=positions, cell=lmp.box(), pbc=True)
+        relaxed = lmp.atoms(type_elements)
         relaxed.info["energy_eV"] = lmp.thermo("pe")
     return relaxed
 
