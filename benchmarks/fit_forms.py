@@ -40,7 +40,7 @@ from anodeflow.workflows.fitting import (
     training_rows,
     write_potential_files,
 )
-from anodeflow.workflows.neb import lammps_calculator
+from anodeflow.workflows.calculators import lammps_calculator
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.io import write

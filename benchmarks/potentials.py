@@ -65,7 +65,7 @@ def own_md_errors(system: str, fitted: str, teacher: str, directory: Path) -> di
 
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.structures.couples import min_distance
-    from anodeflow.workflows.neb import lammps_calculator
+    from anodeflow.workflows.calculators import lammps_calculator
 
     calculators = [lammps_calculator(system, name, directory) for name in (fitted, teacher)]  # built once
     errors_e, errors_f, closest, blown = [], [], np.inf, 0

@@ -126,7 +126,7 @@ def stability(calc) -> dict:
     """Rattled beta-Sn and A7 Sb supercells relaxed with the cell free: space group and energy below
     the relaxed symmetric cell; A7 bonds."""
     from anodeflow.structures.crystals import bulk_crystal
-    from anodeflow.workflows.neb import relax
+    from anodeflow.workflows.calculators import relax
     from anodeflow.workflows.stability import spacegroup
     from anodeflow.workflows.validation import _sb_bonds_A
 

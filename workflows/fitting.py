@@ -96,7 +96,7 @@ def teacher_crystals(system: str, calculator) -> list[tuple[str, Atoms]]:
     """The host and carrier crystals relaxed by the teacher (cell and positions), as-is and with a strained
     by 2 % and c by 3 %: they pin the fit's lattice minimum to the teacher's own, which strains around the
     experimental cell alone leave a few per cent loose (beta-Sn, A7 Sb)."""
-    from anodeflow.workflows.neb import relax
+    from anodeflow.workflows.calculators import relax
 
     carrier, host = parse_system(system)
     configs = []
@@ -496,7 +496,7 @@ class FitPotentialMaker(Maker):
         rounds or teacher comparisons.
         """
         from anodeflow.potentials.registry import register_folder, reload_registry, user_potentials_dir
-        from anodeflow.workflows.neb import lammps_calculator
+        from anodeflow.workflows.calculators import lammps_calculator
 
         start = time.perf_counter()
         carrier, host = parse_system(system)
@@ -773,7 +773,7 @@ class DftFitMaker(Maker):
 
 def _compare_relaxed(system: str, crystal: str, teacher: str, fitted: str, workdir: Path) -> dict:
     """Lattice lengths (A) and energy (eV/atom) of ``crystal`` relaxed with the teacher and with the fit."""
-    from anodeflow.workflows.neb import lammps_calculator, relax
+    from anodeflow.workflows.calculators import lammps_calculator, relax
 
     out = {}
     for label, potential in (("teacher", teacher), ("fit", fitted)):
@@ -785,7 +785,7 @@ def _compare_relaxed(system: str, crystal: str, teacher: str, fitted: str, workd
 
 
 def _speedup(system: str, name: str, teacher: str, crystal: str, workdir: Path) -> float:
-    from anodeflow.workflows.neb import lammps_calculator
+    from anodeflow.workflows.calculators import lammps_calculator
 
     atoms = bulk_crystal(crystal).repeat(3)
     times = []

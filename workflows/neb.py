@@ -29,59 +29,13 @@ from anodeflow.structures import parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
 from anodeflow.structures.sizes import atoms_in_volume, check_atoms, check_length, couple_atoms
 from anodeflow.workflows.dft import CP2K_CITATION, cp2k_calculator
+from anodeflow.workflows.calculators import lammps_calculator, relax
 from anodeflow.workflows.md import resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, PotentialSummary
 from anodeflow.workflows.vasp import VASP_CITATION, VASP_INCAR, VASP_KPOINT_DENSITY, vasp_neb_maker
 
 #: 1 eV/A^3 in GPa
 EV_A3_TO_GPA = 1.0 / units.GPa
-
-
-def lammps_calculator(system: str, potential_name: str | None = None, directory: str | Path | None = None):
-    """An ASE calculator for ``system``'s elements with its potential.
-
-    LAMMPS-native potentials run in-process through ``LAMMPSlib`` (files written into ``directory``,
-    default: ``ANODEFLOW_HOME/potential_files``); MLIPs are their own ASE calculators.
-    """
-    from ase.calculators.lammpslib import LAMMPSlib
-
-    from anodeflow.workflows.engine import load_mpi
-
-    potential = resolve_potential(potential_name, system)
-    if potential.mlip:
-        from anodeflow.potentials.mlip import ase_calculator
-
-        return ase_calculator(potential)
-    load_mpi()
-    type_elements = type_elements_for(parse_system(system), potential)
-    cmds = potential.lammps_commands(type_elements, directory)
-    return LAMMPSlib(lmpcmds=cmds, atom_types={e: i + 1 for i, e in enumerate(type_elements)},
-                     log_file=None, keep_alive=True)
-
-
-def relax(atoms: Atoms, calculator, fmax: float = 1e-3, steps: int = 500, cell: bool = True) -> Atoms:
-    """Relax ``atoms`` in place with ``calculator``; fmax in eV/A.
-
-    L-BFGS, with the cell through ``FrechetCellFilter`` (``cell``) or for positions only: its cost per
-    step does not grow with the square of the atom count as BFGS's does (the same steps and minimum
-    on the alloy phases, a quarter of the time for Li12Si7's 152 atoms).
-    """
-    from ase.filters import FrechetCellFilter
-    from ase.optimize import LBFGS
-
-    from anodeflow.errors import EngineError
-    from anodeflow.workflows.engine import engine_message
-
-    atoms.calc = calculator
-    try:
-        LBFGS(FrechetCellFilter(atoms) if cell else atoms, logfile=None).run(fmax=fmax, steps=steps)
-    except Exception as exc:  # LAMMPSlib passes LAMMPS's own errors on as bare exceptions
-        if isinstance(exc, EngineError) or not str(exc).lstrip().startswith("ERROR"):
-            raise
-        message = engine_message(exc)
-        raise EngineError(f"relaxation of {atoms.get_chemical_formula()} failed: {message}",
-                          engine_message=message) from None
-    return atoms
 
 
 def dragged_path(initial: Atoms, carrier_index: int, shift_A, n_steps: int, calculator,

@@ -19,7 +19,8 @@ from anodeflow.errors import InputError
 from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
 from anodeflow.workflows.couple import BuildCoupleMaker, InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker
-from anodeflow.workflows.neb import EV_A3_TO_GPA, HopNebMaker, lammps_calculator, relax
+from anodeflow.workflows.calculators import cohesive_energy_eV, lammps_calculator, relax
+from anodeflow.workflows.neb import EV_A3_TO_GPA, HopNebMaker
 from anodeflow.workflows.schemas import SCHEMA_VERSION
 
 #: classes the seed reports (ICR: interface-controlled, DCR: diffusion-controlled)
@@ -36,19 +37,14 @@ UNIVERSAL_POTENTIAL = "SevenNet-0"
 @job
 def host_properties(system: str, potential: str | None = None) -> dict:
     """Cohesive energy per first-shell bond (eV) and the relaxed shear modulus (GPa) of the host crystal."""
-    from ase import Atoms
     from ase.neighborlist import neighbor_list
 
     carrier, host = parse_system(system)
     crystal = relax(bulk_crystal(HOST_CRYSTALS[host]), lammps_calculator(system, potential))
-    e_bulk = crystal.get_potential_energy() / len(crystal)
-    atom = Atoms(host, positions=[[10.0, 10.0, 10.0]], cell=[20.0, 20.0, 20.0], pbc=True)
-    atom.calc = lammps_calculator(system, potential)
-    e_atom = atom.get_potential_energy()
+    cohesive = cohesive_energy_eV(crystal, lammps_calculator(system, potential))
     i, d = neighbor_list("id", crystal, 4.0)
     nearest = d.min()
     z = float(np.mean(np.bincount(i[d < 1.1 * nearest], minlength=len(crystal))))
-    cohesive = e_atom - e_bulk
     # shear modulus from the xz shear stress at +-2 % engineering shear, ions relaxed in the cell
     # (stress, not energy curvature: float32 MLIP energies are too noisy for a second difference)
     stresses = {}

@@ -12,6 +12,7 @@ from jobflow import Flow, Maker, job
 from pydantic import BaseModel, Field
 
 from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
+from anodeflow.workflows.calculators import cohesive_energy_eV, lammps_calculator, relax
 from anodeflow.workflows.schemas import SCHEMA_VERSION, PotentialSummary
 
 KITTEL = "C. Kittel, Introduction to Solid State Physics, 8th ed. (2005), Table 3.1"
@@ -55,8 +56,6 @@ class ValidationDocument(BaseModel):
 
 
 def _relaxed(atoms: Atoms, calculator) -> Atoms:
-    from anodeflow.workflows.neb import relax
-
     relax(atoms, calculator, fmax=2e-3, steps=600)
     return atoms
 
@@ -70,12 +69,6 @@ def _formation_eV_atom(atoms: Atoms, carrier_fraction: float, elemental: dict[st
     """Formation energy (eV/atom) of relaxed ``atoms`` from the relaxed elements' energies per atom."""
     x = carrier_fraction
     return _energy_per_atom_eV(atoms) - x * elemental[carrier] - (1 - x) * elemental[host]
-
-
-def _isolated_atom_eV(element: str, calculator) -> float:
-    atom = Atoms(element, positions=[[7.5, 7.5, 7.5]], cell=[15.0, 15.0, 15.0], pbc=True)
-    atom.calc = calculator
-    return float(atom.get_potential_energy())
 
 
 def _sb_bonds_A(atoms: Atoms) -> tuple[float, float]:
@@ -108,7 +101,7 @@ def _crystal_rows(name: str, atoms: Atoms, calculator) -> list[ValidationRow]:
                                source=source),
                  ValidationRow(quantity="Sb long bond (x3)", unit="A", value=long, reference=SB_BONDS_A[1],
                                source=source)]
-    cohesive = _isolated_atom_eV(spec.element, calculator) - _energy_per_atom_eV(atoms)
+    cohesive = cohesive_energy_eV(atoms, calculator)
     rows.append(ValidationRow(quantity=f"{name} cohesive energy", unit="eV/atom", value=cohesive,
                               reference=COHESIVE_EV[spec.element], source=KITTEL))
     return rows
@@ -124,7 +117,6 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
     from anodeflow.errors import EngineError
     from anodeflow.structures.crystals import primitive_cell
     from anodeflow.structures.phases import PHASES, build_phase, phase_names
-    from anodeflow.workflows.neb import lammps_calculator
 
     carrier, host = parse_system(system)
     calculator = lammps_calculator(system, potential, workdir)

@@ -114,7 +114,7 @@ def test_registered_and_exact_in_lammps(fit, monkeypatch, tmp_path):
     from anodeflow.potentials.uf3 import Uf3Basis, Uf3Settings, design_rows
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.workflows.fitting import _descriptors
-    from anodeflow.workflows.neb import lammps_calculator
+    from anodeflow.workflows.calculators import lammps_calculator
 
     report, listed, home = fit
     assert report["name"] in [p["name"] for p in listed]

@@ -109,7 +109,7 @@ def test_calculator_writes_its_files_under_the_home_not_the_working_folder(isola
     """An ASE calculator without a folder keeps the MEAM files in ANODEFLOW_HOME/potential_files/NAME,
     so running from a source checkout leaves nothing behind; the Si energy is the record's reference."""
     from anodeflow.structures.crystals import bulk_crystal
-    from anodeflow.workflows.neb import lammps_calculator
+    from anodeflow.workflows.calculators import lammps_calculator
 
     work = tmp_path / "work"
     work.mkdir()

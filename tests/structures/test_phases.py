@@ -176,7 +176,7 @@ def test_li15si4_keeps_its_structure_with_the_cui_meam(lammps_available, tmp_pat
     """Box relaxation with the Li-Si MEAM keeps I-43d within 1.5 % of the measured lattice; the phase is
     below the Li + Si tie line (measured here: a = 10.589 A, -0.086 eV/atom)."""
     from anodeflow.structures.crystals import bulk_crystal
-    from anodeflow.workflows.neb import lammps_calculator, relax
+    from anodeflow.workflows.calculators import lammps_calculator, relax
 
     calculator = lammps_calculator("Li-Si", "LiSi-Cui2012-MEAM", tmp_path)
     elemental = {}

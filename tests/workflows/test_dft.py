@@ -128,7 +128,7 @@ def test_fit_to_cp2k_is_stored_and_follows_the_cp2k_equation_of_state(cp2k, monk
     import yaml
 
     from anodeflow.potentials.registry import reload_registry
-    from anodeflow.workflows.neb import lammps_calculator
+    from anodeflow.workflows.calculators import lammps_calculator
 
     report = cp2k["fit"]
     assert report["form"] == "SNAP (linear, 2J=4) + ZBL" and report["n_coefficients"] == 30
