@@ -294,6 +294,7 @@ class ArrheniusFit:
     D0_cm2_s: float
     D0_err_cm2_s: float
     D_300K_cm2_s: float
+    D_300K_err_cm2_s: float
     temperatures_K: list[float]
     D_cm2_s: list[float]
 
@@ -303,7 +304,10 @@ class ArrheniusFit:
 
 def fit_arrhenius(temperatures_K: Iterable[float], D_cm2_s: Iterable[float],
                   D_err_cm2_s: Iterable[float] | None = None, T_extrapolate_K: float = 300.0) -> ArrheniusFit:
-    """Fit D = D0 exp(-Ea / kB T); weights 1/err^2 on ln D when errors are given."""
+    """Fit D = D0 exp(-Ea / kB T); weights 1/err^2 on ln D when errors are given.
+
+    D at ``T_extrapolate_K`` carries the 1-sigma error of the fit propagated with the covariance of
+    Ea and ln D0 (zero for two points, which fix the line exactly)."""
     T = np.asarray(list(temperatures_K), float)
     D = np.asarray(list(D_cm2_s), float)
     if len(T) < 2 or len(T) != len(D):
@@ -327,10 +331,13 @@ def fit_arrhenius(temperatures_K: Iterable[float], D_cm2_s: Iterable[float],
         coef, cov = np.polyfit(x, y, 1, w=w, cov="unscaled" if w is not None else True)
     slope, intercept = coef
     Ea, D0 = -slope, float(np.exp(intercept))
+    D_extrapolated = float(D0 * np.exp(-Ea / (KB_EV_K * T_extrapolate_K)))
+    gradient = np.array([1.0 / (KB_EV_K * T_extrapolate_K), 1.0])  # d ln D(T) / d(slope, intercept)
+    ln_err = float(np.sqrt(max(gradient @ cov @ gradient, 0.0)))
     return ArrheniusFit(
         Ea_eV=float(Ea), Ea_err_eV=float(np.sqrt(cov[0, 0])), D0_cm2_s=D0,
         D0_err_cm2_s=float(D0 * np.sqrt(cov[1, 1])),
-        D_300K_cm2_s=float(D0 * np.exp(-Ea / (KB_EV_K * T_extrapolate_K))),
+        D_300K_cm2_s=D_extrapolated, D_300K_err_cm2_s=D_extrapolated * ln_err,
         temperatures_K=T.tolist(), D_cm2_s=D.tolist(),
     )
 

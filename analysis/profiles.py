@@ -132,3 +132,32 @@ class InterfaceProfile:
                                                     self.crystalline_count, self.carrier_fraction,
                                                     self.crystalline_fraction, self.density_atoms_nm3, self.host_bond_A)
         ]
+
+
+#: a bin is bulk crystal when at least this fraction of its host atoms is crystalline
+BULK_CRYSTAL_MIN = 0.9
+
+
+def front_and_bulk_host_bonds(bins: list[dict], reach_nm: float = 0.6) -> tuple[float, float]:
+    """Mean host-host bond (A) near the front and in the bulk crystal of one profile (``InterfaceProfile.bins``).
+
+    Bulk: bins whose host atoms are at least ``BULK_CRYSTAL_MIN`` crystalline. Near the front: the other
+    bins with host bonds within ``reach_nm`` (nm) of a bulk bin, on either side of the slab. Means are
+    weighted by the host atoms per bin; NaN where no bin qualifies.
+    """
+    z = np.array([b["z_centred_nm"] for b in bins], float)
+    host = np.array([b["host"] for b in bins], float)
+    bond = np.array([b["host_bond_A"] for b in bins], float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crystalline = np.where(host > 0, np.array([b["crystalline"] for b in bins], float) / host, 0.0)
+    has_bonds = (host > 0) & np.isfinite(bond)
+    bulk = has_bonds & (crystalline >= BULK_CRYSTAL_MIN)
+    if not bulk.any():
+        return float("nan"), float("nan")
+    distance = np.min(np.abs(z[:, None] - z[bulk][None, :]), axis=1)
+    front = has_bonds & ~bulk & (distance <= reach_nm + 1e-9)
+
+    def weighted(mask):
+        return float(np.average(bond[mask], weights=host[mask])) if mask.any() else float("nan")
+
+    return weighted(front), weighted(bulk)

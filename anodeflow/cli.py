@@ -12,6 +12,7 @@ from rich.text import Text
 import anodeflow
 from anodeflow.cli_analyze import analyze_app
 from anodeflow.cli_build import build_app
+from anodeflow.cli_study import study_app
 from anodeflow.cli_run import OrientationOpt, OutOpt, ProgressOpt, SeedOpt, SizeOpt, TemperatureOpt, TimeOpt, run_app, run_couple_flow
 from anodeflow.cli_common import (
     JsonOpt,
@@ -35,6 +36,7 @@ app.add_typer(results_app, name="results")
 app.add_typer(potentials_app, name="potentials")
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(build_app, name="build")
+app.add_typer(study_app, name="study")
 
 def _version(value: bool):
     if value:

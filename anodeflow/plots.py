@@ -177,3 +177,59 @@ def render_frame(frame, path, host: str | None = None, size=(800, 600)) -> Path:
     finally:
         pipeline.remove_from_scene()
     return Path(path)
+
+
+def plot_claim_bars(values: dict[str, dict], label: str, path) -> Path:
+    """One bar per key with its 1-sigma error bar; ``values`` maps a label to ``{value, err, n}``."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    names = list(values)
+    means = [values[k]["value"] for k in names]
+    errs = [values[k]["err"] if values[k]["err"] == values[k]["err"] else 0.0 for k in names]
+    ax.bar(names, means, yerr=errs, capsize=5, color=[f"C{i}" for i in range(len(names))])
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_ylabel(label)
+    ax.set_title("mean over replicas +- 1 standard error", fontsize=9)
+    return _save(fig, path)
+
+
+def plot_front_advance(systems: list[dict], path) -> Path:
+    """Replica-averaged L(t) of every couple orientation of the seed study's systems."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for s in systems:
+        for o in s["orientations"]:
+            n = o["exponent_n"]
+            ax.plot(o["times_ps"], o["front_advance_nm"], "o-", ms=3,
+                    label=f"{s['system']} ({o['miller']}): n = {n['value']:.2f} +- {n['err']:.2f}")
+    ax.set_xlabel("t (ps)")
+    ax.set_ylabel("front advance L per interface (nm)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_study_arrhenius(systems: list[dict], path) -> Path:
+    """Carrier D of each system against 1000/T with its Arrhenius line down to 300 K."""
+    import numpy as np
+
+    from anodeflow.analysis.diffusion import KB_EV_K
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, s in enumerate(systems):
+        study = s.get("diffusion")
+        carrier = s["system"].split("-")[0]
+        fit = (study or {}).get("arrhenius", {}).get(carrier, {})
+        runs = [r for r in (study or {}).get("runs", []) if r["species"] == carrier and r["D_cm2_s"] > 0]
+        if not runs:
+            continue
+        T = np.array([r["temperature_K"] for r in runs])
+        ax.errorbar(1000 / T, [r["D_cm2_s"] for r in runs], yerr=[r["D_err_cm2_s"] for r in runs], fmt="o",
+                    color=f"C{i}", label=s["system"])
+        if "Ea_eV" in fit:
+            TT = np.linspace(300.0, T.max(), 100)
+            ax.plot(1000 / TT, fit["D0_cm2_s"] * np.exp(-fit["Ea_eV"] / (KB_EV_K * TT)), "-", color=f"C{i}")
+            ax.errorbar([1000 / 300.0], [fit["D_300K_cm2_s"]], yerr=[[0], [fit["D_300K_err_cm2_s"]]], fmt="s",
+                        color=f"C{i}", mfc="none")
+    ax.set_yscale("log")
+    ax.set_xlabel("1000 / T (1/K)")
+    ax.set_ylabel("carrier D (cm2/s)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)

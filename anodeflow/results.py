@@ -58,7 +58,7 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
 #: document types anodeflow stores (others are accepted when the store holds them)
 DOC_TYPES = ("couple_structure", "lammps_md", "interface_md", "nanowire_structure", "nanowire_md", "neb",
              "activation_volume", "amorphous_start", "diffusion_study", "kinetics_study", "screening",
-             "dft_static", "potential_fit", "potential_validation")
+             "dft_static", "potential_fit", "potential_validation", "seed_study")
 
 
 def _value(text: str):

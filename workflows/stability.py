@@ -51,7 +51,7 @@ def spacegroup(atoms: Atoms, symprec: float = SYMPREC_A) -> str:
     return spglib.get_spacegroup(cell, symprec=symprec).split()[0]
 
 
-def _lammps_with(lmp, atoms: Atoms, potential, type_elements: list[str], workdir: Path):
+def lammps_with(lmp, atoms: Atoms, potential, type_elements: list[str], workdir: Path):
     """Load ``atoms`` and ``potential`` (a :class:`~anodeflow.potentials.registry.Potential`) into ``lmp``;
     returns the binding to keep alive while LAMMPS runs (an MLIP's callback)."""
     lmp.load_atoms(atoms, type_elements)
@@ -69,7 +69,7 @@ def lammps_relaxed(atoms: Atoms, potential, type_elements: list[str], workdir: P
 
     minimize = "minimize 0 1e-4 20000 200000"
     with Lammps(workdir, log=False) as lmp:
-        binding = _lammps_with(lmp, atoms, potential, type_elements, workdir)  # noqa: F841
+        binding = lammps_with(lmp, atoms, potential, type_elements, workdir)  # noqa: F841
         lmp.commands(["thermo 0", "change_box all triclinic", "min_style cg",
                       f"fix relax all box/relax {box} 0.0 vmax 0.001", minimize, minimize, "unfix relax", minimize])
         relaxed = lmp.atoms(type_elements)
@@ -123,7 +123,7 @@ def lowest_phonon_THz(symmetric: Atoms, potential, type_elements: list[str], wor
     for k, displaced in enumerate(phonon.supercells_with_displacements):
         cell = Atoms(displaced.symbols, cell=displaced.cell, scaled_positions=displaced.scaled_positions, pbc=True)
         with Lammps(workdir / f"phonon_{k}", log=False) as lmp:
-            binding = _lammps_with(lmp, cell, potential, type_elements, workdir)  # noqa: F841
+            binding = lammps_with(lmp, cell, potential, type_elements, workdir)  # noqa: F841
             lmp.commands(["thermo 0", "run 0"])
             forces.append(Prism(cell.cell.array).vector_to_ase(lmp.forces()))
     phonon.forces = np.array(forces)

@@ -73,6 +73,7 @@ class DiffusionRun(BaseModel):
     D_cm2_s: float
     D_err_cm2_s: float
     run_uuid: str | None = None
+    wall_time_s: float = Field(0.0, description="wall time of the MD run (s)")
 
 
 class DiffusionStudyDocument(BaseModel):
@@ -100,7 +101,7 @@ def diffusion_of_run(md: LammpsMDDocument, species: list[str], region: str | Non
         frames = (f for f in read_frames(md.trajectory) if f.step * dt_ps >= equilibration_ps)
         r = diffusion_from_frames(frames, sp, dt_ps, region=region, host=host, carrier=carrier)
         out.append(DiffusionRun(temperature_K=md.temperature_K, species=sp, D_A2_ps=r.D_A2_ps, D_cm2_s=r.D_cm2_s,
-                                D_err_cm2_s=r.D_err_cm2_s))
+                                D_err_cm2_s=r.D_err_cm2_s, wall_time_s=md.wall_time_s))
     return out
 
 

@@ -1,0 +1,78 @@
+"""``anodeflow study``: studies that answer a scientific question end to end, with a report folder."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anodeflow.cli_common import JsonOpt, Table, console, handle_errors, print_json
+from anodeflow.errors import InputError
+
+study_app = typer.Typer(help="Studies that put published claims to the test, with a report.", no_args_is_help=True)
+
+
+def parse_potentials(items: list[str]) -> dict[str, str]:
+    """``SYSTEM=NAME`` items as a dict; :class:`InputError` for any other form."""
+    out = {}
+    for item in items:
+        system, sep, name = item.partition("=")
+        if not sep or not system or not name:
+            raise InputError(f"--potential '{item}' is not SYSTEM=NAME (e.g. Na-Sn=SevenNet-l3i5)")
+        out[system] = name
+    return out
+
+
+@study_app.command("seed")
+@handle_errors
+def study_seed(
+    scale: Annotated[str, typer.Option("--scale", help="quick (<10 min, 2 cores), workstation (<3 h) or hpc")] = "quick",
+    out: Annotated[Path, typer.Option("--out", help="report folder (report.md, study.json, one PNG per claim)")] = Path(
+        "seed-study"),
+    systems: Annotated[str, typer.Option("--systems", help="comma-separated, from Li-Si, Na-Sn, Na-Sb")] = (
+        "Li-Si,Na-Sn,Na-Sb"),
+    potential: Annotated[list[str] | None, typer.Option(
+        "--potential", help="SYSTEM=NAME, repeatable (default: each system's default potential)")] = None,
+    runs: Annotated[Path | None, typer.Option("--runs", help="folder for the run folders (default: settings work_dir)")] = None,
+    as_json: JsonOpt = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")] = True,
+):
+    """The seed's claims (ICR/DCR, amorphous layer, bonds, front width, anisotropy, diffusivities, stress,
+    screening) measured with replicas and error bars, each with a verdict; stored as one seed_study document."""
+    from anodeflow.outputs import check_output_path
+    from anodeflow.seed_report import write_report
+    from anodeflow.settings import get_settings
+    from anodeflow.store import open_store
+    from anodeflow.workflows.run import run_flow, run_root
+    from anodeflow.workflows.seed_study import SeedStudyMaker
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out '{out}' is a file; give a folder for the report")
+    check_output_path(out / "report.md", "report")
+    maker = SeedStudyMaker(scale=scale, systems=tuple(s.strip() for s in systems.split(",") if s.strip()),
+                           potentials=parse_potentials(potential or []), progress=progress and not as_json)
+    flow = maker.make()  # every input checked before anything runs
+    store = open_store()
+    run_root(runs, get_settings().work_dir)
+    if not as_json:
+        console.print(f"seed study ({scale}) of {', '.join(maker.systems)}; report in {out}")
+    start = time.perf_counter()
+    doc = run_flow(flow, store=store, root_dir=runs)
+    wall = time.perf_counter() - start
+    command = shlex.join(["anodeflow", "study", "seed", "--scale", scale, "--systems", ",".join(maker.systems),
+                          *(w for p in potential or [] for w in ("--potential", p)), "--out", str(out)])
+    files = write_report(doc, out, wall, command)
+    if as_json:
+        print_json({"id": flow.output.uuid, "report_files": [str(f) for f in files], "wall_time_s": wall,
+                    "claims": doc["claims"]})
+        return
+    table = Table(title=f"seed study ({scale}), {wall:.0f} s")
+    for column in ("claim", "verdict", "reason"):
+        table.add_column(column, overflow="fold")
+    for claim in doc["claims"]:
+        table.add_row(claim["claim"], claim["verdict"], claim["reason"])
+    console.print(table)
+    console.print(f"report: {out / 'report.md'}; result id {flow.output.uuid}")

@@ -1,0 +1,127 @@
+"""The seed study's report folder: ``report.md`` (claims table, methods, potentials and their checks, wall
+times), ``study.json`` (the stored document) and one PNG per claim with data."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+from anodeflow.outputs import output_file
+from anodeflow.plots import plot_claim_bars, plot_front_advance, plot_study_arrhenius
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    cell = lambda text: str(text).replace("|", "/").replace("\n", " ")  # noqa: E731
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)]
+
+
+def claims_table(doc: dict) -> list[str]:
+    """The claims table as Markdown lines."""
+    rows = [[c["claim"], c["quantity"], "; ".join(f"{k}: {v}" for k, v in c["values"].items()) or "-",
+             c["seed_statement"], f"**{c['verdict']}**: {c['reason']}"] for c in doc["claims"]]
+    return _table(["claim", "quantity measured", "value +- 1 sigma", "the seed", "verdict"], rows)
+
+
+def _potential_rows(doc: dict) -> list[list[str]]:
+    rows = []
+    for s in doc["systems"]:
+        check = s["host_check"]
+        if check is None:
+            rows.append([s["system"], s["potential"], f"not run: {s['reason']}", "-", "-"])
+            continue
+        outcome = "passed" if check["passed"] else f"failed: {check['reason']}"
+        if check.get("spacegroup"):
+            outcome += f" ({check['spacegroup']} -> {check['relaxed_spacegroup']}, {check['energy_meV_atom']:+.1f} meV/atom)"
+        err = f" +- {s['melting_point_err_K']:.0f}" if s.get("melting_point_err_K") else ""
+        rows.append([s["system"], s["potential"], outcome, f"{s['melting_point_K']:.0f}{err} K: "
+                     f"{s['melting_point_source']}", f"{s['temperature_K']:.0f} K"])
+    return rows
+
+
+def _wall_time_rows(doc: dict) -> list[list[str]]:
+    rows = []
+    for s in doc["systems"]:
+        if s["host_check"] is not None:
+            rows.append([s["system"], "host check", f"{s['host_check']['wall_time_s']:.0f}"])
+        if s.get("melting_wall_time_s"):
+            rows.append([s["system"], "melting point (coexistence)", f"{s['melting_wall_time_s']:.0f}"])
+        for o in s["orientations"]:
+            rows.append([s["system"], f"couples ({o['miller']}), all replicas", f"{o['wall_time_s']:.0f}"])
+        if s["valid"]:
+            rows.append([s["system"], "melt-quench and diffusion", f"{s['diffusion_wall_time_s']:.0f}"])
+    return rows
+
+
+def methods(doc: dict) -> list[str]:
+    scale = doc["scale"]
+    return [
+        f"- Couples: host | carrier metal, {scale['couple_size_nm']:g} nm in plane, {scale['couple_time_ps']:g} ps of "
+        f"NPT MD (LAMMPS) at T = {scale['homologous_temperature']:g} Tm of the host (Tm of the potential itself from "
+        "solid-liquid coexistence where the scale runs it, else the experimental one; see the table below), "
+        f"{scale['replicas']} replica seeds per orientation; Li/Si (110), (100), (111); beta-Sn (100) and A7 Sb (001), "
+        "which have a lattice period normal to the interface.",
+        "- Front advance L(t) from the loss of crystalline host atoms; L = A t^n fitted by generalised least squares "
+        "with AR(1) noise per replica; every value is the replica mean +- its standard error (the larger of the "
+        "replica scatter and the propagated per-run errors).",
+        "- Bonds near the front: host-host first-shell bond in bins within 0.6 nm of the bulk-crystal bins, against "
+        "the bulk-crystal bins of the same run.",
+        f"- Diffusivity: a {scale['diffusion_atoms']}-atom amorphous alloy at the reacted phase's composition "
+        f"(melt-quench), NVT MD of {scale['diffusion_time_ps']:g} ps at "
+        f"{', '.join(f'{f:g}' for f in scale['diffusion_temperatures'])} Tm, tracer D with MSD-covariance errors, "
+        "Arrhenius fit extrapolated to 300 K with the propagated error. Picosecond runs need temperatures where "
+        "the alloy is liquid-like; the extrapolation assumes one activation energy down to 300 K, across any "
+        "glass transition, so it tests the ordering of the systems more than each value.",
+        "- A claim is decided only when the measurement separates its outcomes by more than 2 standard errors; "
+        "otherwise it is undetermined.",
+        f"- Host check: the host crystal and a {'x'.join(map(str, scale['rattled_repeats']))} supercell rattled by "
+        "0.01 A relaxed with the cell free; the potential is valid when the supercell keeps the space group and "
+        "ends no lower than the symmetric cell.",
+    ]
+
+
+def report_markdown(doc: dict, wall_time_s: float, command: str) -> str:
+    lines = [f"# Seed study ({doc['scale']['name']} scale)", "",
+             f"Command: `{command}`. Machine: {platform.machine()}, {platform.system()}; total wall time "
+             f"{wall_time_s:.0f} s.", "", "## Claims", "", *claims_table(doc), "",
+             "## Potentials and their host checks", "",
+             *_table(["system", "potential", "host check", "host melting point Tm", "couple temperature"],
+                    _potential_rows(doc)), "",
+             "## Methods", "", *methods(doc), "", "## Settings", "",
+             *(f"- {k}: {v}" for k, v in doc["scale"].items()), "", "## Wall time of each part (s)", "",
+             *_table(["system", "part", "wall time (s)"], _wall_time_rows(doc)), "", "## Sources", "",
+             *(f"- {k}: {v}" for k, v in doc["references"].items()), ""]
+    return "\n".join(lines)
+
+
+def claim_figures(doc: dict, out: Path) -> list[Path]:
+    """One PNG per claim that has measured values."""
+    systems = [s for s in doc["systems"] if s["valid"]]
+    first = {s["system"]: s["orientations"][0] for s in systems if s["orientations"]}
+    paths = []
+    if first:
+        paths.append(plot_front_advance(systems, out / "claim1_rate_law.png"))
+        for name, key, label in (("claim2_amorphous_layer", "amorphous_thickness_nm", "amorphous host layer (nm)"),
+                                 ("claim3_host_bonds", "host_bond_shift_A", "host bond: front - bulk (A)"),
+                                 ("claim7_stress", "eq1_stress_term_eV", "Eq. (1) stress term (eV)")):
+            paths.append(plot_claim_bars({s: o[key] for s, o in first.items()}, label, out / f"{name}.png"))
+    li_si = next((s for s in systems if s["system"] == "Li-Si"), None)
+    if li_si:
+        for name, key, label in (("claim4_front_width", "interface_width_nm", "Li/Si front width (nm)"),
+                                 ("claim5_anisotropy", "front_velocity_nm_ps", "Li/Si front velocity (nm/ps)")):
+            paths.append(plot_claim_bars({f"({o['miller']})": o[key] for o in li_si["orientations"]}, label,
+                                         out / f"{name}.png"))
+    if any(s.get("diffusion") for s in systems):
+        paths.append(plot_study_arrhenius(systems, out / "claim6_diffusivity.png"))
+    return paths
+
+
+def write_report(doc: dict, out: Path, wall_time_s: float, command: str) -> list[Path]:
+    """Write the report folder ``out``; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    with output_file(out / "study.json", "study document") as tmp:
+        tmp.write_text(json.dumps(doc, indent=1, default=str))
+    with output_file(out / "report.md", "report") as tmp:
+        tmp.write_text(report_markdown(doc, wall_time_s, command))
+    return [out / "report.md", out / "study.json", *claim_figures(doc, out)]

@@ -1,0 +1,108 @@
+"""``anodeflow study seed --scale quick``: the whole machinery end to end with real LAMMPS and the embedded store.
+
+Li/Si runs with the Cui 2012 MEAM (3 orientations x 2 replicas, diffusion at 3 temperatures); Na/Sn is
+given the shipped Na-Sn fit, whose rattled beta-Sn collapses (its record: Cmcm, 66 meV/atom below
+beta-Sn), so the study must report Na/Sn as "no valid potential" and leave its claims undetermined.
+Measured here: about 40 s on one core for the Li/Si part.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import home_env, home_settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("lammps_available")]
+
+#: Cui 2012 MEAM diamond Si, a = 5.4223 A at 0 K (SCIENCE.md): first-shell bond a sqrt(3) / 4
+MEAM_SI_BOND_A = 5.4223 * np.sqrt(3) / 4
+
+
+def anodeflow(*args, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "anodeflow.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=900, env=env)
+
+
+@pytest.fixture(scope="module")
+def quick_study(tmp_path_factory):
+    """The quick study in its own home: (report folder, --json summary, home)."""
+    root = tmp_path_factory.mktemp("seed")
+    out, home = root / "report", root / "home"
+    result = anodeflow("study", "seed", "--scale", "quick", "--systems", "Li-Si,Na-Sn", "--potential",
+                       "Na-Sn=Na-Sn-UF3SNAP-SevenNet-0", "--out", out, "--json", "--no-progress", env=home_env(home))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, json.loads(result.stdout), home
+
+
+def test_report_folder_and_stored_document(quick_study, monkeypatch):
+    out, summary, home = quick_study
+    names = {p.name for p in out.iterdir()}
+    assert {"report.md", "study.json", "claim1_rate_law.png", "claim4_front_width.png", "claim5_anisotropy.png",
+            "claim6_diffusivity.png"} <= names
+    assert all((out / n).read_bytes()[:4] == b"\x89PNG" for n in names if n.endswith(".png"))
+    report = (out / "report.md").read_text()
+    assert "| claim | quantity measured | value +- 1 sigma | the seed | verdict |" in report
+    assert "## Wall time of each part (s)" in report and "anodeflow study seed --scale quick" in report
+    assert len(summary["claims"]) == 8
+
+    from anodeflow.store import open_store
+
+    for key, value in home_settings(home).items():
+        monkeypatch.setenv(key, value)
+    store = open_store()
+    store.connect()
+    docs = list(store.query({"output.doc_type": "seed_study"}))
+    assert len(docs) == 1 and docs[0]["uuid"] == summary["id"]
+
+
+def test_li_si_measured_with_replicas_and_error_bars(quick_study):
+    out, _, _ = quick_study
+    doc = json.loads((out / "study.json").read_text())
+    li_si = next(s for s in doc["systems"] if s["system"] == "Li-Si")
+    assert li_si["valid"] and li_si["host_check"]["relaxed_spacegroup"] == "Fd-3m"
+    assert li_si["temperature_K"] == pytest.approx(0.85 * 1687.0)  # homologous T, experimental Tm of Si (CRC)
+    assert [o["miller"] for o in li_si["orientations"]] == ["110", "100", "111"]
+    for o in li_si["orientations"]:
+        assert o["front_velocity_nm_ps"]["n"] == 2 and np.isfinite(o["front_velocity_nm_ps"]["err"])
+        assert 0 <= o["interface_width_nm"]["value"] < 1.5
+        # bulk Si-Si bond at 1434 K: the MEAM's 0 K bond, lengthened by thermal expansion and by the thermal
+        # spread of bond vectors (a mean |r| exceeds the lattice distance): measured here 2.40 A, +2.4 %
+        assert MEAM_SI_BOND_A < o["bulk_host_bond_A"]["value"] < 1.04 * MEAM_SI_BOND_A
+    D = li_si["D_300K_cm2_s"]
+    assert D["value"] > 0 and D["err"] > 0 and D["n"] == 3
+    assert li_si["reacted_phase"] == "Li15Si4" and li_si["carrier_fraction"] == pytest.approx(15 / 19)
+
+
+def test_a_system_without_a_valid_potential_is_reported_not_run(quick_study):
+    out, summary, _ = quick_study
+    doc = json.loads((out / "study.json").read_text())
+    na_sn = next(s for s in doc["systems"] if s["system"] == "Na-Sn")
+    assert not na_sn["valid"] and not na_sn["orientations"] and na_sn["diffusion"] is None
+    assert na_sn["host_check"]["spacegroup"] == "I4_1/amd"
+    assert na_sn["host_check"]["relaxed_spacegroup"] != "I4_1/amd" and na_sn["host_check"]["energy_meV_atom"] < -1
+    claims = {c["claim"]: c for c in summary["claims"]}
+    bonds = claims["Sn-Sn bonds are longer near the Na/Sn front"]
+    assert bonds["verdict"] == "undetermined" and "Na-Sn: no valid potential" in bonds["reason"]
+    assert bonds["values"]["Na-Sn"].startswith("no valid potential")
+    assert claims["Screening classes: Si, Sb, P are ICR; Sn, Ge are DCR"]["verdict"] == "undetermined"
+    for claim in summary["claims"]:
+        assert claim["verdict"] in ("agrees", "disagrees", "undetermined") and claim["reason"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--scale", "huge"], "unknown scale 'huge'; choose one of quick, workstation, hpc"),
+    (["--systems", "Li-Ge"], "system Li-Ge is not in the study; choose from Li-Si, Na-Sn, Na-Sb"),
+    (["--potential", "Na-Sn"], "--potential 'Na-Sn' is not SYSTEM=NAME"),
+    (["--potential", "Li-Si=Nope"], "Nope"),
+], ids=["scale", "system", "potential-form", "potential-name"])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "report"
+    result = anodeflow("study", "seed", *args, "--out", out)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and message in result.stderr and result.stderr.count("\n") == 1
+    assert not out.exists()

@@ -1,0 +1,451 @@
+"""The seed study: one Flow that puts the seed's claims (SCIENCE.md) to the test for Li/Si, Na/Sn and Na/Sb.
+
+Per system: a host check of its potential (a rattled supercell of the host crystal relaxed with the
+cell free must keep its space group); if it passes, couples at the same homologous temperature T/Tm
+of each host, over orientations and replica seeds, and the carrier's tracer diffusivity in an amorphous
+alloy at the composition of the reacted phase at three temperatures, extrapolated to 300 K. Then one
+``seed_study`` document: every claim with the measured values +- their standard errors and a verdict
+(agrees / disagrees / undetermined, with the reason) from :mod:`anodeflow.analysis.claims`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from jobflow import Flow, Maker, Response, job
+from pydantic import BaseModel, Field
+
+from anodeflow.errors import InputError
+from anodeflow.structures import parse_system
+from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
+from anodeflow.workflows.md import LammpsMDMaker, MeltQuenchMaker, resolve_potential
+from anodeflow.workflows.melting import CRC, EXPERIMENTAL_MELTING_K, CoexistenceMeltingMaker, MeltingPointDocument
+from anodeflow.workflows.schemas import SCHEMA_VERSION, InterfaceMDDocument, LammpsMDDocument
+from anodeflow.workflows.studies import AmorphousAlloyMaker, DiffusionFlowMaker, DiffusionStudyDocument
+
+#: the fully reacted phase of each couple (name, carrier fraction, source): the diffusion composition
+REACTED_PHASES = {
+    "Li-Si": ("Li15Si4", 15 / 19, "Obrovac & Christensen, Electrochem. Solid-State Lett. 7 (2004) A93"),
+    "Na-Sn": ("Na15Sn4", 15 / 19, "Ellis, Hatchard, Obrovac, J. Electrochem. Soc. 159 (2012) A1801"),
+    "Na-Sb": ("Na3Sb", 3 / 4, "Darwiche et al., J. Am. Chem. Soc. 134 (2012) 20805"),
+}
+#: host orientations: Si's three for the anisotropy; beta-Sn (100) and A7 Sb (001) have a lattice
+#: period normal to the interface
+ORIENTATIONS = {"Li-Si": ("110", "100", "111"), "Na-Sn": ("100",), "Na-Sb": ("001",)}
+SYSTEMS = ("Li-Si", "Na-Sn", "Na-Sb")
+
+
+class StudyScale(BaseModel):
+    """Sizes and times of one study scale."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    name: str = Field(description="quick, workstation or hpc")
+    couple_size_nm: float = Field(gt=0, description="in-plane size of each couple (nm); slab and reservoir 1.25x")
+    couple_time_ps: float = Field(gt=0, description="MD time of each couple (ps)")
+    dump_every_ps: float = Field(gt=0, description="frame interval of the couple trajectories (ps)")
+    replicas: int = Field(ge=1, description="independent seeds per orientation")
+    homologous_temperature: float = Field(gt=0, lt=1.2, description="couple temperature / the host's melting point")
+    diffusion_atoms: int = Field(ge=16, description="atoms of the amorphous alloy for the diffusivity")
+    diffusion_time_ps: float = Field(gt=0, description="NVT time per diffusion temperature (ps)")
+    diffusion_temperatures: tuple[float, ...] = Field(description="diffusion temperatures / the host's melting point")
+    melt_ps: float = Field(gt=0, description="melt time of the alloy before the quench (ps)")
+    quench_rate_K_ps: float = Field(gt=0, description="quench rate of the alloy (K/ps)")
+    rattled_repeats: tuple[int, int, int] = Field(description="supercell of the host crystal for the host check")
+    melting: CoexistenceMeltingMaker | None = Field(
+        description="solid-liquid coexistence run for the potential's own melting point; None: the experimental one")
+    screening: bool = Field(description="also run the ICR/DCR screen of hosts")
+    max_md_hours: float | None = Field(description="a system whose MD would take longer on one core (estimated from "
+                                                   "its potential's measured speed) is not run; None: no limit")
+
+
+SCALES = {
+    "quick": StudyScale(name="quick", couple_size_nm=1.2, couple_time_ps=1.0, dump_every_ps=0.1, replicas=2,
+                        homologous_temperature=0.85, diffusion_atoms=64, diffusion_time_ps=2.0,
+                        diffusion_temperatures=(0.7, 0.85, 1.0), melt_ps=1.0, quench_rate_K_ps=1000.0,
+                        rattled_repeats=(2, 2, 3), melting=None, screening=False, max_md_hours=1 / 6),
+    "workstation": StudyScale(name="workstation", couple_size_nm=2.0, couple_time_ps=20.0, dump_every_ps=0.2,
+                              replicas=3, homologous_temperature=0.85, diffusion_atoms=256, diffusion_time_ps=20.0,
+                              diffusion_temperatures=(0.45, 0.6, 0.75, 0.9), melt_ps=5.0, quench_rate_K_ps=200.0,
+                              rattled_repeats=(3, 3, 4), screening=True, max_md_hours=3.0,
+                              melting=CoexistenceMeltingMaker(repeats=(3, 3, 8), time_ps=10.0,
+                                                              temperatures=(0.8, 1.0, 1.2, 1.4, 1.6, 1.8))),
+    "hpc": StudyScale(name="hpc", couple_size_nm=8.0, couple_time_ps=1000.0, dump_every_ps=2.0, replicas=5,
+                      homologous_temperature=0.85, diffusion_atoms=4000, diffusion_time_ps=500.0,
+                      diffusion_temperatures=(0.35, 0.45, 0.6, 0.75, 0.9), melt_ps=20.0, quench_rate_K_ps=10.0,
+                      rattled_repeats=(4, 4, 6), screening=True, max_md_hours=None,
+                      melting=CoexistenceMeltingMaker(repeats=(6, 6, 18), time_ps=100.0,
+                                                      temperatures=(0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.6, 1.8))),
+}
+
+
+class MeasuredValue(BaseModel):
+    """A mean over replicas with its 1-sigma standard error (unit in the field's name)."""
+
+    value: float = Field(description="mean over the replicas")
+    err: float = Field(description="1-sigma standard error of the mean")
+    n: int = Field(description="replicas with a value")
+
+
+class HostCheck(BaseModel):
+    """Does the potential keep the host crystal? (a rattled supercell relaxed with the cell free)"""
+
+    system: str
+    potential: str
+    passed: bool
+    spacegroup: str = Field("", description="space group of the relaxed symmetric cell")
+    relaxed_spacegroup: str = Field("", description="space group after relaxing the rattled supercell")
+    energy_meV_atom: float | None = Field(None, description="rattled minus symmetric relaxed energy (meV/atom)")
+    reason: str = Field("", description="what failed, or the record's own failed host check")
+    wall_time_s: float = Field(0.0, description="wall time of the check (s)")
+
+
+class OrientationResult(BaseModel):
+    """Couples of one orientation, over replicas."""
+
+    miller: str
+    exponent_n: MeasuredValue = Field(description="n of L = A t^n (dimensionless)")
+    front_velocity_nm_ps: MeasuredValue
+    amorphous_thickness_nm: MeasuredValue = Field(description="amorphous host layer ahead of each front (nm)")
+    interface_width_nm: MeasuredValue = Field(description="10-90 % width of the crystalline-fraction front (nm)")
+    front_host_bond_A: MeasuredValue = Field(description="host-host bond within 0.6 nm of the crystal (A)")
+    bulk_host_bond_A: MeasuredValue = Field(description="host-host bond in the bulk crystal of the same run (A)")
+    host_bond_shift_A: MeasuredValue = Field(description="front minus bulk host-host bond, per replica (A)")
+    eq1_stress_term_eV: MeasuredValue = Field(description="stress term of the seed's Eq. (1) per inserted carrier (eV)")
+    host_mean_stress_GPa: MeasuredValue = Field(description="mean stress of the crystalline host (GPa)")
+    times_ps: list[float] = Field(description="times of the replica-averaged L(t) (ps)")
+    front_advance_nm: list[float] = Field(description="replica-averaged front advance L(t) (nm)")
+    wall_time_s: float = Field(description="MD and analysis wall time of all replicas (s)")
+
+
+class SystemResult(BaseModel):
+    """Everything measured for one carrier-host system (``valid`` False: no runs, ``status`` and ``reason`` say why)."""
+
+    system: str
+    potential: str
+    valid: bool
+    status: str = Field(description="measured, no valid potential, or over budget")
+    reason: str = Field("", description="why a system was not measured")
+    host_check: HostCheck | None = Field(None, description="None when the system was not run at all")
+    melting_point_K: float = Field(description="host melting point used for T/Tm (K)")
+    melting_point_err_K: float | None = Field(None, description="its 1-sigma error (K); None for the experimental one")
+    melting_point_source: str
+    melting_wall_time_s: float = Field(0.0, description="wall time of the coexistence runs (s)")
+    temperature_K: float = Field(description="couple temperature (K)")
+    orientations: list[OrientationResult] = Field(default_factory=list)
+    reacted_phase: str = Field("", description="phase whose composition the diffusion alloy has")
+    carrier_fraction: float | None = Field(None, description="carrier fraction of the diffusion alloy")
+    diffusion: DiffusionStudyDocument | None = None
+    D_300K_cm2_s: MeasuredValue | None = Field(None, description="carrier D extrapolated to 300 K (cm^2/s)")
+    Ea_eV: MeasuredValue | None = Field(None, description="carrier activation energy in the alloy (eV)")
+    diffusion_wall_time_s: float = Field(0.0, description="wall time of the melt-quench and diffusion MD (s)")
+
+
+class ClaimRow(BaseModel):
+    """One claim of the seed and what this study measured for it."""
+
+    claim: str
+    quantity: str = Field(description="what was measured, with its unit")
+    values: dict[str, str] = Field(description="system (or orientation) -> value +- 1-sigma error")
+    seed_statement: str = Field(description="the seed's statement or figure, with its reference")
+    verdict: str = Field(description="agrees, disagrees or undetermined")
+    reason: str
+
+
+class SeedStudyDocument(BaseModel):
+    """The seed study: claims table, per-system results and the settings that made them."""
+
+    schema_version: str = SCHEMA_VERSION
+    doc_type: str = "seed_study"
+    scale: StudyScale
+    systems: list[SystemResult]
+    claims: list[ClaimRow]
+    screening: dict | None = Field(None, description="the ICR/DCR screen (ScreeningDocument), where run")
+    references: dict[str, str] = Field(description="sources of the numbers that are not measured here")
+
+
+@job
+def check_host(system: str, potential: str | None, repeats: tuple[int, int, int]) -> HostCheck:
+    """Relax the host crystal and a rattled (0.01 A) supercell of it with the cell free; the check passes when
+    the supercell keeps the space group and ends no lower than the symmetric cell (``workflows.stability``)
+    and the potential's record has no failed host check for ``system``."""
+    import time
+
+    from anodeflow.structures.crystals import HOST_CRYSTALS
+    from anodeflow.workflows.md import type_elements_for
+    from anodeflow.workflows.stability import rattled_relaxations, relaxed_crystal
+
+    start = time.perf_counter()
+    record = resolve_potential(potential, system)
+    types = type_elements_for(parse_system(system), record)
+    workdir = Path.cwd() / "host-check"
+    symmetric = relaxed_crystal(HOST_CRYSTALS[parse_system(system)[1]], record, types, workdir)
+    run, = rattled_relaxations(symmetric, record, types, workdir, sizes=(tuple(repeats),), amplitudes_A=(0.01,),
+                               seeds=(1,))
+    reasons = [] if run.passed else [f"{run.label} relaxed to {run.relaxed_spacegroup}, "
+                                     f"{run.energy_meV_atom:+.1f} meV/atom from {run.spacegroup}"]
+    if system in record.fails_host_check:
+        reasons.append(f"its record: {record.fails_host_check[system]}")
+    return HostCheck(system=system, potential=record.name, passed=not reasons, spacegroup=run.spacegroup,
+                     relaxed_spacegroup=run.relaxed_spacegroup, energy_meV_atom=run.energy_meV_atom,
+                     reason="; ".join(reasons), wall_time_s=time.perf_counter() - start)
+
+
+def homologous_temperature_K(system: str, fraction: float) -> float:
+    """``fraction`` of the host's melting point (K)."""
+    return fraction * EXPERIMENTAL_MELTING_K[parse_system(system)[1]]
+
+
+def couple_maker(scale: StudyScale, potential: str | None, miller: str, temperature_K: float, seed: int,
+                 progress: bool) -> InterfaceMDMaker:
+    """One replica couple of the study."""
+    size = scale.couple_size_nm
+    return InterfaceMDMaker(
+        build=BuildCoupleMaker(miller=miller, size_nm=size, host_thickness_nm=1.25 * size,
+                               reservoir_thickness_nm=1.25 * size, seed=seed),
+        md=LammpsMDMaker(temperature_K=temperature_K, time_ps=scale.couple_time_ps, seed=seed, potential=potential,
+                         dump_every_ps=scale.dump_every_ps, dump_stress=True, progress=progress,
+                         restart_every_ps=min(scale.couple_time_ps, max(1.0, scale.couple_time_ps / 10))),
+        analyse=AnalyseCoupleMaker(progress=False, plot=False))
+
+
+def diffusion_flow(system: str, scale: StudyScale, potential: str | None, tm: float, progress: bool) -> Flow:
+    """Amorphous alloy at the reacted phase's composition -> NVT MD at each temperature (fractions of the
+    host's melting point ``tm``, K) -> Arrhenius."""
+    glass = AmorphousAlloyMaker(carrier_fraction=REACTED_PHASES[system][1], n_atoms=scale.diffusion_atoms, seed=1,
+                                melt_quench=MeltQuenchMaker(
+                                    temperature_K=1.5 * tm, time_ps=scale.melt_ps,
+                                    quench_rate_K_ps=scale.quench_rate_K_ps, anneal_temperature_K=300.0,
+                                    anneal_time_ps=scale.melt_ps / 2, seed=1, potential=potential,
+                                    progress=progress)).make(system)
+    study = DiffusionFlowMaker(
+        temperatures_K=tuple(round(f * tm, 1) for f in scale.diffusion_temperatures),
+        equilibration_ps=scale.diffusion_time_ps / 5,
+        md=LammpsMDMaker(time_ps=scale.diffusion_time_ps, dump_every_ps=scale.diffusion_time_ps / 100, minimize=False,
+                         potential=potential, progress=progress)).make(glass.output.final_structure, system)
+    return Flow([glass, study], output={"diffusion": study.output, "glass": glass.output}, name=f"diffusion {system}")
+
+
+@job
+def run_system(system: str, potential: str | None, scale: StudyScale, check: HostCheck, progress: bool = False):
+    """When the potential kept the host: its melting point (``scale.melting``), then the couples and the
+    diffusion study; else the result that says the system has no valid potential."""
+    if not check.passed:
+        return invalid_system(system, check, homologous_temperature_K(system, scale.homologous_temperature))
+    if scale.melting is None:
+        return Response(replace=measurements_flow(system, potential, scale, check, None, progress))
+    melt = replace(scale.melting, potential=potential).make(system)
+    measure = run_measurements(system, potential, scale, check, melt.output, progress)
+    return Response(replace=Flow([melt, measure], output=measure.output, name=f"seed study {system}"))
+
+
+@job
+def run_measurements(system: str, potential: str | None, scale: StudyScale, check: HostCheck,
+                     melting: MeltingPointDocument, progress: bool = False):
+    """The couples and the diffusion study at the homologous temperature of the measured melting point."""
+    melting = _as(MeltingPointDocument, melting)
+    return Response(replace=measurements_flow(system, potential, scale, check, melting, progress))
+
+
+def measurements_flow(system: str, potential: str | None, scale: StudyScale, check: HostCheck,
+                      melting: MeltingPointDocument | None, progress: bool) -> Flow:
+    """Replica couples over the system's orientations and the diffusion study, then the system's summary."""
+    tm = melting_point_K(system, melting)
+    temperature = scale.homologous_temperature * tm
+    jobs, couples = [], {}
+    for miller in ORIENTATIONS[system]:
+        couples[miller] = []
+        for seed in range(1, scale.replicas + 1):
+            flow = couple_maker(scale, potential, miller, temperature, seed, progress).make(system)
+            jobs.append(flow)
+            couples[miller].append(flow.output)
+    diffusion = diffusion_flow(system, scale, potential, tm, progress)
+    summary = summarise_system(system, check, temperature, couples, diffusion.output, melting)
+    return Flow([*jobs, diffusion, summary], output=summary.output, name=f"seed study {system}")
+
+
+def melting_point_K(system: str, melting: MeltingPointDocument | None) -> float:
+    """The measured melting point when it is bracketed and finite, else the experimental one (K)."""
+    if melting is not None and melting.bracketed and np.isfinite(melting.melting_point_K):
+        return melting.melting_point_K
+    return EXPERIMENTAL_MELTING_K[parse_system(system)[1]]
+
+
+def melting_fields(system: str, melting: MeltingPointDocument | None) -> dict:
+    """The melting point, its error and its source for a :class:`SystemResult`."""
+    tm = melting_point_K(system, melting)
+    if melting is None:
+        return {"melting_point_K": tm, "melting_point_source": f"experiment ({CRC})"}
+    if tm != melting.melting_point_K:
+        return {"melting_point_K": tm, "melting_wall_time_s": melting.wall_time_s,
+                "melting_point_source": f"experiment ({CRC}): the coexistence runs did not bracket the potential's "
+                                        f"melting point (rates {melting.rates_per_ps} per ps)"}
+    return {"melting_point_K": tm, "melting_point_err_K": melting.melting_point_err_K,
+            "melting_wall_time_s": melting.wall_time_s,
+            "melting_point_source": f"solid-liquid coexistence with {melting.potential}, {melting.n_atoms} atoms, "
+                                    f"{melting.time_ps:g} ps per temperature"}
+
+
+def invalid_system(system: str, check: HostCheck, temperature_K: float) -> SystemResult:
+    return SystemResult(system=system, potential=check.potential, valid=False, status="no valid potential",
+                        reason=check.reason, host_check=check, **melting_fields(system, None),
+                        temperature_K=temperature_K)
+
+
+@job
+def over_budget(system: str, potential: str, scale: StudyScale, hours: float) -> SystemResult:
+    """The result of a system whose MD would exceed the scale's time budget (not run, not checked)."""
+    reason = (f"{potential}'s MD for the {scale.name} scale would take about {hours:.1f} h on one core "
+              f"(budget {scale.max_md_hours:.2g} h); give a faster valid potential (--potential {system}=NAME) or "
+              "run a larger scale where there are more cores")
+    return SystemResult(system=system, potential=potential, valid=False, status="over budget", reason=reason,
+                        **melting_fields(system, None),
+                        temperature_K=homologous_temperature_K(system, scale.homologous_temperature))
+
+
+def estimated_md_hours(system: str, scale: StudyScale, potential) -> float | None:
+    """MD time (h, one core) of ``system``'s couples and diffusion runs at ``scale`` with the record
+    ``potential``, from its measured ``md_speed_atom_steps_per_s``; None where the speed is not measured."""
+    from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal
+    from anodeflow.structures.sizes import couple_atoms
+
+    if not potential.md_speed_atom_steps_per_s:
+        return None
+    size, steps_per_ps = scale.couple_size_nm, 1000.0 / potential.timestep_fs
+    couples = (len(ORIENTATIONS[system]) * scale.replicas * couple_atoms(system, size, 1.25 * size, 1.25 * size)
+               * scale.couple_time_ps * steps_per_ps)
+    tm = EXPERIMENTAL_MELTING_K[parse_system(system)[1]]
+    glass_ps = 1.5 * scale.melt_ps + (1.5 * tm - 300.0) / scale.quench_rate_K_ps
+    diffusion = scale.diffusion_atoms * (glass_ps + len(scale.diffusion_temperatures) * scale.diffusion_time_ps)
+    melting = 0.0
+    if scale.melting is not None:
+        cell_atoms = len(bulk_crystal(HOST_CRYSTALS[parse_system(system)[1]])) * np.prod(scale.melting.repeats)
+        melting = cell_atoms * (scale.melting.melt_ps + len(scale.melting.temperatures) * scale.melting.time_ps)
+    return (couples + (diffusion + melting) * steps_per_ps) / potential.md_speed_atom_steps_per_s / 3600.0
+
+
+def _as(model, value):
+    """``value`` as the pydantic ``model`` (jobflow hands documents on as objects or as dicts)."""
+    return value if isinstance(value, model) else model.model_validate(value)
+
+
+def _measured(estimate) -> MeasuredValue:
+    return MeasuredValue(value=estimate.value, err=estimate.err, n=estimate.n)
+
+
+def orientation_result(miller: str, docs: list[InterfaceMDDocument]) -> OrientationResult:
+    """Replica means and standard errors of one orientation's couples."""
+    import numpy as np
+
+    from anodeflow.analysis.claims import replica_estimate
+    from anodeflow.analysis.kinetics import fit_kinetics
+    from anodeflow.analysis.profiles import front_and_bulk_host_bonds
+
+    exponents, exponent_errs = [], []
+    for d in docs:
+        try:
+            fit = fit_kinetics(d.times_ps, d.front_advance_nm)
+            exponents.append(fit.exponent_n)
+            exponent_errs.append(fit.exponent_n_err)
+        except InputError:  # no measurable advance
+            exponents.append(float("nan"))
+            exponent_errs.append(float("nan"))
+    bonds = np.array([front_and_bulk_host_bonds(d.final_profile) for d in docs])
+    stress = [d.stress or {} for d in docs]
+
+    def over(values, errs=None):
+        return _measured(replica_estimate(values, errs))
+
+    n_times = min(len(d.times_ps) for d in docs)
+    return OrientationResult(
+        miller=miller, exponent_n=over(exponents, exponent_errs),
+        front_velocity_nm_ps=over([d.front_velocity_nm_ps for d in docs]),
+        amorphous_thickness_nm=over([d.amorphous_thickness_nm for d in docs]),
+        interface_width_nm=over([d.interface_width_nm for d in docs]),
+        front_host_bond_A=over(bonds[:, 0]), bulk_host_bond_A=over(bonds[:, 1]),
+        host_bond_shift_A=over(bonds[:, 0] - bonds[:, 1]),
+        eq1_stress_term_eV=over([s.get("eq1_stress_term_eV", float("nan")) for s in stress]),
+        host_mean_stress_GPa=over([s.get("mean_stress_host_GPa", float("nan")) for s in stress]),
+        times_ps=list(docs[0].times_ps[:n_times]),
+        front_advance_nm=np.mean([d.front_advance_nm[:n_times] for d in docs], axis=0).tolist(),
+        wall_time_s=float(sum(d.wall_time_s for d in docs)))
+
+
+@job
+def summarise_system(system: str, check: HostCheck, temperature_K: float, couples: dict[str, list],
+                     diffusion: dict, melting: MeltingPointDocument | None = None) -> SystemResult:
+    """One system's :class:`SystemResult` from its couples and diffusion study."""
+    carrier, _ = parse_system(system)
+    melting = None if melting is None else _as(MeltingPointDocument, melting)
+    study = _as(DiffusionStudyDocument, diffusion["diffusion"])
+    fit = study.arrhenius.get(carrier, {})
+    D300 = Ea = None
+    if "Ea_eV" in fit:
+        D300 = MeasuredValue(value=fit["D_300K_cm2_s"], err=fit["D_300K_err_cm2_s"], n=len(study.runs))
+        Ea = MeasuredValue(value=fit["Ea_eV"], err=fit["Ea_err_eV"], n=len(study.runs))
+    phase, x, _ = REACTED_PHASES[system]
+    return SystemResult(
+        system=system, potential=check.potential, valid=True, status="measured", host_check=check,
+        **melting_fields(system, melting), temperature_K=temperature_K,
+        orientations=[orientation_result(m, [_as(InterfaceMDDocument, d) for d in docs]) for m, docs in couples.items()],
+        reacted_phase=phase, carrier_fraction=x, diffusion=study, D_300K_cm2_s=D300, Ea_eV=Ea,
+        diffusion_wall_time_s=_as(LammpsMDDocument, diffusion["glass"]).wall_time_s + sum(r.wall_time_s for r in study.runs))
+
+
+@job
+def assemble_study(scale: StudyScale, systems: list[SystemResult], screening: dict | None = None) -> SeedStudyDocument:
+    """The claims table from every system's results (:func:`anodeflow.workflows.seed_claims.claim_rows`)."""
+    from anodeflow.workflows.seed_claims import REFERENCES, claim_rows
+
+    results = [_as(SystemResult, s) for s in systems]
+    if screening is not None and not isinstance(screening, dict):
+        screening = screening.model_dump()
+    return SeedStudyDocument(scale=scale, systems=results, claims=claim_rows(results, screening),
+                             screening=screening, references=REFERENCES)
+
+
+@dataclass
+class SeedStudyMaker(Maker):
+    """The seed study over ``systems`` at ``scale`` (a key of ``SCALES``); ``potentials`` maps a system to a
+    potential name (default: the system's default potential)."""
+
+    name: str = "seed study"
+    scale: str = "quick"
+    systems: tuple[str, ...] = SYSTEMS
+    potentials: dict[str, str] = field(default_factory=dict)
+    progress: bool = False
+
+    def make(self) -> Flow:
+        from anodeflow.workflows.screening import ScreeningFlowMaker
+
+        if self.scale not in SCALES:
+            raise InputError(f"unknown scale '{self.scale}'; choose one of {', '.join(SCALES)}")
+        unknown = [s for s in self.systems if s not in SYSTEMS] + [s for s in self.potentials if s not in self.systems]
+        if unknown:
+            raise InputError(f"system {', '.join(unknown)} is not in the study; choose from {', '.join(SYSTEMS)}")
+        scale = SCALES[self.scale]
+        jobs, results = [], []
+        for system in self.systems:
+            potential = self.potentials.get(system)
+            record = resolve_potential(potential, system)
+            record.check_elements(parse_system(system))
+            hours = estimated_md_hours(system, scale, record)
+            if scale.max_md_hours is not None and hours is not None and hours > scale.max_md_hours:
+                skipped = over_budget(system, record.name, scale, hours)
+                jobs.append(skipped)
+                results.append(skipped.output)
+                continue
+            check = check_host(system, potential, scale.rattled_repeats)
+            run = run_system(system, potential, scale, check.output, self.progress)
+            jobs += [check, run]
+            results.append(run.output)
+        screening = None
+        if scale.screening:
+            screen = ScreeningFlowMaker(systems=("Li-Si", "Na-Sb", "Na-Sn", "Li-Ge"), potentials=self.potentials).make()
+            jobs.append(screen)
+            screening = screen.output
+        study = assemble_study(scale, results, screening)
+        return Flow([*jobs, study], output=study.output, name=f"{self.name} ({self.scale})")
+
