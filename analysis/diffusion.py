@@ -85,6 +85,7 @@ class DiffusionResult:
     msd_A2: list[float]
     D_err_kind: str = D_ERR_KIND
     msd_variance_factor: float = 1.0
+    axes: str = "xyz"
 
     def as_dict(self, with_msd: bool = True) -> dict:
         d = asdict(self)
@@ -187,7 +188,8 @@ def squared_displacement_excess(x: np.ndarray, lags: np.ndarray, max_lags: int =
                                 max_values: int = 2_000_000) -> float:
     """Observed variance of squared displacements over that of isotropic Gaussian ones, >= 1.
 
-    For Gaussian displacements of equal variance along x, y, z, Var(|dr|^2) = (2/3) MSD^2; hops
+    For Gaussian displacements of equal variance along each of the d axes of ``x``, Var(|dr|^2) =
+    (2/d) MSD^2; hops
     (non-Gaussian tails) and anisotropy make it larger. Averaged over up to ``max_lags`` lags of
     ``lags`` (frames), with time origins thinned to keep at most ``max_values`` numbers per lag.
     """
@@ -198,7 +200,7 @@ def squared_displacement_excess(x: np.ndarray, lags: np.ndarray, max_lags: int =
         s = np.sum((x[k::stride] - x[:len(x) - k:stride]) ** 2, axis=2)
         mean = float(s.mean())
         if mean > 0:
-            ratios.append(float(s.var()) / (2.0 / 3.0 * mean**2))
+            ratios.append(float(s.var()) / (2.0 / x.shape[2] * mean**2))
     return max(1.0, float(np.mean(ratios))) if ratios else 1.0
 
 
@@ -221,27 +223,35 @@ def vibration_correlation(msd: np.ndarray, below: int, slope_per_frame: float, i
 def fit_msd(msd: np.ndarray, x: np.ndarray, dt_ps: float, lo: int, hi: int) -> tuple[float, float, float]:
     """D and its 1-sigma error (A^2/ps) from the MSD (A^2, per frame lag) over lags lo..hi-1 (frames).
 
-    Generalised least squares of MSD = 6 a^2 + 6 D t with the covariance of :func:`msd_covariance`
-    for the ``x.shape[1]`` atoms of ``x`` (frames, atoms, 3; unwrapped, A): step variance
-    q = 2 D dt and noise a^2 come from the fit itself (ordinary least squares first, then three
+    Generalised least squares of MSD = 2d a^2 + 2d D t with the covariance of :func:`msd_covariance`
+    for the ``x.shape[1]`` atoms of ``x`` (frames, atoms, d; unwrapped, A; d = 1, 2 or 3 axes): step
+    variance q = 2 D dt and noise a^2 per axis come from the fit itself (ordinary least squares first, then three
     GLS passes), the noise memory from the first (:func:`vibration_correlation`). The error is
     scaled by the observed excess variance of the squared displacements
     (:func:`squared_displacement_excess`). Returns (D, D_err, excess factor).
     """
+    dims = x.shape[2]
     lags = np.unique(np.linspace(lo, hi - 1, min(MAX_FIT_LAGS, hi - lo)).astype(int))
     t, y = lags * dt_ps, np.asarray(msd)[lags]
     intercept, slope = np.polyfit(t, y, 1)[::-1]
     memory = vibration_correlation(msd, lo, slope * dt_ps, intercept)
     walk, cross, noise = msd_covariance(lags, len(msd), memory)
     for _ in range(3):
-        q, a2 = max(slope * dt_ps / 3.0, 0.0), max(intercept, 0.0) / 6.0
+        q, a2 = max(slope * dt_ps / dims, 0.0), max(intercept, 0.0) / (2 * dims)
         cov = q * q * walk + q * a2 * cross + a2 * a2 * noise
         if not np.any(cov):
-            return float(slope / 6.0), 0.0, 1.0  # atoms that do not move at all
+            return float(slope / (2 * dims)), 0.0, 1.0  # atoms that do not move at all
         (intercept, slope), coef_cov = gls_line(t, y, cov)
     factor = squared_displacement_excess(x, lags)
-    D_err = float(np.sqrt(coef_cov[1, 1] * 3 * factor / x.shape[1]) / 6.0)
-    return float(slope / 6.0), D_err, factor
+    D_err = float(np.sqrt(coef_cov[1, 1] * dims * factor / x.shape[1]) / (2 * dims))
+    return float(slope / (2 * dims)), D_err, factor
+
+
+def check_axes(axes: str) -> str:
+    """``axes`` for an MSD: distinct letters of x, y, z; :class:`InputError` otherwise."""
+    if not axes or len(set(axes)) != len(axes) or set(axes) - set("xyz"):
+        raise InputError(f"axes '{axes}' must be distinct letters of x, y, z (e.g. xyz or xy)")
+    return axes
 
 
 def tracer_diffusion(
@@ -250,13 +260,15 @@ def tracer_diffusion(
     species: str = "",
     drift: np.ndarray | None = None,
     fit_window: tuple[float, float] = (0.1, 0.5),
+    axes: str = "xyz",
 ) -> DiffusionResult:
     """D from the MSD of (frames, atoms, 3) unwrapped positions (A) taken every ``dt_ps`` (ps).
 
     ``drift`` (frames, 3; A) is subtracted first (e.g. the system's centre-of-mass motion). D
-    (A^2/ps and cm^2/s) is the slope/6 of the MSD over lags in ``fit_window`` (fractions of the
-    trajectory length), fitted by generalised least squares (:func:`fit_msd`); ``D_err`` is one
-    standard deviation (see ``D_ERR_KIND``).
+    (A^2/ps and cm^2/s) is the slope/(2d) of the MSD along the d ``axes`` (``xyz``; ``xy`` for motion in
+    the plane of an interface normal to z, where the slab confines the carrier along z) over lags in
+    ``fit_window`` (fractions of the trajectory length), fitted by generalised least squares
+    (:func:`fit_msd`); ``D_err`` is one standard deviation (see ``D_ERR_KIND``).
     """
     x = np.asarray(unwrapped, float)
     if x.ndim != 3 or x.shape[2] != 3:
@@ -272,8 +284,10 @@ def tracer_diffusion(
     lo_f, hi_f = fit_window
     if not 0 <= lo_f < hi_f <= 1:
         raise InputError(f"fit window {fit_window} must satisfy 0 <= lo < hi <= 1")
+    check_axes(axes)
     if drift is not None:
         x = x - (np.asarray(drift) - np.asarray(drift)[0])[:, None, :]
+    x = x[:, :, ["xyz".index(a) for a in axes]]
     n = x.shape[0]
     lag = np.arange(n) * dt_ps
     msd = msd_fft(x)
@@ -283,7 +297,7 @@ def tracer_diffusion(
     return DiffusionResult(
         species=species, n_atoms=x.shape[1], n_frames=n, dt_ps=dt_ps, fit_window_ps=[lo * dt_ps, (hi - 1) * dt_ps],
         D_A2_ps=D, D_err_A2_ps=D_err, D_cm2_s=D * A2_PS_TO_CM2_S, D_err_cm2_s=D_err * A2_PS_TO_CM2_S,
-        lag_ps=lag.tolist(), msd_A2=msd.tolist(), msd_variance_factor=factor,
+        lag_ps=lag.tolist(), msd_A2=msd.tolist(), msd_variance_factor=factor, axes=axes,
     )
 
 

@@ -261,20 +261,23 @@ def diffusion(
     host: Annotated[str | None, typer.Option("--host", help="host element (for named regions)")] = None,
     carrier: Annotated[str | None, typer.Option("--carrier", help="carrier element (for named regions)")] = None,
     types: TypesOpt = None,
+    axes: Annotated[str, typer.Option("--axes", help="MSD axes: xyz, or xy for motion in the plane of an interface "
+                                                     "normal to z (a carrier confined between slabs)")] = "xyz",
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
     progress: ProgressOpt = True,
 ):
     """Tracer MSD (unwrapped, drift removed, FFT) and D with its 1-sigma error (generalised least squares)."""
-    from anodeflow.analysis.diffusion import diffusion_from_frames
+    from anodeflow.analysis.diffusion import check_axes, diffusion_from_frames
     from anodeflow.progress import progress_bar
 
+    check_axes(axes)
     check_plot(plot)
     check_option("--timestep-ps", timestep_ps, gt=0, unit="ps")
     check_region(region)
     with progress_bar(progress and not as_json, "read frames", _count_frames(file), "frames") as advance:
         frames = _counted(_frames(file, types), advance)
-        result = diffusion_from_frames(frames, species, timestep_ps, region, host=host, carrier=carrier)
+        result = diffusion_from_frames(frames, species, timestep_ps, region, host=host, carrier=carrier, axes=axes)
     out = result.as_dict(with_msd=False)
     out["region"] = region
     if plot:

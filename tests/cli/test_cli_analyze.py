@@ -105,6 +105,13 @@ def test_diffusion_and_arrhenius_json(tmp_path):
     out = json.loads(result.stdout)
     assert out["D_cm2_s"] == pytest.approx(0.5e-4, rel=0.1) and out["D_err_cm2_s"] > 0
     assert out["D_A2_ps"] == pytest.approx(out["D_cm2_s"] * 1e4)
+    # isotropic walkers: the in-plane D is the same D, from 2 of the 3 axes (a larger error)
+    plane = anodeflow("analyze", "diffusion", path, "--species", "1", "--timestep-ps", "0.001", "--types",
+                      "1=Li,2=Si", "--axes", "xy", "--json")
+    assert plane.returncode == 0, plane.stderr
+    plane = json.loads(plane.stdout)
+    assert plane["axes"] == "xy" and plane["D_cm2_s"] == pytest.approx(0.5e-4, rel=0.15)
+    assert plane["D_err_cm2_s"] > out["D_err_cm2_s"]
     csv_path = tmp_path / "arr.csv"
     csv_path.write_text("T_K,D_cm2_s\n600,1.3e-08\n900,5.6e-07\n1200,3.7e-06\n")
     arr = anodeflow("analyze", "arrhenius", csv_path, "--json")
@@ -119,6 +126,8 @@ def test_diffusion_and_arrhenius_json(tmp_path):
     (["analyze", "profile", "{dump}", "--host", "Cu", "--carrier", "Li"],
      "error: host 'Cu' is not supported; supported: Si, Ge, Sn, Sb"),
     (["analyze", "diffusion", "{dump}", "--species", "Na", "--timestep-ps", "0.001"], "no atoms of species 'Na'"),
+    (["analyze", "diffusion", "{dump}", "--species", "Li", "--timestep-ps", "0.001", "--axes", "xw"],
+     "error: axes 'xw' must be distinct letters of x, y, z (e.g. xyz or xy)"),
     (["analyze", "kinetics", "{csv}"], "error: '{csv}' needs columns t_ps and L_nm"),
     (["analyze", "profile", "{dump}", "--host", "Si", "--carrier", "Li", "--workers", "0"],
      "error: --workers must be >= 1 (processes analysing frames at once), got 0"),
