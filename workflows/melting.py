@@ -90,22 +90,36 @@ class CoexistenceMeltingMaker(Maker):
 
 
 def half_melted(cell: Atoms, potential, types: list[str], workdir: Path, maker: CoexistenceMeltingMaker,
-                melt_K: float) -> Atoms:
-    """``cell`` with its upper half (z > Lz / 2) melted at ``melt_K`` while the lower half is held still."""
+                melt_K: float, host: str, max_rounds: int = 5) -> Atoms:
+    """``cell`` with its upper half (z > Lz / 2) melted at ``melt_K`` while the lower half is held still.
+
+    The upper half is rattled (0.3 A) first, so it melts without having to nucleate, and is melted in
+    rounds of ``maker.melt_ps`` until at most 5 % of its atoms are crystalline; :class:`EngineError` if
+    that takes more than ``max_rounds``.
+    """
+    from anodeflow.errors import EngineError
     from anodeflow.workflows.engine import Lammps
     from anodeflow.workflows.stability import lammps_with
 
     half = cell.cell.lengths()[2] / 2
+    upper = cell.positions[:, 2] > half
+    start = cell.copy()
+    start.positions[upper] += np.random.default_rng(maker.seed).normal(0.0, 0.3, (int(upper.sum()), 3))
     with Lammps(workdir, log=False) as lmp:
-        binding = lammps_with(lmp, cell, potential, types, workdir)  # noqa: F841
+        binding = lammps_with(lmp, start, potential, types, workdir)  # noqa: F841
         steps = int(round(maker.melt_ps * 1000 / potential.timestep_fs))
         lmp.commands([f"timestep {potential.timestep_fs / 1000}", "thermo 0",
                       f"region lower block INF INF INF INF INF {half}", "group solid region lower",
                       "group liquid subtract all solid", f"velocity liquid create {melt_K} {maker.seed} dist gaussian",
                       "fix hold solid setforce 0 0 0", "velocity solid set 0 0 0",
                       f"fix melt liquid nvt temp {melt_K} {melt_K} 0.1"])
-        lmp.run(steps)
-        return lmp.atoms(types)
+        for _ in range(max_rounds):
+            lmp.run(steps)
+            melted = lmp.atoms(types)
+            if crystalline_fraction(melted[upper], host) <= 0.05:
+                return melted
+    raise EngineError(f"the upper half of the {host} cell did not melt in {max_rounds * maker.melt_ps:g} ps at "
+                      f"{melt_K:.0f} K; raise melt_factor or melt_ps")
 
 
 def coexistence_rate(start: Atoms, potential, types: list[str], host: str, temperature_K: float, workdir: Path,
@@ -144,7 +158,7 @@ def coexistence_melting_point(maker: CoexistenceMeltingMaker, system: str) -> Me
     workdir = Path.cwd()
     cell = relaxed_crystal(HOST_CRYSTALS[host], record, types, workdir / "crystal").repeat(maker.repeats)
     experimental = EXPERIMENTAL_MELTING_K[host]
-    two_phase = half_melted(cell, record, types, workdir / "half-melt", maker, maker.melt_factor * experimental)
+    two_phase = half_melted(cell, record, types, workdir / "half-melt", maker, maker.melt_factor * experimental, host)
     temperatures = [f * experimental for f in maker.temperatures]
     rates = [coexistence_rate(two_phase, record, types, host, T, workdir / f"npt-{T:.0f}K", maker)
              for T in temperatures]

@@ -101,8 +101,12 @@ def test_a_system_without_a_valid_potential_is_reported_not_run(quick_study):
     (["--potential", "Li-Si=Nope"], "Nope"),
 ], ids=["scale", "system", "potential-form", "potential-name"])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    from typer.testing import CliRunner
+
+    from anodeflow.cli import app
+
     out = tmp_path / "report"
-    result = anodeflow("study", "seed", *args, "--out", out)
-    assert result.returncode == 2
+    result = CliRunner().invoke(app, ["study", "seed", *args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr and result.stderr.count("\n") == 1
-    assert not out.exists()
+    assert not out.exists() and "Traceback" not in result.stderr
