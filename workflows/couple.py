@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from jobflow import Flow, Maker, job
 
 from anodeflow.analysis import analyse_couple, read_frames
+from anodeflow.analysis.trajectory import count_frames
 from anodeflow.analysis.couple import analyse_final_state
 from anodeflow.analysis.stress import stress_columns
 from anodeflow.analysis.structure import host_density_A3
@@ -80,7 +82,7 @@ class AnalyseCoupleMaker(Maker):
     plot: bool = True
     progress: bool = True
 
-    @job(data=["frames", "profiles"])
+    @job(data=["profiles"])
     def make(self, couple: CoupleStructureDocument, md: LammpsMDDocument) -> InterfaceMDDocument:
         return self.analyse(couple, md)
 
@@ -88,21 +90,26 @@ class AnalyseCoupleMaker(Maker):
         """The document for a finished (or resumed) MD run of ``couple`` (usable without jobflow)."""
         carrier, host = parse_system(couple.system)
         stress_prefix = "c_stress" if set(stress_columns()) <= set(md.dump_columns) else None
-        frames = list(read_frames(md.trajectory, columns=stress_columns() if stress_prefix else ()))
-        with progress_bar(self.progress, "analyse frames", len(frames), unit="frames") as advance:
-            result = analyse_couple(frames, host, carrier, host_density_A3(host), md.timestep_fs / 1000.0,
+        n_frames = count_frames(md.trajectory) or 0
+        last = deque(maxlen=max(1, int(round(self.final_fraction * n_frames))))  # the final-state frames
+
+        def kept(frames):
+            for frame in frames:
+                last.append(frame)
+                yield frame
+
+        frames = read_frames(md.trajectory, columns=stress_columns() if stress_prefix else ())
+        with progress_bar(self.progress, "analyse frames", n_frames, unit="frames") as advance:
+            result = analyse_couple(kept(frames), host, carrier, host_density_A3(host), md.timestep_fs / 1000.0,
                                     couple.n_interfaces, self.bin_nm, self.final_fraction, on_frame=advance)
-        n_final = max(1, int(round(self.final_fraction * len(frames))))
-        final = analyse_final_state(frames[-n_final:], host, carrier, stress_prefix, self.bin_nm)
+        final = analyse_final_state(list(last), host, carrier, stress_prefix, self.bin_nm)
         doc = InterfaceMDDocument(
             **asdict(result), **final, system=couple.system, host=host, carrier=carrier, miller=couple.miller,
             n_atoms=md.n_atoms, composition=couple.composition, temperature_K=md.temperature_K, time_ps=md.time_ps,
             timestep_fs=md.timestep_fs, ensemble=md.ensemble, seed=md.seed, potential=md.potential,
             versions=md.versions, dir_name=md.dir_name, front_advance_final_nm=result.front_advance_nm[-1],
             wall_time_s=md.wall_time_s, restart_dir=md.dir_name if md.resumed_from_step is not None else None,
-            frames={"symbols": frames[0].symbols.tolist(), "steps": [f.step for f in frames],
-                    "cells_A": [f.cell.round(4).tolist() for f in frames],
-                    "positions_A": [f.positions.round(3).tolist() for f in frames]},
+            trajectory=md.trajectory,
         )
         if self.plot:
             from anodeflow.plots import plot_couple
@@ -154,7 +161,7 @@ def resume_interface_md(directory: str | Path, analyse: AnalyseCoupleMaker | Non
     return (analyse or AnalyseCoupleMaker(progress=progress)).analyse(couple, md)
 
 
-@job(data=["frames", "profiles"])
+@job(data=["profiles"])
 def resume_interface_md_job(directory: str) -> InterfaceMDDocument:
     """Jobflow job around :func:`resume_interface_md` so the resumed result is stored like any other."""
     return resume_interface_md(directory)

@@ -9,7 +9,7 @@ import numpy as np
 from ase import Atoms
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class AtomsModel(BaseModel):
@@ -125,7 +125,7 @@ class InterfaceMDDocument(BaseModel):
 
     ``front_advance_nm`` is L(t) per interface from the loss of crystalline host atoms;
     thicknesses are per interface, averaged over the final ``final_window_ps``.
-    ``frames`` and ``profiles`` (per-frame) live in the ``data`` store.
+    ``profiles`` (per-frame) live in the ``data`` store; the positions stay in the ``trajectory`` file.
     """
 
     schema_version: str = SCHEMA_VERSION
@@ -163,5 +163,7 @@ class InterfaceMDDocument(BaseModel):
     notes: list[str] = Field(default_factory=list)
     restart_dir: str | None = None
     wall_time_s: float
-    frames: dict | None = Field(None, description="positions per frame (data store)")
+    trajectory: str | None = Field(None, description="path of the MD trajectory the analysis read (LAMMPS dump)")
+    frames: dict | None = Field(None, description="positions per frame: documents of schema 1.0 only (data store); "
+                                                  "newer ones reference the trajectory file instead")
     profiles: list[dict] | None = Field(None, description="per-frame profiles (data store)")

@@ -88,10 +88,13 @@ def test_stored_provenance_and_data(run):
     assert doc["versions"]["lammps"] == "2025-07-22"
     assert doc["temperature_K"] == 1500 and doc["time_ps"] == pytest.approx(4.0)
     assert doc["wall_time_s"] > 0
-    frames = doc["frames"]  # loaded from the data store
-    assert np.array(frames["positions_A"]).shape == (41, 1040, 3)
-    assert frames["steps"][-1] == 4000
-    assert len(doc["profiles"]) == 41
+    from anodeflow.analysis import read_frames
+
+    assert doc["frames"] is None  # positions stay in the trajectory file the document names
+    frames = list(read_frames(doc["trajectory"]))
+    assert np.array([f.positions for f in frames]).shape == (41, 1040, 3)
+    assert frames[-1].step == 4000
+    assert len(doc["profiles"]) == 41  # per-frame profiles, loaded from the data store
     from pathlib import Path
 
     png = Path(doc["plot"])
