@@ -15,7 +15,12 @@ DATA_DIR = Path(__file__).parent / "data"
 
 
 class Potential(BaseModel):
-    """One interatomic potential: what it is, where it came from, how LAMMPS runs it."""
+    """One interatomic potential: what it is, where it came from, how LAMMPS and ASE run it.
+
+    A record is one of the typed forms below (:class:`MeamPotential`, :class:`FittedPotential`,
+    :class:`MlipPotential`); each writes its own LAMMPS lines and data files (:meth:`lammps_commands`),
+    attaches what runs in Python (:meth:`bind`) and gives an ASE calculator (:meth:`calculator`).
+    """
 
     name: str
     elements: list[str]
@@ -39,27 +44,6 @@ class Potential(BaseModel):
     snap: dict[str, Any] | None = Field(None, description="fitted potentials: SNAP coefficient/parameter files, "
                                         "the UF3 file if it has UF3 terms, and the ZBL reference")
 
-    def _fitted_commands(self, type_elements: list[str]) -> list[str]:
-        from anodeflow.potentials.snap import pair_commands
-
-        spec = self.snap or {}
-        for key in ("coeff_file", "param_file", "uf3_file"):
-            if key in spec and not Path(spec[key]).is_file():
-                raise InputError(f"potential {self.name}: file '{spec[key]}' ({key}) is missing")
-        return pair_commands(type_elements, spec["coeff_file"], spec["param_file"], spec["zbl_inner_A"],
-                             spec["zbl_outer_A"], spec.get("uf3_file"))
-
-    def bind(self, lammps, type_elements: list[str]):
-        """Attach what runs in Python (an MLIP's ``fix external`` callback) to a LAMMPS instance.
-
-        Call after :meth:`lammps_commands`; returns the bridge to keep alive (None for LAMMPS-native styles).
-        """
-        if self.pair_style != "external":
-            return None
-        from anodeflow.potentials.mlip import FixExternalBridge, ase_calculator
-
-        return FixExternalBridge(lammps, type_elements, ase_calculator(self))
-
     def check_elements(self, elements: list[str]) -> None:
         """Raise ``InputError`` if the potential does not cover every element given."""
         missing = sorted(set(elements) - set(self.elements))
@@ -74,24 +58,88 @@ class Potential(BaseModel):
 
         Data files the style needs are written into ``directory`` (default: ``ANODEFLOW_HOME/potential_files/NAME``).
         """
-        self.check_elements(type_elements)
-        if self.pair_style == "meam":
-            from anodeflow.potentials.meam import write_meam_files
-
-            library, params = write_meam_files(self, Path(directory) if directory else _home() / "potential_files" / self.name)
-            order = " ".join(self.elements)
-            mapping = " ".join(type_elements)
-            from anodeflow.workflows.engine import lammps_path
-
-            files = f"{lammps_path(library)} {order} {lammps_path(params)}"
-            return ["pair_style meam", f"pair_coeff * * {files} {mapping}"]
-        if self.snap is not None:
-            return self._fitted_commands(type_elements)
-        if self.pair_style == "external":
-            from anodeflow.potentials.mlip import lammps_commands
-
-            return lammps_commands()
         raise InputError(f"potential {self.name}: pair_style {self.pair_style} has no LAMMPS writer")
+
+    def bind(self, lammps, type_elements: list[str]):
+        """Attach what runs in Python to a LAMMPS instance after :meth:`lammps_commands`; returns what to keep
+        alive while it runs (None for LAMMPS-native styles)."""
+        return None
+
+    def calculator(self, type_elements: list[str], directory: Path | None = None):
+        """An ASE calculator: LAMMPS in-process (``LAMMPSlib``) with the types ``type_elements``."""
+        from ase.calculators.lammpslib import LAMMPSlib
+
+        from anodeflow.workflows.engine import load_mpi
+
+        load_mpi()
+        return LAMMPSlib(lmpcmds=self.lammps_commands(type_elements, directory),
+                         atom_types={e: i + 1 for i, e in enumerate(type_elements)}, log_file=None, keep_alive=True)
+
+
+class MeamPotential(Potential):
+    """A (2NN-)MEAM potential from its library and parameter tables (written as LAMMPS files)."""
+
+    meam: dict[str, Any] = Field(description="MEAM library and parameter tables")
+
+    def lammps_commands(self, type_elements: list[str], directory: Path | None = None) -> list[str]:
+        from anodeflow.potentials.meam import write_meam_files
+        from anodeflow.workflows.engine import lammps_path
+
+        self.check_elements(type_elements)
+        library, params = write_meam_files(self, Path(directory) if directory else _home() / "potential_files" / self.name)
+        files = f"{lammps_path(library)} {' '.join(self.elements)} {lammps_path(params)}"
+        return ["pair_style meam", f"pair_coeff * * {files} {' '.join(type_elements)}"]
+
+
+class FittedPotential(Potential):
+    """A fitted SNAP (optionally with UF3 2+3-body terms) over ZBL, from its coefficient files."""
+
+    snap: dict[str, Any] = Field(description="SNAP coefficient/parameter files, the UF3 file if it has UF3 terms, "
+                                             "and the ZBL reference")
+
+    def lammps_commands(self, type_elements: list[str], directory: Path | None = None) -> list[str]:
+        from anodeflow.potentials.snap import pair_commands
+
+        self.check_elements(type_elements)
+        spec = self.snap
+        for key in ("coeff_file", "param_file", "uf3_file"):
+            if key in spec and not Path(spec[key]).is_file():
+                raise InputError(f"potential {self.name}: file '{spec[key]}' ({key}) is missing")
+        return pair_commands(type_elements, spec["coeff_file"], spec["param_file"], spec["zbl_inner_A"],
+                             spec["zbl_outer_A"], spec.get("uf3_file"))
+
+
+class MlipPotential(Potential):
+    """A machine-learned potential run in Python: its own ASE calculator, in LAMMPS through ``fix external``."""
+
+    mlip: dict[str, str] = Field(description="MLIP package and model name (fix external)")
+
+    def lammps_commands(self, type_elements: list[str], directory: Path | None = None) -> list[str]:
+        from anodeflow.potentials.mlip import lammps_commands
+
+        self.check_elements(type_elements)
+        return lammps_commands()
+
+    def bind(self, lammps, type_elements: list[str]):
+        from anodeflow.potentials.mlip import FixExternalBridge, ase_calculator
+
+        return FixExternalBridge(lammps, type_elements, ase_calculator(self))
+
+    def calculator(self, type_elements: list[str] | None = None, directory: Path | None = None):
+        from anodeflow.potentials.mlip import ase_calculator
+
+        return ase_calculator(self)
+
+
+def potential_record(spec: dict) -> Potential:
+    """The typed record of a record file's contents: MEAM, fitted (SNAP/UF3) or MLIP."""
+    if spec.get("mlip"):
+        return MlipPotential(**spec)
+    if spec.get("snap"):
+        return FittedPotential(**spec)
+    if spec.get("meam"):
+        return MeamPotential(**spec)
+    return Potential(**spec)
 
 
 def _home() -> Path:
@@ -138,7 +186,7 @@ def _records() -> dict[str, Potential]:
         for key in ("coeff_file", "param_file", "uf3_file"):  # relative files sit next to their record
             if spec.get("snap") and key in spec["snap"]:
                 spec["snap"][key] = str(path.parent / spec["snap"][key])
-        record = Potential(**spec)
+        record = potential_record(spec)
         records[record.name] = record
     return records
 

@@ -12,25 +12,11 @@ from anodeflow.workflows.md import resolve_potential, type_elements_for
 
 
 def lammps_calculator(system: str, potential_name: str | None = None, directory: str | Path | None = None):
-    """An ASE calculator for ``system``'s elements with its potential.
-
-    LAMMPS-native potentials run in-process through ``LAMMPSlib`` (files written into ``directory``,
-    default: ``ANODEFLOW_HOME/potential_files``); MLIPs are their own ASE calculators.
-    """
-    from ase.calculators.lammpslib import LAMMPSlib
-
-    from anodeflow.workflows.engine import load_mpi
-
+    """An ASE calculator for ``system``'s elements with its potential (:meth:`Potential.calculator`: LAMMPS
+    in-process for LAMMPS-native forms, files written into ``directory``, default
+    ``ANODEFLOW_HOME/potential_files``; an MLIP is its own ASE calculator)."""
     potential = resolve_potential(potential_name, system)
-    if potential.mlip:
-        from anodeflow.potentials.mlip import ase_calculator
-
-        return ase_calculator(potential)
-    load_mpi()
-    type_elements = type_elements_for(parse_system(system), potential)
-    cmds = potential.lammps_commands(type_elements, directory)
-    return LAMMPSlib(lmpcmds=cmds, atom_types={e: i + 1 for i, e in enumerate(type_elements)},
-                     log_file=None, keep_alive=True)
+    return potential.calculator(type_elements_for(parse_system(system), potential), directory)
 
 
 def relax(atoms: Atoms, calculator, fmax: float = 1e-3, steps: int = 500, cell: bool = True) -> Atoms:

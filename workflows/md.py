@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from anodeflow.analysis.stress import stress_columns
 from anodeflow.errors import EngineError, InputError
 from anodeflow.progress import progress_bar
-from anodeflow.potentials import Potential, default_potential, get_potential
+from anodeflow.potentials import MlipPotential, Potential, default_potential, get_potential
 from anodeflow.workflows.engine import (
     LOG_NAME,
     Lammps,
@@ -282,7 +282,7 @@ class LammpsMDMaker(Maker):
         (directory / SETUP_FILE).write_text(json.dumps(setup, indent=1))
         (directory / THERMO_FILE).unlink(missing_ok=True)
         (directory / TRAJECTORY).unlink(missing_ok=True)
-        if potential.pair_style == "external" and (self.mpi_ranks > 1 or self.engine == "command"):
+        if isinstance(potential, MlipPotential) and (self.mpi_ranks > 1 or self.engine == "command"):
             raise InputError(f"{potential.name} runs inside LAMMPS through a Python callback: use mpi_ranks=1 "
                              "and engine 'inprocess'")
         if self.engine == "command":
