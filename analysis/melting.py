@@ -37,8 +37,10 @@ def crystal_growth_rate(times_ps, fractions) -> tuple[float, float]:
 
 
 def melting_point(temperatures_K, rates_per_ps, rate_errs_per_ps) -> MeltingPoint:
-    """Zero of the growth rate: a weighted straight line through the rates of the (at most four) temperatures
-    nearest the first sign change, its root and the root's error from the line's covariance."""
+    """Zero of the growth rate: the straight line through the two temperatures that bracket the first sign
+    change (the rate is not linear over a wide range: growth slows again far below the melting point), its
+    root and the root's error from the two rates' errors. Without a sign change, the line through the two
+    temperatures with the smallest rates, extrapolated (``bracketed`` False)."""
     T = np.asarray(temperatures_K, float)
     r, e = np.asarray(rates_per_ps, float), np.asarray(rate_errs_per_ps, float)
     if T.size < 2:
@@ -47,12 +49,12 @@ def melting_point(temperatures_K, rates_per_ps, rate_errs_per_ps) -> MeltingPoin
     T, r, e = T[order], r[order], np.maximum(e[order], 1e-12)
     change = np.flatnonzero(np.sign(r[:-1]) != np.sign(r[1:]))
     bracketed = change.size > 0
-    centre = change[0] if bracketed else (0 if abs(r[0]) < abs(r[-1]) else T.size - 2)
-    pick = np.arange(max(0, centre - 1), min(T.size, centre + 3))
-    (slope, intercept), cov = np.polyfit(T[pick], r[pick], 1, w=1 / e[pick], cov="unscaled")
-    if slope == 0:
+    i = change[0] if bracketed else (0 if abs(r[0]) < abs(r[-1]) else T.size - 2)
+    (T1, T2), (r1, r2), (e1, e2) = T[i:i + 2], r[i:i + 2], e[i:i + 2]
+    if r1 == r2:
         raise InputError("the growth rate does not change with temperature: no melting point")
-    root = -intercept / slope
-    gradient = np.array([intercept / slope**2, -1 / slope])  # d root / d(slope, intercept)
-    err = float(np.sqrt(max(gradient @ cov @ gradient, 0.0)))
+    root = T1 + r1 * (T2 - T1) / (r1 - r2)
+    # d root / d r1 and d r2 of the line through (T1, r1) and (T2, r2)
+    d1, d2 = -r2 * (T2 - T1) / (r1 - r2) ** 2, r1 * (T2 - T1) / (r1 - r2) ** 2
+    err = float(np.hypot(d1 * e1, d2 * e2))
     return MeltingPoint(float(root), err, bool(bracketed), T.tolist(), r.tolist(), e.tolist())

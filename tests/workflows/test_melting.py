@@ -1,9 +1,9 @@
 """Melting point by solid-liquid coexistence: the root finder on synthetic rates, and a tiny LAMMPS run.
 
-Measured here with the Cui 2012 MEAM: in a 192-atom Si cell (2x2x6 conventional cells, 4 ps per
-temperature) the crystal grows at 0.7 x 1687 K (+0.027 +- 0.007 per ps) and melts at 1.9 x 1687 K
-(-0.17 +- 0.02 per ps); over 1.0-1.9 x 1687 K the rates cross zero at 1977 +- 105 K. In the test's
-128-atom cell, 2 ps: +0.003 to +0.040 per ps at 0.6 x 1687 K and -0.23 to -0.31 at 2.0 x 1687 K (3 seeds).
+Measured here with the Cui 2012 MEAM in the workstation seed study (576 atoms, 3x3x8 conventional cells,
+10 ps per temperature): the crystal still grows at 1.4 x 1687 K (+0.0045 +- 0.0024 per ps) and melts at
+1.6 x 1687 K (-0.025 +- 0.002 per ps): Tm = 2413 +- 23 K, 43 % above experiment. In the test's 128-atom
+cell, 2 ps: +0.003 to +0.040 per ps at 0.6 x 1687 K and -0.23 to -0.31 at 2.0 x 1687 K (3 seeds).
 """
 
 from __future__ import annotations
