@@ -29,11 +29,10 @@ def test_each_form_writes_its_own_lammps_lines(tmp_path):
         get_potential("LiSi-Cui2012-MEAM").lammps_commands(["Cu"], tmp_path)
 
 
-def test_each_form_gives_its_ase_calculator(tmp_path):
+def test_a_lammps_native_record_gives_lammpslib(tmp_path):
     from ase.calculators.lammpslib import LAMMPSlib
 
     assert isinstance(get_potential("LiSi-Cui2012-MEAM").calculator(["Si", "Li"], tmp_path), LAMMPSlib)
-    assert "SevenNet" in type(get_potential("SevenNet-0").calculator()).__name__
 
 
 def test_a_record_without_a_form_has_no_lammps_writer():
