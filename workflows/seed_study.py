@@ -1,9 +1,11 @@
 """The seed study: one Flow that puts the seed's claims (SCIENCE.md) to the test for Li/Si, Na/Sn and Na/Sb.
 
 Per system: a host check of its potential (a rattled supercell of the host crystal relaxed with the
-cell free must keep its space group); if it passes, couples at the same homologous temperature T/Tm
-of each host, over orientations and replica seeds, and the carrier's tracer diffusivity in an amorphous
-alloy at the composition of the reacted phase at three temperatures, extrapolated to 300 K. Then one
+cell free must keep its space group); if it passes, the potential's own melting point of the host
+(solid-liquid coexistence, :mod:`anodeflow.workflows.melting`), couples at the same homologous
+temperature T/Tm of each host over orientations and replica seeds, and the carrier's tracer diffusivity
+in an amorphous alloy at the composition of the reacted phase at 3-5 temperatures, extrapolated to
+300 K. Systems whose MD would exceed the scale's budget are reported, not run. Then one
 ``seed_study`` document: every claim with the measured values +- their standard errors and a verdict
 (agrees / disagrees / undetermined, with the reason) from :mod:`anodeflow.analysis.claims`.
 """
