@@ -340,6 +340,9 @@ def potentials_fit(
     crystal_frames: Annotated[int, typer.Option(
         "--crystal-frames", help="frames of the zero-pressure 300 K host-crystal check labelled and fitted in "
                                  "each active round")] = 0,
+    polymorphs: Annotated[bool, typer.Option(
+        "--polymorphs", help="add the host's competing polymorphs (e.g. alpha, bct, simple hexagonal and simple "
+                             "cubic Sn) to the training set")] = False,
     active_rounds: Annotated[int, typer.Option("--active-rounds", help="rounds of the fit's own MD (600/900 K) "
                                                                          "labelled by the teacher and refitted")] = 0,
     rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
@@ -381,7 +384,7 @@ def potentials_fit(
     maker = FitPotentialMaker(teacher=teacher, uf3=forms[form],
                               snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
                               output_name=name, md_snapshots=md_snapshots, host_md_temperatures_K=host_temperatures,
-                              crystal_check_frames=crystal_frames,
+                              crystal_check_frames=crystal_frames, polymorphs=polymorphs,
                               ridge=ridge, active_rounds=active_rounds,
                               output_dir=str(output_dir.resolve()) if output_dir else None)
     if teacher.lower() == "cp2k":

@@ -37,11 +37,14 @@ logger = logging.getLogger(__name__)
 
 
 def training_configurations(system: str, n_alloy: int = 24, seed: int = 0,
-                            cell_A: float = 7.0) -> list[tuple[str, Atoms]]:
+                            cell_A: float = 7.0, polymorphs: bool = False) -> list[tuple[str, Atoms]]:
     """(label, cell) pairs covering what interface MD visits, all small enough for a teacher: the host
     crystal strained, sheared and rattled, the carrier metal, the system's reference alloy phases
     strained by up to +-6 %, isolated atoms, random alloys of ``n_alloy`` atoms across x, an interstitial
-    carrier and a host vacancy. Crystal cells are repeated to at least ``cell_A`` (A) on each side."""
+    carrier and a host vacancy; with ``polymorphs``, the host element's competing polymorphs
+    (``structures.crystals.POLYMORPHS``: for Sn alpha, bct, simple hexagonal, simple cubic) at 0.96, 1.0
+    and 1.04 of the host's volume, so the fit learns their energies above the host crystal. Crystal cells
+    are repeated to at least ``cell_A`` (A) on each side."""
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.structures.endpoints import bulk_hop_endpoints
     from anodeflow.structures.phases import build_phase, phase_names
@@ -75,6 +78,8 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0,
             strained = cell.copy()
             strained.set_cell(cell.cell * strain, scale_atoms=True)
             configs.append((f"{phase} strain {strain:g} rattle 0.05", rattled(strained, 0.05)))
+    if polymorphs:
+        configs += polymorph_configurations(host, cell_A, rattled)
     for element in (carrier, host):  # pins beta0: the isolated atom is the zero of cohesive energies
         configs.append((f"isolated {element}", Atoms(element, positions=[[6.0, 6.0, 6.0]], cell=[12.0] * 3, pbc=True)))
     for x in (0.2, 0.4, 0.6, 0.8):
@@ -89,6 +94,20 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0,
     for _, atoms in configs:
         atoms.info.clear()
         atoms.arrays.pop("region", None)
+    return configs
+
+
+def polymorph_configurations(host: str, cell_A: float, rattled) -> list[tuple[str, Atoms]]:
+    """The host's competing polymorphs (all but the host crystal itself) at 0.96, 1.0 and 1.04 of the host
+    crystal's volume per atom, rattled by 0.03 A (``rattled(atoms, amplitude)``)."""
+    from anodeflow.structures.crystals import POLYMORPHS, number_density_A3, polymorph
+
+    volume = 1.0 / number_density_A3(HOST_CRYSTALS[host])
+    configs = []
+    for name in list(POLYMORPHS.get(host, {}))[1:]:
+        for factor in (0.96, 1.0, 1.04):
+            cell = repeated_to(polymorph(name, factor * volume), cell_A)
+            configs.append((f"polymorph {name} volume x{factor:g}", rattled(cell, 0.03)))
     return configs
 
 
@@ -397,6 +416,7 @@ class FitPotentialMaker(Maker):
     seed: int = 0
     cell_A: float = 7.0  # crystal cells of the training set repeated to at least this (A) on each side
     n_alloy: int = 24  # atoms of its random alloys
+    polymorphs: bool = False  # the host's competing polymorphs in the training set (training_configurations)
     md_snapshots: int = 0  # teacher-driven Langevin MD snapshots of an x = 0.5 alloy at each md_temperatures_K
     md_temperatures_K: tuple[float, ...] = (800.0, 1200.0)
     # teacher MD of the host crystal, md_snapshots // 2 snapshots at each: its phonons and (above its melting
@@ -452,7 +472,7 @@ class FitPotentialMaker(Maker):
         """The ``anodeflow potentials fit`` line that repeats this fit, or None if it uses settings
         the command line does not offer; ``teacher_options`` replace ``--teacher NAME`` (DFT labels)."""
         offered = {"name", "teacher", "uf3", "snap", "ridge", "md_snapshots", "host_md_temperatures_K",
-                   "crystal_check_frames", "active_rounds", "output_name", "output_dir", "progress"}
+                   "crystal_check_frames", "active_rounds", "output_name", "output_dir", "progress", "polymorphs"}
         default = FitPotentialMaker()
         if any(getattr(self, f.name) != getattr(default, f.name) for f in fields(self) if f.name not in offered):
             return None
@@ -468,6 +488,7 @@ class FitPotentialMaker(Maker):
                 + (f"--host-md-temperatures {','.join(f'{t:g}' for t in self.host_md_temperatures_K)} "
                    if self.host_md_temperatures_K else "")
                 + (f"--crystal-frames {self.crystal_check_frames} " if self.crystal_check_frames else "")
+                + ("--polymorphs " if self.polymorphs else "")
                 + f"--active-rounds {self.active_rounds} --name {name}")
 
     def check_settings(self) -> None:
@@ -550,7 +571,7 @@ class FitPotentialMaker(Maker):
 
         host_crystal = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 9.0)
         if labelled is None:
-            configs = training_configurations(system, self.n_alloy, self.seed, self.cell_A)
+            configs = training_configurations(system, self.n_alloy, self.seed, self.cell_A, self.polymorphs)
             for k, temperature in enumerate(self.md_temperatures_K):
                 configs += teacher_md_snapshots(system, calc, self.md_snapshots, temperature, self.seed + k,
                                                 progress=self.progress)
@@ -641,7 +662,8 @@ class FitPotentialMaker(Maker):
                        f"rcutfac={self.snap.rcutfac}, ridge={self.ridge:g}, md_snapshots={self.md_snapshots}, "
                        f"host_md_temperatures_K={self.host_md_temperatures_K}, "
                        f"crystal_check_frames={self.crystal_check_frames}, "
-                       f"active_rounds={self.active_rounds}, seed={self.seed}; kept round {own.get('round', 0)}): "
+                       + (f"polymorphs={self.polymorphs}, " if self.polymorphs else "")
+                       + f"active_rounds={self.active_rounds}, seed={self.seed}; kept round {own.get('round', 0)}): "
                        f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher['name']}",
             "command": self.cli_command(system, name, teacher.get("cli")) if calc is not None or teacher.get("cli")
                        else None,
@@ -745,7 +767,8 @@ class DftFitMaker(Maker):
         self.fit_maker.check_settings()
         self.fit_maker.check_teacherless()
         if configurations is None:
-            made = training_configurations(system, self.fit_maker.n_alloy, self.fit_maker.seed, self.fit_maker.cell_A)
+            made = training_configurations(system, self.fit_maker.n_alloy, self.fit_maker.seed, self.fit_maker.cell_A,
+                                           self.fit_maker.polymorphs)
             pairs = [(text, atoms) for text, atoms in made if len(atoms) <= self.max_atoms]
         else:
             pairs = [(f"given #{k} {atoms.get_chemical_formula()}", atoms) for k, atoms in enumerate(configurations)]

@@ -217,3 +217,20 @@ def test_teacher_md_snapshots_move_and_keep_composition():
     (_, a), (_, b) = snaps
     assert a.calc is None and sorted(a.get_chemical_symbols()).count("Na") == 12
     assert 0 < np.abs(b.positions - a.positions).max() < 1.0  # 5 fs apart at 600 K
+
+
+def test_polymorphs_join_the_training_set_on_request():
+    """--polymorphs adds alpha, bct, simple hexagonal and simple cubic Sn at 0.96, 1.0 and 1.04 of beta-Sn's
+    volume (27.05 A^3/atom from a = 5.831, c = 3.181 A), so a fit learns their energies above beta-Sn; the
+    repeat command names the flag."""
+    from anodeflow.workflows.fitting import FitPotentialMaker, training_configurations
+
+    plain = training_configurations("Na-Sn")
+    configs = training_configurations("Na-Sn", polymorphs=True)
+    added = {label: atoms for label, atoms in configs if label.startswith("polymorph")}
+    assert len(configs) == len(plain) + 12 and len(added) == 12
+    assert {label.split()[1] for label in added} == {"alpha-Sn", "bct-Sn", "sh-Sn", "sc-Sn"}
+    volume = added["polymorph sh-Sn volume x1"].get_volume() / len(added["polymorph sh-Sn volume x1"])
+    assert volume == pytest.approx(5.831**2 * 3.181 / 4, rel=1e-3)  # rattled atoms, exact cell
+    command = FitPotentialMaker(teacher="SevenNet-l3i5", polymorphs=True).cli_command("Na-Sn", "x")
+    assert "--polymorphs " in command
