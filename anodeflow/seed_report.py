@@ -4,6 +4,7 @@ times), ``study.json`` (the stored document) and one PNG per claim with data."""
 from __future__ import annotations
 
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -82,9 +83,11 @@ def methods(doc: dict) -> list[str]:
 
 
 def report_markdown(doc: dict, wall_time_s: float, command: str) -> str:
+    import anodeflow
+
     lines = [f"# Seed study ({doc['scale']['name']} scale)", "",
-             f"Command: `{command}`. Machine: {platform.machine()}, {platform.system()}; total wall time "
-             f"{wall_time_s:.0f} s.", "", "## Claims", "", *claims_table(doc), "",
+             f"Command: `{command}` (anodeflow {anodeflow.__version__}). Machine: {platform.machine()}, "
+             f"{platform.system()}, {os.cpu_count()} cores; total wall time {wall_time_s:.0f} s.", "", "## Claims", "", *claims_table(doc), "",
              "## Potentials and their host checks", "",
              *_table(["system", "potential", "host check", "host melting point Tm", "couple temperature"],
                     _potential_rows(doc)), "",
