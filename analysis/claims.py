@@ -81,14 +81,8 @@ def greater(a: Estimate, b: Estimate, label_a: str, label_b: str, unit: str = ""
 
 
 def descending(items: Sequence[tuple[str, Estimate]], unit: str = "") -> Verdict:
-    """Claim: the ``(label, estimate)`` items are in descending order."""
-    verdicts = [greater(a, b, la, lb, unit) for (la, a), (lb, b) in zip(items, items[1:])]
-    reason = "; ".join(v.reason for v in verdicts)
-    if any(v.verdict == DISAGREES for v in verdicts):
-        return Verdict(DISAGREES, reason)
-    if all(v.verdict == AGREES for v in verdicts):
-        return Verdict(AGREES, reason)
-    return Verdict(UNDETERMINED, reason)
+    """Claim: the ``(label, estimate)`` items are in descending order (each neighbouring pair by :func:`greater`)."""
+    return combine([greater(a, b, la, lb, unit) for (la, a), (lb, b) in zip(items, items[1:])])
 
 
 def at_most(a: Estimate, limit: float, label: str, unit: str = "") -> Verdict:

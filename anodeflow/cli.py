@@ -371,16 +371,8 @@ def potentials_fit(
     forms = {"uf3+snap": Uf3Settings(), "snap": None}
     if form not in forms:
         raise InputError(f"unknown --form '{form}'; choose {' or '.join(forms)}")
-    if twojmax < 2 or twojmax > 10:
-        raise InputError(f"twojmax must be in 2..10, got {twojmax}")
-    if min(md_snapshots, active_rounds, crystal_frames) < 0:
-        raise InputError(f"--md-snapshots, --crystal-frames and --active-rounds must be >= 0, got {md_snapshots}, "
-                         f"{crystal_frames} and {active_rounds}")
-    if not 3.0 <= rcutfac <= 8.0 or not ridge > 0:
-        raise InputError(f"--rcutfac must be in [3, 8] A and --ridge > 0, got {rcutfac} and {ridge}")
-    host_temperatures = parse_floats(host_md_temperatures, "--host-md-temperatures") if host_md_temperatures else ()
-    if any(not t > 0 for t in host_temperatures):
-        raise InputError(f"--host-md-temperatures must be positive (K), got {host_md_temperatures}")
+    host_temperatures = _check_fit_options(twojmax, md_snapshots, active_rounds, crystal_frames, rcutfac, ridge,
+                                           host_md_temperatures)
     maker = FitPotentialMaker(teacher=teacher, uf3=forms[form],
                               snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
                               output_name=name, md_snapshots=md_snapshots, host_md_temperatures_K=host_temperatures,
@@ -407,11 +399,32 @@ def potentials_fit(
         console.print(f"[bold]fitting {maker.form}[/] for {system} to {teacher} ...")
     with status:
         report = run_flow(flow)
+    _print_fit_report(report, flow.uuid, as_json)
+
+
+def _check_fit_options(twojmax: int, md_snapshots: int, active_rounds: int, crystal_frames: int, rcutfac: float,
+                       ridge: float, host_md_temperatures: str) -> tuple[float, ...]:
+    """Refuse fit options no fit can use; returns the host-MD temperatures (K)."""
+    if twojmax < 2 or twojmax > 10:
+        raise InputError(f"twojmax must be in 2..10, got {twojmax}")
+    if min(md_snapshots, active_rounds, crystal_frames) < 0:
+        raise InputError(f"--md-snapshots, --crystal-frames and --active-rounds must be >= 0, got {md_snapshots}, "
+                         f"{crystal_frames} and {active_rounds}")
+    if not 3.0 <= rcutfac <= 8.0 or not ridge > 0:
+        raise InputError(f"--rcutfac must be in [3, 8] A and --ridge > 0, got {rcutfac} and {ridge}")
+    host_temperatures = parse_floats(host_md_temperatures, "--host-md-temperatures") if host_md_temperatures else ()
+    if any(not t > 0 for t in host_temperatures):
+        raise InputError(f"--host-md-temperatures must be positive (K), got {host_md_temperatures}")
+    return host_temperatures
+
+
+def _print_fit_report(report: dict, result_id: str, as_json: bool) -> None:
+    """The fit's summary as a table, or as JSON."""
     keys = ["name", "form", "n_train", "n_test", "n_coefficients", "energy_rmse_train_meV_atom", "force_rmse_train_eV_A",
             "energy_rmse_test_meV_atom", "force_rmse_test_eV_A", "own_md", "host_crystal_md", "speedup_vs_teacher",
             "crystals", "record", "test_labels"]
     summary = {k: report[k] for k in keys}
-    summary["id"] = flow.uuid
+    summary["id"] = result_id
     if as_json:
         print_json(summary)
         return

@@ -197,11 +197,6 @@ def check_host(system: str, potential: str | None, repeats: tuple[int, int, int]
                      reason="; ".join(reasons), wall_time_s=time.perf_counter() - start)
 
 
-def homologous_temperature_K(system: str, fraction: float) -> float:
-    """``fraction`` of the host's melting point (K)."""
-    return fraction * EXPERIMENTAL_MELTING_K[parse_system(system)[1]]
-
-
 def couple_maker(scale: StudyScale, potential: str | None, miller: str, temperature_K: float, seed: int,
                  progress: bool) -> InterfaceMDMaker:
     """One replica couple of the study."""
@@ -237,7 +232,7 @@ def run_system(system: str, potential: str | None, scale: StudyScale, check: Hos
     """When the potential kept the host: its melting point (``scale.melting``), then the couples and the
     diffusion study; else the result that says the system has no valid potential."""
     if not check.passed:
-        return invalid_system(system, check, homologous_temperature_K(system, scale.homologous_temperature))
+        return invalid_system(system, check, scale.homologous_temperature * melting_point_K(system, None))
     if scale.melting is None:
         return Response(replace=measurements_flow(system, potential, scale, check, None, progress))
     melt = replace(scale.melting, potential=potential).make(system)
@@ -306,7 +301,7 @@ def over_budget(system: str, potential: str, scale: StudyScale, hours: float) ->
               "run a larger scale where there are more cores")
     return SystemResult(system=system, potential=potential, valid=False, status="over budget", reason=reason,
                         **melting_fields(system, None),
-                        temperature_K=homologous_temperature_K(system, scale.homologous_temperature))
+                        temperature_K=scale.homologous_temperature * melting_point_K(system, None))
 
 
 def estimated_md_hours(system: str, scale: StudyScale, potential) -> float | None:
