@@ -345,6 +345,12 @@ def potentials_fit(
                              "cubic Sn) to the training set")] = False,
     active_rounds: Annotated[int, typer.Option("--active-rounds", help="rounds of the fit's own MD (600/900 K) "
                                                                          "labelled by the teacher and refitted")] = 0,
+    relaxation_rounds: Annotated[int, typer.Option(
+        "--relaxation-rounds", help="rounds of relaxing rattled host and carrier supercells with the fit and "
+                                    "learning the teacher's labels of every relaxation that leaves its crystal")] = 0,
+    pbe_anchors: Annotated[bool, typer.Option(
+        "--pbe-anchors", help="fit the host's polymorph energies to the shipped PBE scans instead of the teacher's "
+                              "(on the teacher's energy and volume scale)")] = False,
     rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
     ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-8,
     max_atoms: Annotated[int, typer.Option("--max-atoms", help="CP2K: label only training cells of at most this "
@@ -371,14 +377,14 @@ def potentials_fit(
     forms = {"uf3+snap": Uf3Settings(), "snap": None}
     if form not in forms:
         raise InputError(f"unknown --form '{form}'; choose {' or '.join(forms)}")
-    host_temperatures = _check_fit_options(twojmax, md_snapshots, active_rounds, crystal_frames, rcutfac, ridge,
-                                           host_md_temperatures)
+    host_temperatures = _check_fit_options(twojmax, md_snapshots, min(active_rounds, relaxation_rounds),
+                                           crystal_frames, rcutfac, ridge, host_md_temperatures)
     maker = FitPotentialMaker(teacher=teacher, uf3=forms[form],
                               snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
                               output_name=name, md_snapshots=md_snapshots, host_md_temperatures_K=host_temperatures,
                               crystal_check_frames=crystal_frames, polymorphs=polymorphs,
-                              ridge=ridge, active_rounds=active_rounds,
-                              output_dir=str(output_dir.resolve()) if output_dir else None)
+                              ridge=ridge, active_rounds=active_rounds, relaxation_rounds=relaxation_rounds,
+                              pbe_anchors=pbe_anchors, output_dir=str(output_dir.resolve()) if output_dir else None)
     if teacher.lower() == "cp2k":
         if max_atoms < 1 or kpoint_density < 0 or not cutoff > 0:
             raise InputError(f"--max-atoms must be >= 1, --kpoint-density >= 0 and --cutoff-Ry > 0, got {max_atoms}, "
@@ -408,8 +414,8 @@ def _check_fit_options(twojmax: int, md_snapshots: int, active_rounds: int, crys
     if twojmax < 2 or twojmax > 10:
         raise InputError(f"twojmax must be in 2..10, got {twojmax}")
     if min(md_snapshots, active_rounds, crystal_frames) < 0:
-        raise InputError(f"--md-snapshots, --crystal-frames and --active-rounds must be >= 0, got {md_snapshots}, "
-                         f"{crystal_frames} and {active_rounds}")
+        raise InputError(f"--md-snapshots, --crystal-frames, --active-rounds and --relaxation-rounds must be "
+                         f">= 0, got {md_snapshots}, {crystal_frames} and {active_rounds} rounds")
     if not 3.0 <= rcutfac <= 8.0 or not ridge > 0:
         raise InputError(f"--rcutfac must be in [3, 8] A and --ridge > 0, got {rcutfac} and {ridge}")
     host_temperatures = parse_floats(host_md_temperatures, "--host-md-temperatures") if host_md_temperatures else ()

@@ -420,14 +420,17 @@ def run_neb(
 ):
     """Climbing-image NEB barrier of a carrier hop (atomate2's ASE NEB makers; LAMMPS, MLIP or CP2K forces)."""
     from anodeflow.structures.sizes import check_length
-    from anodeflow.workflows.neb import HopNebMaker, StrainedBarrierMaker, check_band_size
+    from anodeflow.workflows.neb import Cp2kNebMaker, HopNebMaker, StrainedBarrierMaker, check_band_size
 
     check_option("--min-cell-A", min_cell, gt=0, unit="A")
     check_band_size(system, kind, min_cell, images, f"--images {images} with --min-cell-A {min_cell:g}")
     check_length("--min-cell-A", min_cell, unit="A")
+    if engine not in ("potential", "cp2k"):
+        raise InputError(f"unknown --engine '{engine}'; choose potential or cp2k")
+    mesh = _mesh(kpoints)
     neb = HopNebMaker(kind=kind, num_images=images, min_cell_A=min_cell, miller=miller, dislocation=dislocation,
                       potential=potential,
-                      engine=engine, cutoff_Ry=cutoff, kpoints=_mesh(kpoints))
+                      neb_maker=Cp2kNebMaker(cutoff_Ry=cutoff, kpoints=mesh) if engine == "cp2k" else None)
     if strains:
         flow = StrainedBarrierMaker(strains=parse_floats(strains, "--strains"), neb=neb).make(system)
         keys = ["system", "kind", "strains", "pressures_GPa", "barriers_eV", "activation_volume_A3",

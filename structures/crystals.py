@@ -177,3 +177,22 @@ def parse_system(system: str) -> tuple[str, str]:
     if host not in HOSTS:
         raise InputError(f"unknown host '{host}' in '{system}'; hosts: {', '.join(HOSTS)}")
     return carrier, host
+
+
+def system_of(symbols, systems=()) -> str:
+    """The carrier-host system (e.g. ``Na-Sn``) of a structure with elements ``symbols``: its one carrier and
+    one host element, or, for a cell of only one of them, the one system in ``systems`` that holds it."""
+    present = sorted(set(symbols))
+    carriers = [e for e in present if e in CARRIERS]
+    hosts = [e for e in present if e in HOSTS]
+    unknown = sorted(set(present) - set(carriers) - set(hosts))
+    if unknown or len(carriers) > 1 or len(hosts) > 1 or not present:
+        raise InputError(f"a structure of {', '.join(present) or 'no atoms'} is not a carrier-host system; "
+                         f"it needs one carrier ({', '.join(CARRIERS)}) and/or one host ({', '.join(HOSTS)})")
+    if carriers and hosts:
+        return f"{carriers[0]}-{hosts[0]}"
+    matching = sorted({s for s in systems if present[0] in parse_system(s)})
+    if len(matching) != 1:
+        raise InputError(f"a structure of {present[0]} alone belongs to {', '.join(matching) or 'no known system'}; "
+                         "give the system")
+    return matching[0]

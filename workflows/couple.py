@@ -17,7 +17,7 @@ from anodeflow.analysis.structure import host_density_A3
 from anodeflow.errors import InputError, require_positive
 from anodeflow.progress import progress_bar
 from anodeflow.structures import build_couple, parse_miller, parse_system
-from anodeflow.workflows.md import LammpsMDMaker, resolve_potential, type_elements_for
+from anodeflow.workflows.md import LammpsMDMaker, type_elements_for
 from anodeflow.workflows.schemas import (
     AtomsModel,
     CoupleStructureDocument,
@@ -139,11 +139,11 @@ class InterfaceMDMaker(Maker):
 
     def make(self, system: str) -> Flow:
         carrier, host = parse_system(system)
-        potential = resolve_potential(self.md.potential, system)
-        type_elements_for([carrier, host], potential)
+        md_maker = self.md.pinned(system)  # the worker runs the potential checked here
+        type_elements_for([carrier, host], md_maker.potential)
         self.build.build(system)  # every couple input checked before anything runs or is stored
         build = self.build.make(system)
-        md = self.md.make(build.output.structure, system, context=build.output)
+        md = md_maker.make(build.output.structure, system, context=build.output)
         analyse = self.analyse.make(build.output, md.output)
         return Flow([build, md, analyse], output=analyse.output, name=f"{self.name} {system}")
 

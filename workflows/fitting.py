@@ -13,6 +13,7 @@ training cell (CP2K here; each can run as its own queue job on HPC), then one fi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -43,7 +44,8 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0,
     strained by up to +-6 %, isolated atoms, random alloys of ``n_alloy`` atoms across x, an interstitial
     carrier and a host vacancy; with ``polymorphs``, the host element's competing polymorphs
     (``structures.crystals.POLYMORPHS``: for Sn alpha, bct, simple hexagonal, simple cubic) at 0.96, 1.0
-    and 1.04 of the host's volume, so the fit learns their energies above the host crystal. Crystal cells
+    and 1.04 of the host's volume, so the fit learns their energies above the host crystal, and the
+    carrier's Bain path from bcc to fcc (:func:`bain_path_configurations`). Crystal cells
     are repeated to at least ``cell_A`` (A) on each side."""
     from anodeflow.structures.amorphous import random_alloy
     from anodeflow.structures.endpoints import bulk_hop_endpoints
@@ -79,7 +81,7 @@ def training_configurations(system: str, n_alloy: int = 24, seed: int = 0,
             strained.set_cell(cell.cell * strain, scale_atoms=True)
             configs.append((f"{phase} strain {strain:g} rattle 0.05", rattled(strained, 0.05)))
     if polymorphs:
-        configs += polymorph_configurations(host, cell_A, rattled)
+        configs += polymorph_configurations(host, cell_A, rattled) + bain_path_configurations(carrier, cell_A)
     for element in (carrier, host):  # pins beta0: the isolated atom is the zero of cohesive energies
         configs.append((f"isolated {element}", Atoms(element, positions=[[6.0, 6.0, 6.0]], cell=[12.0] * 3, pbc=True)))
     for x in (0.2, 0.4, 0.6, 0.8):
@@ -108,6 +110,22 @@ def polymorph_configurations(host: str, cell_A: float, rattled) -> list[tuple[st
         for factor in (0.96, 1.0, 1.04):
             cell = repeated_to(polymorph(name, factor * volume), cell_A)
             configs.append((f"polymorph {name} volume x{factor:g}", rattled(cell, 0.03)))
+    return configs
+
+
+def bain_path_configurations(carrier: str, cell_A: float) -> list[tuple[str, Atoms]]:
+    """The carrier's bcc cell strained along the Bain path to fcc (body-centred tetragonal, c/a from 1 to
+    sqrt 2 in 6 steps, volume kept) at 0.97, 1.0 and 1.03 of its volume: the path a fit must not open
+    into a false bcc -> fcc transformation."""
+    from anodeflow.structures.crystals import CRYSTALS
+
+    a0 = CRYSTALS[carrier].a_A
+    configs = []
+    for factor in (0.97, 1.0, 1.03):
+        for ratio in np.linspace(1.0, np.sqrt(2.0), 7)[1:]:
+            a = a0 * (factor / ratio) ** (1 / 3)
+            cell = Atoms(carrier * 2, scaled_positions=[[0, 0, 0], [0.5, 0.5, 0.5]], cell=[a, a, a * ratio], pbc=True)
+            configs.append((f"{carrier} Bain path c/a {ratio:.3f} volume x{factor:g}", repeated_to(cell, cell_A)))
     return configs
 
 
@@ -177,6 +195,10 @@ class FitReport(BaseModel):
     energy_rmse_test_meV_atom: float
     force_rmse_test_eV_A: float
     test_labels: list[str]
+    relaxations: list[dict] = Field(
+        default_factory=list, description="per round of relaxation learning: each rattled host and carrier "
+                                          "supercell relaxed with the fit, its space group after and energy "
+                                          "(meV/atom) relative to the symmetric cell")
     own_md: dict = Field(default_factory=dict, description="the kept fit on frames of its own MD, labelled by the "
                          "teacher and not fitted: RMSE, closest pair (A), runs that blew up; 'rounds': every "
                          "measured fit, the kept one is the most stable")
@@ -248,7 +270,7 @@ def solve_fit(train: list[dict], weights: dict[str, float], ridge: float, penalt
     entry's own ``weight``, default 1); ``penalty`` rows (zero targets, e.g. UF3 curvature) are scaled
     with the number of data rows, so their strength does not depend on the size of the training set."""
     blocks = [(np.atleast_2d(d[k][0]), np.atleast_1d(d[k][1]), w * d.get("weight", 1.0))
-              for d in train for k, w in weights.items()]
+              for d in train for k, w in weights.items() if k in d]
     if penalty is not None and penalty.shape[0]:
         n_rows = sum(len(target) for _, target, _ in blocks)
         blocks.append((penalty * np.sqrt(n_rows), np.zeros(penalty.shape[0]), 1.0))
@@ -281,8 +303,9 @@ def write_potential_files(folder: Path, name: str, elements: list[str], snap: Sn
 
 
 def rows_rmse(coeff: np.ndarray, data: list[dict], key: str) -> float:
-    """RMSE of the ``key`` rows (energy eV/atom, forces eV/A, virial eV/atom) of :func:`training_rows` entries."""
-    err = np.concatenate([np.atleast_1d(np.atleast_2d(d[key][0]) @ coeff - d[key][1]) for d in data])
+    """RMSE of the ``key`` rows (energy eV/atom, forces eV/A, virial eV/atom) of :func:`training_rows` entries
+    (entries without such rows, e.g. energy-only anchors, are skipped)."""
+    err = np.concatenate([np.atleast_1d(np.atleast_2d(d[key][0]) @ coeff - d[key][1]) for d in data if key in d])
     return float(np.sqrt(np.mean(np.square(err))))
 
 
@@ -429,6 +452,16 @@ class FitPotentialMaker(Maker):
     teacher_crystal_weight: float = 3.0  # weight of the teacher-relaxed crystals (always fitted), 0: left out
     ridge: float = 1e-8  # relative ridge on the column-scaled normal equations
     active_rounds: int = 0
+    # rounds of learning the fit's own relaxations of rattled host and carrier supercells (relaxation_frames),
+    # until every one keeps its crystal; the teacher labels each failed path, fitted with this weight
+    relaxation_rounds: int = 0
+    relaxation_sizes: tuple[tuple[int, int, int], ...] = ((2, 2, 3), (3, 3, 4))
+    relaxation_weight: float = 3.0
+    # the host's polymorph energies from the shipped PBE scans (pbe_anchor_configurations) in place of the
+    # teacher's, where the teacher orders them but misjudges their margins (SevenNet-l3i5 on bct Sn)
+    pbe_anchors: bool = False
+    pbe_anchor_weight: float = 10.0
+    label_cache: bool = True  # keep teacher labels in <ANODEFLOW_HOME>/label_cache and reuse them
     active_temperatures_K: tuple[float, ...] = (600.0, 900.0)
     active_cells: int = 6
     active_atoms: int = 32
@@ -472,7 +505,8 @@ class FitPotentialMaker(Maker):
         """The ``anodeflow potentials fit`` line that repeats this fit, or None if it uses settings
         the command line does not offer; ``teacher_options`` replace ``--teacher NAME`` (DFT labels)."""
         offered = {"name", "teacher", "uf3", "snap", "ridge", "md_snapshots", "host_md_temperatures_K",
-                   "crystal_check_frames", "active_rounds", "output_name", "output_dir", "progress", "polymorphs"}
+                   "crystal_check_frames", "active_rounds", "output_name", "output_dir", "progress", "polymorphs",
+                   "relaxation_rounds", "pbe_anchors", "label_cache"}
         default = FitPotentialMaker()
         if any(getattr(self, f.name) != getattr(default, f.name) for f in fields(self) if f.name not in offered):
             return None
@@ -489,19 +523,23 @@ class FitPotentialMaker(Maker):
                    if self.host_md_temperatures_K else "")
                 + (f"--crystal-frames {self.crystal_check_frames} " if self.crystal_check_frames else "")
                 + ("--polymorphs " if self.polymorphs else "")
+                + ("--pbe-anchors " if self.pbe_anchors else "")
+                + (f"--relaxation-rounds {self.relaxation_rounds} " if self.relaxation_rounds else "")
                 + f"--active-rounds {self.active_rounds} --name {name}")
 
     def check_settings(self) -> None:
         """Raise InputError for settings no fit can use."""
         if not 0 < self.test_fraction < 0.5:
             raise InputError(f"test_fraction must be in (0, 0.5), got {self.test_fraction}")
-        if self.active_rounds < 0:
-            raise InputError(f"active_rounds must be >= 0, got {self.active_rounds}")
+        if min(self.active_rounds, self.relaxation_rounds) < 0:
+            raise InputError(f"active_rounds and relaxation_rounds must be >= 0, got {self.active_rounds} and "
+                             f"{self.relaxation_rounds}")
 
     def check_teacherless(self) -> None:
         """Raise InputError if a setting calls the teacher during the fit (impossible for labels made elsewhere)."""
         needs = {k: getattr(self, k) for k in ("md_snapshots", "host_md_temperatures_K", "active_rounds",
-                                               "crystal_check_frames") if getattr(self, k)}
+                                               "crystal_check_frames", "relaxation_rounds", "pbe_anchors")
+                 if getattr(self, k)}
         if needs:
             raise InputError(f"a fit to labels made elsewhere cannot call its teacher; set {', '.join(needs)} "
                              f"to 0 (got {needs})")
@@ -516,184 +554,43 @@ class FitPotentialMaker(Maker):
         replace ``--teacher``) and no step calls a teacher: no teacher MD, teacher-relaxed crystals, active
         rounds or teacher comparisons.
         """
-        from anodeflow.potentials.registry import register_folder, reload_registry, user_potentials_dir
-        from anodeflow.workflows.calculators import lammps_calculator
-
         start = time.perf_counter()
-        carrier, host = parse_system(system)
-        elements = [carrier, host]
-        if labelled is None:
-            potential = self.checked_teacher(system)
-            calc = lammps_calculator(system, potential.name, workdir)
-            teacher = {"name": potential.name, "tag": potential.name, "citation": f"{potential.name} (see its record)"}
-        else:
-            self.check_settings()
-            self.check_teacherless()
-            calc = None
-            teacher = dict(teacher or {})
-            teacher.setdefault("name", "external labels")
-            teacher.setdefault("tag", teacher["name"].split()[0])
-            teacher.setdefault("citation", teacher["name"])
-
-        basis = Uf3Basis(elements, self.uf3) if self.uf3 else None
-        penalty = curvature_penalty(basis, self.snap, len(elements))
-
-        def entry(text: str, atoms: Atoms, labels: tuple, weight: float = 1.0) -> dict:
-            return {"label": text, "weight": weight, **training_rows(atoms, *labels, self.snap, basis, elements, workdir)}
-
-        def label(configs: list[tuple[str, Atoms]], stage: str, weight: float = 1.0) -> list[dict]:
-            data = []
-            with progress_bar(self.progress, f"labelling {stage} with {teacher['name']}", len(configs),
-                              "configurations") as advance:
-                for done, (text, atoms) in enumerate(configs, start=1):
-                    labels = teacher_labels(atoms, calc, self.max_force_eV_A)
-                    if labels is not None:
-                        data.append(entry(text, atoms, labels, weight))
-                    advance(done)
-            return data
-
-        weights = {"energy": self.energy_weight, "forces": 1.0, "virial": self.virial_weight}
-
-        def solve(train: list[dict]) -> np.ndarray:
-            return solve_fit(train, weights, self.ridge, penalty)
-
-        short = "UF3SNAP" if basis else "SNAP"
-        name = self.output_name or f"{system}-{short}-{teacher['tag']}"
-        folder = Path(self.output_dir) if self.output_dir else user_potentials_dir() / name
-        folder.mkdir(parents=True, exist_ok=True)
-
-        def write(coeff: np.ndarray) -> tuple[dict[str, str], list[str]]:
-            """The potential files of ``coeff`` and the LAMMPS pair commands that read them."""
-            files = write_potential_files(folder, name, elements, self.snap, basis, coeff,
-                                          f"{name}: fitted to {teacher['name']} by anodeflow")
-            return files, pair_commands(elements, files["coeff"], files["param"], self.snap.zbl_inner_A,
-                                        self.snap.zbl_outer_A, files.get("uf3"))
-
-        host_crystal = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 9.0)
-        if labelled is None:
-            configs = training_configurations(system, self.n_alloy, self.seed, self.cell_A, self.polymorphs)
-            for k, temperature in enumerate(self.md_temperatures_K):
-                configs += teacher_md_snapshots(system, calc, self.md_snapshots, temperature, self.seed + k,
-                                                progress=self.progress)
-            for k, temperature in enumerate(self.host_md_temperatures_K):
-                configs += teacher_md_snapshots(system, calc, self.md_snapshots // 2, temperature, self.seed + 10 + k,
-                                                progress=self.progress, start=host_crystal)
-            data = label(configs, "the training set")
-        else:
-            data = [entry(text, atoms, labels) for text, atoms, labels in labelled]
-        if len(data) < 2:
-            raise InputError(f"a fit needs at least 2 labelled configurations, got {len(data)}")
-        n_test = max(1, int(round(self.test_fraction * len(data))))
-        held_out = set(np.random.default_rng(self.seed).permutation(len(data))[:n_test].tolist())
-        # isolated atoms (the zero of the cohesive energy) and the teacher's relaxed crystals (its lattice
-        # minimum) are always fitted
-        held_out -= {i for i, d in enumerate(data) if d["label"].startswith("isolated")}
-        test = [d for i, d in enumerate(data) if i in held_out]
-        train = [d for i, d in enumerate(data) if i not in held_out]
-        if self.teacher_crystal_weight > 0 and calc is not None:
-            train += label(teacher_crystals(system, calc), "the teacher's relaxed crystals", self.teacher_crystal_weight)
-        coeff = solve(train)
+        run = _FitRun(self, system, workdir, labelled, teacher)
+        train, test = run.split(run.initial_data(labelled))
+        if self.teacher_crystal_weight > 0 and run.calc is not None:
+            train += run.label(teacher_crystals(system, run.calc), "the teacher's relaxed crystals",
+                               self.teacher_crystal_weight)
+        if self.pbe_anchors and run.calc is not None:
+            train = [drop_polymorph_energy(d) for d in train] + run.pbe_anchor_entries()
+        coeff = run.solve(train)
         logger.info("%s fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", self.form, system,
                     len(train), 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces"))
-        # every round measures one fit on its own MD and on its host crystal at crystal_check_K; the fit kept
-        # is the most stable one (fewest runs that blew up, then the host most crystalline, then the closest
-        # pair kept farthest apart), not simply the last: more frames do not make each refit steadier
-        measured: list[tuple[dict, np.ndarray, int, dict]] = []
-        for round_ in range(self.active_rounds + 1 if self.active_rounds else 0):
-            _, commands = write(coeff)
-            frames, closest, blown = fitted_md_frames(
-                system, commands, self.active_temperatures_K, self.active_cells, self.active_ps, self.active_frames,
-                self.active_atoms, self.seed + 1000 * (round_ + 1), workdir / f"active_{round_}", self.progress,
-                crystal=host_crystal)
-            check, npt_frames = crystal_md(system, commands, HOST_CRYSTALS[host], self.crystal_check_K,
-                                           self.crystal_check_ps, workdir, n_frames=self.crystal_check_frames)
-            new = label(frames + npt_frames, f"own-MD frames (round {round_ + 1})")
-            own = {"round": round_, "frames": len(frames) + len(npt_frames), "labelled": len(new), "blown_up_runs": blown,
-                   "closest_pair_A": closest, "host_crystalline_fraction": check["crystalline_fraction"],
-                   "energy_rmse_meV_atom": 1000 * rows_rmse(coeff, new, "energy") if new else None,
-                   "force_rmse_eV_A": rows_rmse(coeff, new, "forces") if new else None}
-            logger.info("%s fit %s, own MD round %d: %s", self.form, system, round_, own)
-            measured.append((own, coeff, len(train), check))
-            if round_ < self.active_rounds:
-                train += new
-                coeff = solve(train)
-        own = {}
-        if measured:
-            own, coeff, n_fitted, host_check = min(
-                measured, key=lambda m: (m[0]["blown_up_runs"], -round(m[0]["host_crystalline_fraction"], 1),
-                                         -m[0]["closest_pair_A"]))
-            own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "host_crystalline_fraction",
-                                                           "force_rmse_eV_A")} for m in measured]}
-            train = train[:n_fitted]
-        files, commands = write(coeff)
-        if not measured:  # else the kept round's check is this fit's (same coefficients, same seed)
-            host_check, _ = crystal_md(system, commands, HOST_CRYSTALS[host], self.crystal_check_K,
+        own, coeff, train, host_check = run.active_rounds(coeff, train)
+        stability = []
+        if self.relaxation_rounds:
+            coeff, train, stability = run.relaxation_rounds(coeff, train)
+            if len(stability) > 1:  # refitted: measure the final fit on its own MD, on fresh seeds
+                own = {**run.measure_own_md(coeff, len(own.get("rounds", [])))[0], "after": "relaxation rounds"}
+                host_check = None
+        files, commands = run.write(coeff)
+        if host_check is None:  # else the kept round's check is this fit's (same coefficients, same seed)
+            host_check, _ = crystal_md(system, commands, HOST_CRYSTALS[run.host], self.crystal_check_K,
                                        self.crystal_check_ps, workdir)
-        e_tr, f_tr = 1000 * rows_rmse(coeff, train, "energy"), rows_rmse(coeff, train, "forces")
-        e_te, f_te = 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces")
-        md_test = [d for d in test if d["label"].startswith("md ")]
-        md_text = (f", on held-out teacher-MD frames {1000 * rows_rmse(coeff, md_test, 'energy'):.1f} meV/atom, "
-                   f"{rows_rmse(coeff, md_test, 'forces'):.3f} eV/A" if md_test else "")
-        n_runs = len(self.active_temperatures_K) * (self.active_cells + 1)
-        own_text = (f" On its own MD (600-900 K, not fitted): {own['energy_rmse_meV_atom']:.1f} meV/atom, "
-                    f"{own['force_rmse_eV_A']:.3f} eV/A, {own['blown_up_runs']} of {n_runs} runs blew up, closest "
-                    f"pair {own['closest_pair_A']:.2f} A." if own.get("labelled") else "")
-        training_set = teacher.get("training_set") or (
-            f"{host} crystal within +-5 % strain and 4 % shear, {carrier} metal, {system} alloy phases within +-6 %, "
-            "random alloys at x = 0.2-0.8, point defects"
-            + (f", teacher MD at {', '.join(f'{t:g}' for t in self.md_temperatures_K)} K" if self.md_snapshots else "")
-            + (f" and of the {host} crystal at {', '.join(f'{t:g}' for t in self.host_md_temperatures_K)} K"
-               if self.host_md_temperatures_K else "") + (", its own MD frames" if own else ""))
-        record = {
-            "name": name, "elements": list(elements), "systems": [system], "form": self.form,
-            "pair_style": "hybrid/overlay", "timestep_fs": 1.0,
-            "citation": f"fitted by anodeflow to {teacher['citation']}; UF3: S. R. Xie, M. Rupp, R. G. Hennig, "
-                        "npj Comput. Mater. 9 (2023) 162; SNAP: A. P. Thompson et al., J. Comput. Phys. 285 (2015) "
-                        "316; quadratic SNAP: M. A. Wood, A. P. Thompson, J. Chem. Phys. 148 (2018) 241721",
-            "validity": f"configurations like its training set: {training_set}. Held-out RMSE {e_te:.1f} meV/atom, "
-                        f"{f_te:.3f} eV/A{md_text}.{own_text} "
-                        + (f"{HOST_CRYSTALS[host]} blew up (lost atoms) within {host_check['time_ps']:g} ps of "
-                           f"zero-pressure MD at {host_check['temperature_K']:g} K: not for MD of its host."
-                           if host_check["blew_up"] else
-                           f"{HOST_CRYSTALS[host]} after {host_check['time_ps']:g} ps of zero-pressure MD at "
-                           f"{host_check['temperature_K']:g} K: {100 * host_check['crystalline_fraction']:.0f} % "
-                           f"crystalline, {host_check['volume_per_atom_A3']:.2f} A^3/atom."),
-            "made_by": f"FitPotentialMaker(teacher={teacher['name']}, form={self.form}, uf3={self.uf3}, "
-                       f"rcutfac={self.snap.rcutfac}, ridge={self.ridge:g}, md_snapshots={self.md_snapshots}, "
-                       f"host_md_temperatures_K={self.host_md_temperatures_K}, "
-                       f"crystal_check_frames={self.crystal_check_frames}, "
-                       + (f"polymorphs={self.polymorphs}, " if self.polymorphs else "")
-                       + f"active_rounds={self.active_rounds}, seed={self.seed}; kept round {own.get('round', 0)}): "
-                       f"{len(train)} training / {len(test)} held-out configurations labelled by {teacher['name']}",
-            "command": self.cli_command(system, name, teacher.get("cli")) if calc is not None or teacher.get("cli")
-                       else None,
-            # file names relative to the record's folder, so a record and its files move together
-            "snap": {**{f"{key}_file": Path(path).name for key, path in files.items()},
-                     "elements": list(elements), "zbl_inner_A": self.snap.zbl_inner_A,
-                     "zbl_outer_A": self.snap.zbl_outer_A},
-        }
-        record_path = folder / f"{name}.yaml"
-        record_path.write_text(yaml.safe_dump(record, sort_keys=False))
-        register_folder(folder)
-        # what validation reads with this potential, stored so any later copy can be checked against it
-        from anodeflow.workflows.validation import crystal_rows
-
-        # alloy phases only for a fit that has seen both elements: otherwise their rows say nothing
-        alloys = labelled is None or set(elements) <= {e for _, atoms, _ in labelled for e in atoms.symbols}
-        record["reference_values"] = {r["quantity"]: round(float(r["value"]), 6)
-                                      for r in crystal_rows(system, name, None, workdir, alloys=alloys)}
-        record_path.write_text(yaml.safe_dump(record, sort_keys=False))
-        reload_registry()
-        crystals = {crystal: _compare_relaxed(system, crystal, teacher["name"], name, workdir)
-                    for crystal in (HOST_CRYSTALS[host], carrier)} if calc is not None else {}
-        speedup = _speedup(system, name, teacher["name"], HOST_CRYSTALS[host], workdir) if calc is not None else None
+        record_path = run.register(coeff, files, train, test, own, host_check, stability)
+        calc = run.calc
+        crystals = {crystal: _compare_relaxed(system, crystal, run.teacher["name"], run.name, workdir)
+                    for crystal in (HOST_CRYSTALS[run.host], run.carrier)} if calc is not None else {}
+        speedup = _speedup(system, run.name, run.teacher["name"], HOST_CRYSTALS[run.host], workdir) if calc else None
         return FitReport(
-            crystals=crystals, speedup_vs_teacher=speedup, name=name, system=system, teacher=teacher["name"],
+            crystals=crystals, speedup_vs_teacher=speedup, name=run.name, system=system, teacher=run.teacher["name"],
             form=self.form,
             settings={"snap": asdict(self.snap), "uf3": asdict(self.uf3) if self.uf3 else None}, n_train=len(train),
-            n_test=len(test), n_coefficients=len(coeff), energy_rmse_train_meV_atom=e_tr, force_rmse_train_eV_A=f_tr,
-            energy_rmse_test_meV_atom=e_te, force_rmse_test_eV_A=f_te, own_md=own, host_crystal_md=host_check,
-            test_labels=[d["label"] for d in test], files=files, record=str(record_path),
+            n_test=len(test), n_coefficients=len(coeff),
+            energy_rmse_train_meV_atom=1000 * rows_rmse(coeff, train, "energy"),
+            force_rmse_train_eV_A=rows_rmse(coeff, train, "forces"),
+            energy_rmse_test_meV_atom=1000 * rows_rmse(coeff, test, "energy"),
+            force_rmse_test_eV_A=rows_rmse(coeff, test, "forces"), own_md=own, host_crystal_md=host_check,
+            relaxations=stability, test_labels=[d["label"] for d in test], files=files, record=str(record_path),
             wall_time_s=time.perf_counter() - start,
         )
 
@@ -823,3 +720,365 @@ def _speedup(system: str, name: str, teacher: str, crystal: str, workdir: Path) 
             probe.get_forces()
         times.append(time.perf_counter() - start)
     return float(times[0] / times[1])
+
+
+def drop_polymorph_energy(entry: dict) -> dict:
+    """A teacher-labelled polymorph entry without its energy row (PBE anchors give those energies)."""
+    if not entry["label"].startswith("polymorph "):
+        return entry
+    return {k: v for k, v in entry.items() if k != "energy"}
+
+
+def pbe_anchor_configurations(host: str, teacher_V0_A3: float) -> list[tuple[str, Atoms, float]]:
+    """(label, cell, energy above the host crystal's minimum, eV/atom) of every PBE-scanned polymorph of
+    ``host`` at every scanned volume (``potentials/data/pbe_polymorphs.json``), volumes scaled by the
+    teacher's host-crystal volume over PBE's so the anchors sit on the teacher's volume scale."""
+    from anodeflow.structures.crystals import POLYMORPHS, polymorph
+    from anodeflow.workflows.validation import pbe_polymorphs
+
+    data = pbe_polymorphs()["polymorphs"]
+    names = [n for n in POLYMORPHS.get(host, {}) if n in data]
+    if not names:
+        return []
+    ground = data[names[0]]
+    scale = teacher_V0_A3 / ground["V0_A3_atom"]
+    anchors = []
+    for name in names:
+        for volume, energy in zip(data[name]["volumes_A3_atom"], data[name]["energies_eV_atom"], strict=True):
+            cell = repeated_to(polymorph(name, scale * volume), 7.0)
+            anchors.append((f"pbe anchor {name} V x{volume / data[name]['V0_A3_atom']:.3f}", cell,
+                            energy - ground["E0_eV_atom"]))
+    return anchors
+
+
+def relaxation_frames(symmetric: Atoms, potential, types: list[str], workdir: Path,
+                           sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05), seeds=(1, 2), seed: int = 0,
+                           n_path: int = 3) -> tuple[list, list[tuple[str, Atoms]]]:
+    """Rattled supercells of the relaxed crystal ``symmetric`` relaxed with a draft fit
+    (:func:`~anodeflow.workflows.stability.rattled_relaxations`), and, for each that leaves the space group
+    or ends below the symmetric cell, the frames that show the teacher the false minimum: the end point,
+    the end point rattled by 0.03 A, and ``n_path`` cells (positions and cell) interpolated from the
+    rattled start to the end point."""
+    from anodeflow.workflows.stability import rattled_relaxation_runs
+
+    rng = np.random.default_rng(seed)
+    runs = rattled_relaxation_runs(symmetric, potential, types, workdir, sizes, amplitudes_A, seeds)
+    frames = []
+    for result, begin, end in runs:
+        if result.passed:
+            continue
+        text = f"relaxation {result.label} -> {result.relaxed_spacegroup}"
+        shaken = end.copy()
+        shaken.positions += rng.normal(0.0, 0.03, end.positions.shape)
+        frames += [(f"{text} end", end), (f"{text} end rattled", shaken)]
+        for k in range(1, n_path + 1):
+            t = k / (n_path + 1)
+            image = begin.copy()
+            image.set_cell((1 - t) * begin.cell.array + t * end.cell.array, scale_atoms=False)
+            image.set_scaled_positions((1 - t) * begin.get_scaled_positions(wrap=False)
+                                       + t * _unwrapped_like(end, begin))
+            frames.append((f"{text} path {t:.2f}", image))
+    for _, atoms in frames:
+        atoms.info.clear()
+        atoms.calc = None
+    return [result for result, _, _ in runs], frames
+
+
+def _unwrapped_like(end: Atoms, begin: Atoms) -> np.ndarray:
+    """Scaled positions of ``end`` shifted by whole cells to lie nearest to ``begin``'s (same atom order)."""
+    delta = end.get_scaled_positions(wrap=False) - begin.get_scaled_positions(wrap=False)
+    return begin.get_scaled_positions(wrap=False) + delta - np.round(delta)
+
+
+class _FitRun:
+    """The state one :meth:`FitPotentialMaker.fit` works on: the teacher (or labels made elsewhere), the
+    basis, the output folder, and the steps that label, solve, write and measure."""
+
+    def __init__(self, maker: FitPotentialMaker, system: str, workdir: Path, labelled, teacher: dict | None):
+        from anodeflow.potentials.registry import user_potentials_dir
+        from anodeflow.workflows.calculators import lammps_calculator
+        from anodeflow.workflows.labels import label_cache
+
+        self.maker, self.system, self.workdir = maker, system, workdir
+        self.carrier, self.host = parse_system(system)
+        self.elements = [self.carrier, self.host]
+        self.cache = None
+        self.labelled_elements = None if labelled is None else {e for _, atoms, _ in labelled for e in atoms.symbols}
+        if labelled is None:
+            potential = maker.checked_teacher(system)
+            self.calc = lammps_calculator(system, potential.name, workdir)
+            self.teacher = {"name": potential.name, "tag": potential.name,
+                            "citation": f"{potential.name} (see its record)"}
+            self.cache = label_cache(potential.name) if maker.label_cache else None
+        else:
+            maker.check_settings()
+            maker.check_teacherless()
+            self.calc = None
+            self.teacher = dict(teacher or {})
+            self.teacher.setdefault("name", "external labels")
+            self.teacher.setdefault("tag", self.teacher["name"].split()[0])
+            self.teacher.setdefault("citation", self.teacher["name"])
+        self.basis = Uf3Basis(self.elements, maker.uf3) if maker.uf3 else None
+        self.penalty = curvature_penalty(self.basis, maker.snap, len(self.elements))
+        self.weights = {"energy": maker.energy_weight, "forces": 1.0, "virial": maker.virial_weight}
+        short = "UF3SNAP" if self.basis else "SNAP"
+        self.name = maker.output_name or f"{system}-{short}-{self.teacher['tag']}"
+        self.folder = Path(maker.output_dir) if maker.output_dir else user_potentials_dir() / self.name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.host_crystal = repeated_to(bulk_crystal(HOST_CRYSTALS[self.host]), 9.0)
+
+    def entry(self, text: str, atoms: Atoms, labels: tuple, weight: float = 1.0) -> dict:
+        return {"label": text, "weight": weight,
+                **training_rows(atoms, *labels, self.maker.snap, self.basis, self.elements, self.workdir)}
+
+    def teacher_labels(self, atoms: Atoms) -> tuple | None:
+        """The teacher's labels of ``atoms``, from the label cache where it has them."""
+        cached = self.cache.get(atoms) if self.cache is not None else False
+        if cached is not False:
+            return cached
+        labels = teacher_labels(atoms, self.calc, self.maker.max_force_eV_A)
+        if self.cache is not None:
+            self.cache.put(atoms, labels)
+        return labels
+
+    def label(self, configs: list[tuple[str, Atoms]], stage: str, weight: float = 1.0) -> list[dict]:
+        data = []
+        with progress_bar(self.maker.progress, f"labelling {stage} with {self.teacher['name']}", len(configs),
+                          "configurations") as advance:
+            for done, (text, atoms) in enumerate(configs, start=1):
+                labels = self.teacher_labels(atoms)
+                if labels is not None:
+                    data.append(self.entry(text, atoms, labels, weight))
+                advance(done)
+        return data
+
+    def teacher_md(self, n: int, temperature_K: float, seed: int, start: Atoms | None = None) -> list:
+        """:func:`teacher_md_snapshots`, read from the label cache if an identical run is there."""
+        from anodeflow.workflows.labels import configuration_key
+
+        run = (self.system, n, temperature_K, seed, configuration_key(start) if start is not None else "alloy")
+        key = hashlib.sha1(repr(run).encode()).hexdigest()
+        cached = self.cache.snapshots(key) if self.cache is not None else None
+        if cached is not None and len(cached) == n:
+            return cached
+        snapshots = teacher_md_snapshots(self.system, self.calc, n, temperature_K, seed, progress=self.maker.progress,
+                                         start=start)
+        if self.cache is not None and snapshots:
+            self.cache.put_snapshots(key, snapshots)
+        return snapshots
+
+    def initial_data(self, labelled) -> list[dict]:
+        """Entries of the training set before any active round: made and labelled here, or given."""
+        maker = self.maker
+        if labelled is not None:
+            data = [self.entry(text, atoms, labels) for text, atoms, labels in labelled]
+        else:
+            configs = training_configurations(self.system, maker.n_alloy, maker.seed, maker.cell_A, maker.polymorphs)
+            for k, temperature in enumerate(maker.md_temperatures_K):
+                configs += self.teacher_md(maker.md_snapshots, temperature, maker.seed + k)
+            for k, temperature in enumerate(maker.host_md_temperatures_K):
+                configs += self.teacher_md(maker.md_snapshots // 2, temperature, maker.seed + 10 + k,
+                                           start=self.host_crystal)
+            data = self.label(configs, "the training set")
+        if len(data) < 2:
+            raise InputError(f"a fit needs at least 2 labelled configurations, got {len(data)}")
+        return data
+
+    def split(self, data: list[dict]) -> tuple[list[dict], list[dict]]:
+        """(training, held-out) entries; isolated atoms (the zero of the cohesive energy) are always fitted."""
+        n_test = max(1, int(round(self.maker.test_fraction * len(data))))
+        held_out = set(np.random.default_rng(self.maker.seed).permutation(len(data))[:n_test].tolist())
+        held_out -= {i for i, d in enumerate(data) if d["label"].startswith("isolated")}
+        return ([d for i, d in enumerate(data) if i not in held_out], [d for i, d in enumerate(data) if i in held_out])
+
+    def solve(self, train: list[dict]) -> np.ndarray:
+        return solve_fit(train, self.weights, self.maker.ridge, self.penalty)
+
+    def write(self, coeff: np.ndarray) -> tuple[dict[str, str], list[str]]:
+        """The potential files of ``coeff`` and the LAMMPS pair commands that read them."""
+        snap = self.maker.snap
+        files = write_potential_files(self.folder, self.name, self.elements, snap, self.basis, coeff,
+                                      f"{self.name}: fitted to {self.teacher['name']} by anodeflow")
+        return files, pair_commands(self.elements, files["coeff"], files["param"], snap.zbl_inner_A, snap.zbl_outer_A,
+                                    files.get("uf3"))
+
+    def draft(self, coeff: np.ndarray):
+        """A registry record of the fit ``coeff`` (its files written), for checks that take a potential."""
+        from anodeflow.potentials.registry import FittedPotential
+
+        files, _ = self.write(coeff)
+        snap = self.maker.snap
+        return FittedPotential(
+            name=f"{self.name} (draft)", elements=self.elements, systems=[self.system], form=self.maker.form,
+            pair_style="hybrid/overlay", citation="draft", validity="draft", timestep_fs=1.0, made_by="draft",
+            snap={**{f"{k}_file": v for k, v in files.items()}, "elements": self.elements,
+                  "zbl_inner_A": snap.zbl_inner_A, "zbl_outer_A": snap.zbl_outer_A})
+
+    def pbe_anchor_entries(self) -> list[dict]:
+        """Energy-only entries (zero forces: every anchor is symmetric) of the host's PBE polymorph anchors
+        (:func:`pbe_anchor_configurations`) on the teacher's energy zero: its relaxed host crystal."""
+        from anodeflow.workflows.calculators import relax
+
+        crystal = relax(bulk_crystal(HOST_CRYSTALS[self.host]), self.calc)
+        e0, v0 = crystal.get_potential_energy() / len(crystal), crystal.get_volume() / len(crystal)
+        entries = []
+        for text, atoms, above in pbe_anchor_configurations(self.host, v0):
+            labels = ((e0 + above) * len(atoms), np.zeros((len(atoms), 3)), np.zeros(6))
+            entry = self.entry(text, atoms, labels, self.maker.pbe_anchor_weight)
+            entries.append({k: v for k, v in entry.items() if k not in ("forces", "virial")})
+        return entries
+
+    def measure_own_md(self, coeff: np.ndarray, round_: int) -> tuple[dict, list[dict], dict]:
+        """The fit ``coeff`` on its own MD (random alloys and the host crystal, :func:`fitted_md_frames`) and in
+        zero-pressure MD of its host crystal (:func:`crystal_md`): (summary, teacher-labelled frames, host check)."""
+        maker = self.maker
+        _, commands = self.write(coeff)
+        frames, closest, blown = fitted_md_frames(
+            self.system, commands, maker.active_temperatures_K, maker.active_cells, maker.active_ps,
+            maker.active_frames, maker.active_atoms, maker.seed + 1000 * (round_ + 1), self.workdir / f"active_{round_}",
+            maker.progress, crystal=self.host_crystal)
+        check, npt_frames = crystal_md(self.system, commands, HOST_CRYSTALS[self.host], maker.crystal_check_K,
+                                       maker.crystal_check_ps, self.workdir, n_frames=maker.crystal_check_frames)
+        new = self.label(frames + npt_frames, f"own-MD frames (round {round_ + 1})")
+        own = {"round": round_, "frames": len(frames) + len(npt_frames), "labelled": len(new), "blown_up_runs": blown,
+               "closest_pair_A": closest, "host_crystalline_fraction": check["crystalline_fraction"],
+               "energy_rmse_meV_atom": 1000 * rows_rmse(coeff, new, "energy") if new else None,
+               "force_rmse_eV_A": rows_rmse(coeff, new, "forces") if new else None}
+        logger.info("%s fit %s, own MD round %d: %s", maker.form, self.system, round_, own)
+        return own, new, check
+
+    def active_rounds(self, coeff: np.ndarray, train: list[dict]) -> tuple[dict, np.ndarray, list[dict], dict | None]:
+        """``active_rounds`` rounds of learning from the fit's own MD, plus one that only measures. Every round
+        measures one fit on its own MD and its host crystal; the fit kept is the most stable (fewest runs
+        that blew up, then the host most crystalline, then the closest pair kept farthest apart), not simply
+        the last: more frames do not make each refit steadier. Returns (own-MD summary, coefficients,
+        training entries, host check) of the kept fit; the summary and check are empty/None without rounds."""
+        rounds = self.maker.active_rounds
+        measured = []
+        for round_ in range(rounds + 1 if rounds else 0):
+            own, new, check = self.measure_own_md(coeff, round_)
+            measured.append((own, coeff, len(train), check))
+            if round_ < rounds:
+                train = train + new
+                coeff = self.solve(train)
+        if not measured:
+            return {}, coeff, train, None
+        own, coeff, n_fitted, host_check = min(
+            measured, key=lambda m: (m[0]["blown_up_runs"], -round(m[0]["host_crystalline_fraction"], 1),
+                                     -m[0]["closest_pair_A"]))
+        own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "host_crystalline_fraction",
+                                                       "force_rmse_eV_A")} for m in measured]}
+        return own, coeff, train[:n_fitted], host_check
+
+    def relaxation_rounds(self, coeff: np.ndarray, train: list[dict]) -> tuple[np.ndarray, list[dict], list[dict]]:
+        """Up to ``relaxation_rounds`` rounds: relax rattled supercells of the host and the carrier crystal with
+        the fit (:func:`relaxation_frames`); where one leaves its crystal or ends below it, the teacher labels
+        that path and the fit learns it (weight ``relaxation_weight``). Stops when every relaxation keeps its
+        crystal. Returns the coefficients, training entries and each round's relaxations."""
+        from anodeflow.workflows.stability import relaxed_crystal
+
+        maker = self.maker
+        history = []
+        for round_ in range(maker.relaxation_rounds + 1):
+            potential = self.draft(coeff)
+            results, frames = [], []
+            for crystal in (HOST_CRYSTALS[self.host], self.carrier):
+                folder = self.workdir / f"relaxation_{round_}" / crystal
+                symmetric = relaxed_crystal(crystal, potential, self.elements, folder)
+                runs, new = relaxation_frames(symmetric, potential, self.elements, folder,
+                                              sizes=maker.relaxation_sizes, seed=maker.seed + round_)
+                results += [(crystal, r) for r in runs]
+                frames += [(f"{crystal} {text}", atoms) for text, atoms in new]
+            history.append({"round": round_, "relaxations": [
+                {"crystal": crystal, "label": r.label, "spacegroup": r.relaxed_spacegroup,
+                 "energy_meV_atom": round(r.energy_meV_atom, 2), "passed": r.passed} for crystal, r in results]})
+            logger.info("%s fit %s, relaxation round %d: %d of %d keep their crystal", maker.form, self.system, round_,
+                        sum(r.passed for _, r in results), len(results))
+            if not frames or round_ == maker.relaxation_rounds:
+                break
+            train = train + self.label(frames, f"relaxations (round {round_ + 1})", maker.relaxation_weight)
+            coeff = self.solve(train)
+        return coeff, train, history
+
+    def training_set_text(self, own: dict) -> str:
+        """The training set in words, for the record's validity."""
+        maker, carrier, host = self.maker, self.carrier, self.host
+        if self.teacher.get("training_set"):
+            return self.teacher["training_set"]
+        return (f"{host} crystal within +-5 % strain and 4 % shear, {carrier} metal, {self.system} alloy phases within "
+                "+-6 %, random alloys at x = 0.2-0.8, point defects"
+                + (f", {host} polymorphs" if maker.polymorphs else "")
+                + (f", teacher MD at {', '.join(f'{t:g}' for t in maker.md_temperatures_K)} K" if maker.md_snapshots
+                   else "")
+                + (f" and of the {host} crystal at {', '.join(f'{t:g}' for t in maker.host_md_temperatures_K)} K"
+                   if maker.host_md_temperatures_K else "") + (", its own MD frames" if own else "")
+                + (", its own relaxations of rattled host and carrier supercells" if maker.relaxation_rounds else "")
+                + (f"; {host} polymorph energies from PBE (pbe_polymorphs.json) on the teacher's energy and volume "
+                   "scale" if maker.pbe_anchors else ""))
+
+    def validity_text(self, coeff, train, test, own: dict, host_check: dict, stability: list[dict]) -> str:
+        """What the record's ``validity`` says: training set, errors, own-MD and host checks."""
+        e_te, f_te = 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces")
+        md_test = [d for d in test if d["label"].startswith("md ")]
+        md_text = (f", on held-out teacher-MD frames {1000 * rows_rmse(coeff, md_test, 'energy'):.1f} meV/atom, "
+                   f"{rows_rmse(coeff, md_test, 'forces'):.3f} eV/A" if md_test else "")
+        n_runs = len(self.maker.active_temperatures_K) * (self.maker.active_cells + 1)
+        own_text = (f" On its own MD (600-900 K, not fitted): {own['energy_rmse_meV_atom']:.1f} meV/atom, "
+                    f"{own['force_rmse_eV_A']:.3f} eV/A, {own['blown_up_runs']} of {n_runs} runs blew up, closest "
+                    f"pair {own['closest_pair_A']:.2f} A." if own.get("labelled") else "")
+        crystal = HOST_CRYSTALS[self.host]
+        if stability:
+            last = stability[-1]["relaxations"]
+            kept = ", ".join(f"{sum(r['passed'] for r in last if r['crystal'] == c)} of "
+                             f"{sum(r['crystal'] == c for r in last)} {c}" for c in dict.fromkeys(r["crystal"] for r in last))
+            own_text += (f" Rattled supercells relaxed with the cell free keep their crystal ({kept}) after "
+                         f"{len(stability) - 1} round(s) of learning their relaxations.")
+        host_text = (f"{crystal} blew up (lost atoms) within {host_check['time_ps']:g} ps of zero-pressure MD at "
+                     f"{host_check['temperature_K']:g} K: not for MD of its host." if host_check["blew_up"] else
+                     f"{crystal} after {host_check['time_ps']:g} ps of zero-pressure MD at "
+                     f"{host_check['temperature_K']:g} K: {100 * host_check['crystalline_fraction']:.0f} % "
+                     f"crystalline, {host_check['volume_per_atom_A3']:.2f} A^3/atom.")
+        return (f"configurations like its training set: {self.training_set_text(own)}. Held-out RMSE {e_te:.1f} "
+                f"meV/atom, {f_te:.3f} eV/A{md_text}.{own_text} {host_text}")
+
+    def register(self, coeff, files: dict, train, test, own: dict, host_check: dict, stability: list[dict]) -> Path:
+        """Write the record of the fit next to its files, register the folder, and store the values
+        validation reads with it (``reference_values``); returns the record's path."""
+        from anodeflow.potentials.registry import register_folder, reload_registry
+        from anodeflow.workflows.validation import crystal_rows
+
+        maker, snap = self.maker, self.maker.snap
+        settings = ", ".join(f"{f.name}={getattr(maker, f.name)}" for f in fields(maker)
+                             if f.name in _MADE_BY and getattr(maker, f.name) != getattr(FitPotentialMaker(), f.name))
+        record = {
+            "name": self.name, "elements": list(self.elements), "systems": [self.system], "form": maker.form,
+            "pair_style": "hybrid/overlay", "timestep_fs": 1.0,
+            "citation": f"fitted by anodeflow to {self.teacher['citation']}; UF3: S. R. Xie, M. Rupp, R. G. Hennig, "
+                        "npj Comput. Mater. 9 (2023) 162; SNAP: A. P. Thompson et al., J. Comput. Phys. 285 (2015) "
+                        "316; quadratic SNAP: M. A. Wood, A. P. Thompson, J. Chem. Phys. 148 (2018) 241721",
+            "validity": self.validity_text(coeff, train, test, own, host_check, stability),
+            "made_by": f"FitPotentialMaker(teacher={self.teacher['name']}, form={maker.form}, uf3={maker.uf3}, "
+                       f"rcutfac={snap.rcutfac}, ridge={maker.ridge:g}" + (f", {settings}" if settings else "")
+                       + f"; kept round {own.get('round', 0)}): {len(train)} training / {len(test)} held-out "
+                       f"configurations labelled by {self.teacher['name']}",
+            "command": maker.cli_command(self.system, self.name, self.teacher.get("cli"))
+                       if self.calc is not None or self.teacher.get("cli") else None,
+            # file names relative to the record's folder, so a record and its files move together
+            "snap": {**{f"{key}_file": Path(path).name for key, path in files.items()},
+                     "elements": list(self.elements), "zbl_inner_A": snap.zbl_inner_A, "zbl_outer_A": snap.zbl_outer_A},
+        }
+        record_path = self.folder / f"{self.name}.yaml"
+        record_path.write_text(yaml.safe_dump(record, sort_keys=False))
+        register_folder(self.folder)
+        # alloy phases only for a fit that has seen both elements: otherwise their rows say nothing
+        alloys = self.labelled_elements is None or set(self.elements) <= self.labelled_elements
+        record["reference_values"] = {r["quantity"]: round(float(r["value"]), 6)
+                                      for r in crystal_rows(self.system, self.name, None, self.workdir, alloys=alloys)}
+        record_path.write_text(yaml.safe_dump(record, sort_keys=False))
+        reload_registry()
+        return record_path
+
+
+#: Maker settings the record's ``made_by`` names when they differ from the defaults
+_MADE_BY = ("md_snapshots", "host_md_temperatures_K", "crystal_check_frames", "polymorphs", "active_rounds",
+            "relaxation_rounds", "pbe_anchors", "seed")

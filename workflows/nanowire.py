@@ -16,7 +16,7 @@ from anodeflow.progress import progress_bar
 from anodeflow.structures import parse_miller, parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
 from anodeflow.structures.sizes import check_atoms, nanowire_atoms
-from anodeflow.workflows.md import LammpsMDMaker, resolve_potential, type_elements_for
+from anodeflow.workflows.md import LammpsMDMaker, type_elements_for
 from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, LammpsMDDocument, PotentialSummary, Versions
 
 
@@ -122,13 +122,14 @@ class NanowireMDMaker(Maker):
 
     def make(self, system: str) -> Flow:
         carrier, host = parse_system(system)
-        type_elements_for([carrier, host], resolve_potential(self.md.potential, system))
+        md_maker = self.md.pinned(system)  # the worker runs the potential checked here
+        type_elements_for([carrier, host], md_maker.potential)
         b = self.build
         check_atoms(nanowire_atoms(HOST_CRYSTALS[host], b.diameter_nm, b.length_nm, carrier, b.shell_thickness_nm),
                     f"a {system} nanowire of diameter_nm={b.diameter_nm:g}, length_nm={b.length_nm:g} and "
                     f"shell_thickness_nm={b.shell_thickness_nm:g}")
         build = self.build.make(system)
-        md = self.md.make(build.output.structure, system)
+        md = md_maker.make(build.output.structure, system)
         analyse = self.analyse.make(build.output, md.output)
         return Flow([build, md, analyse], output=analyse.output, name=f"{self.name} {system} [{self.build.axis}]")
 

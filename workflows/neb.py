@@ -4,9 +4,9 @@ Flow of :class:`HopNebMaker`: endpoints from :mod:`anodeflow.structures.endpoint
 at a couple's front) on the host lattice -> endpoint relaxation (fixed cell) -> interpolation ->
 CI-NEB (atomate2 ``AseNebFromEndpointsMaker``) -> :class:`NebDocument`. Forces come from the
 system's potential (LAMMPS or an MLIP; the lattice is the potential's own relaxed one) or from
-CP2K PBE (``engine="cp2k"``, tabulated lattice; tiny cells locally, any size on HPC).
+CP2K PBE (``neb_maker=Cp2kNebMaker(...)``, tabulated lattice; tiny cells locally, any size on HPC).
 :class:`StrainedBarrierMaker` repeats it under hydrostatic strains and fits the activation volume.
-``engine="vasp"`` hands the endpoints to atomate2's VASP ``NebFromEndpointsMaker`` (HPC).
+``neb_maker=vasp_neb_maker()`` hands the endpoints to atomate2's VASP ``NebFromEndpointsMaker`` (HPC).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from anodeflow.workflows.dft import CP2K_CITATION, cp2k_calculator
 from anodeflow.workflows.calculators import lammps_calculator, relax
 from anodeflow.workflows.md import resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, PotentialSummary
-from anodeflow.workflows.vasp import VASP_CITATION, VASP_INCAR, VASP_KPOINT_DENSITY, vasp_neb_maker
+from anodeflow.workflows.vasp import VASP_CITATION, VASP_INCAR, VASP_KPOINT_DENSITY
 
 #: 1 eV/A^3 in GPa
 EV_A3_TO_GPA = 1.0 / units.GPa
@@ -384,6 +384,22 @@ def summarise_neb(neb, endpoints: dict, system: str, kind: str, strain: float, p
     )
 
 
+def neb_engine(neb_maker: Maker | None) -> tuple[str, dict | None]:
+    """(engine name, CP2K settings or None) of a hop's NEB Maker: ``potential`` (None or a
+    :class:`LammpsNebMaker`), ``cp2k`` (:class:`Cp2kNebMaker`) or ``vasp`` (atomate2's VASP
+    ``NebFromEndpointsMaker``, e.g. :func:`~anodeflow.workflows.vasp.vasp_neb_maker`)."""
+    if neb_maker is None or isinstance(neb_maker, LammpsNebMaker):
+        return "potential", None
+    if isinstance(neb_maker, Cp2kNebMaker):
+        return "cp2k", {"cutoff_Ry": neb_maker.cutoff_Ry, "kpoints": list(neb_maker.kpoints)}
+    from atomate2.vasp.jobs.neb import NebFromEndpointsMaker
+
+    if isinstance(neb_maker, NebFromEndpointsMaker):
+        return "vasp", None
+    raise InputError(f"a hop's neb_maker must be a LammpsNebMaker, a Cp2kNebMaker or atomate2's VASP "
+                     f"NebFromEndpointsMaker, got {type(neb_maker).__name__}")
+
+
 @dataclass
 class HopNebMaker(Maker):
     """CI-NEB barrier of a carrier hop (one Flow).
@@ -391,11 +407,14 @@ class HopNebMaker(Maker):
     ``kind``: ``bulk`` (``min_cell_A`` sets the supercell, Si: 10 A -> 64 atoms, 5 A -> 8),
     ``front`` (entering the crystal at a ``miller`` couple's front) or ``dislocation`` (one line
     period along the core of a ``dislocation``, 60 or screw, in a diamond host,
-    :func:`core_hop_states`; engine ``potential`` only). ``num_images`` intermediate
-    images. ``engine``: ``potential`` (``potential``, LAMMPS or MLIP), ``cp2k`` (PBE at ``cutoff_Ry``
-    on a ``kpoints`` mesh; Li in 8 Si atoms, 3x3x3 k-points: a one-image band in 4 min here) or
-    ``vasp`` (:func:`~anodeflow.workflows.vasp.vasp_neb_maker`, for HPC; endpoints pre-relaxed with
-    ``potential`` on the tabulated lattice, then relaxed again by VASP).
+    :func:`core_hop_states`; with the potential only). ``num_images`` intermediate images.
+
+    ``neb_maker`` says where the forces come from (:func:`neb_engine`): None, the system's
+    ``potential`` (LAMMPS or MLIP, :class:`LammpsNebMaker` with ``steps``); a :class:`Cp2kNebMaker`
+    (PBE; Li in 8 Si atoms, 3x3x3 k-points: a one-image band in 4 min here), whose calculator also
+    relaxes the endpoints; or atomate2's VASP ``NebFromEndpointsMaker``
+    (:func:`~anodeflow.workflows.vasp.vasp_neb_maker`, for HPC; endpoints pre-relaxed with ``potential``
+    on the tabulated lattice, then relaxed again by VASP).
     """
 
     name: str = "neb"
@@ -407,21 +426,14 @@ class HopNebMaker(Maker):
     dislocation: str = "60"
     potential: str | None = None
     steps: int = 500
-    engine: str = "potential"
-    cutoff_Ry: float = 300.0
-    kpoints: tuple[int, int, int] = (1, 1, 1)
+    neb_maker: Maker | None = None
 
     def make(self, system: str) -> Flow:
         carrier, host = parse_system(system)
-        _check_engine(self.engine)
-        if self.engine != "cp2k":  # VASP endpoints are pre-relaxed with the potential
+        engine, dft = neb_engine(self.neb_maker)
+        if engine != "cp2k":  # VASP endpoints are pre-relaxed with the potential
             type_elements_for([carrier, host], resolve_potential(self.potential, system))
-        if self.engine == "potential":
-            neb_maker = LammpsNebMaker(system=system, potential=self.potential, steps=self.steps)
-        elif self.engine == "cp2k":
-            neb_maker = Cp2kNebMaker(cutoff_Ry=self.cutoff_Ry, kpoints=self.kpoints, steps=self.steps)
-        else:
-            neb_maker = vasp_neb_maker()
+        neb_maker = self.neb_maker or LammpsNebMaker(system=system, potential=self.potential, steps=self.steps)
         if self.num_images < 1:
             raise InputError(f"num_images must be >= 1, got {self.num_images}")
         check_band_size(system, self.kind, self.min_cell_A, self.num_images,
@@ -432,12 +444,12 @@ class HopNebMaker(Maker):
             from anodeflow.structures.dislocations import check_dislocation
 
             check_dislocation(HOST_CRYSTALS[host], self.dislocation)
-            if self.engine != "potential":
-                raise InputError(f"dislocation-core hops run with engine 'potential' only (a "
-                                 f"{CORE_HOP_CYLINDER['radius_nm']} nm cylinder is beyond local DFT), got '{self.engine}'")
-        dft = {"cutoff_Ry": self.cutoff_Ry, "kpoints": list(self.kpoints)} if self.engine == "cp2k" else None
+            if engine != "potential":
+                raise InputError(f"dislocation-core hops run with the potential only (a "
+                                 f"{CORE_HOP_CYLINDER['radius_nm']} nm cylinder is beyond local DFT), got "
+                                 f"a {engine} neb_maker")
         ends = neb_endpoints(system, self.kind, self.strain, self.potential, self.min_cell_A, self.miller,
-                             self.engine, dft, self.dislocation, self.num_images)
+                             engine, dft, self.dislocation, self.num_images)
         endpoints = [ends.output["endpoints"][0], ends.output["endpoints"][1]]  # atomate2's VASP maker counts them
         jobs = [ends]
         if self.kind == "dislocation":  # the seeded band is relaxed without climbing first, then climbs (ODE)
@@ -449,8 +461,8 @@ class HopNebMaker(Maker):
             jobs.append(first)
         else:
             neb = neb_maker.make(endpoints, self.num_images)
-        doc = summarise_neb(neb.output, ends.output, system, self.kind, self.strain, self.potential,
-                            self.engine == "vasp" or bool(neb_maker.neb_kwargs.get("climb")), self.engine, dft)
+        climb = engine == "vasp" or bool(neb_maker.neb_kwargs.get("climb"))
+        doc = summarise_neb(neb.output, ends.output, system, self.kind, self.strain, self.potential, climb, engine, dft)
         return Flow([*jobs, neb, doc], output=doc.output, name=f"{self.name} {system} {self.kind}")
 
 

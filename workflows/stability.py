@@ -90,18 +90,26 @@ def rattled_relaxations(symmetric: Atoms, potential, type_elements: list[str], w
                         sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05), seeds=(1, 2)) -> list[RattledRelaxation]:
     """Relax (:func:`lammps_relaxed`) supercells of the relaxed crystal ``symmetric`` of every repeat in
     ``sizes``, rattled by every amplitude (A rms per axis) with every seed."""
+    return [run for run, _, _ in rattled_relaxation_runs(symmetric, potential, type_elements, workdir, sizes,
+                                                         amplitudes_A, seeds)]
+
+
+def rattled_relaxation_runs(symmetric: Atoms, potential, type_elements: list[str], workdir: Path,
+                            sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05),
+                            seeds=(1, 2)) -> list[tuple[RattledRelaxation, Atoms, Atoms]]:
+    """:func:`rattled_relaxations` with each run's rattled start and relaxed end cells."""
     group = spacegroup(symmetric)
-    results = []
+    runs = []
     for repeats in sizes:
         for amplitude in amplitudes_A:
             for seed in seeds:
                 atoms = symmetric.repeat(repeats)
                 atoms.rattle(amplitude, seed=seed)
                 relaxed = lammps_relaxed(atoms, potential, type_elements, workdir / f"rattled_{seed}")
-                results.append(RattledRelaxation(
+                runs.append((RattledRelaxation(
                     tuple(repeats), amplitude, seed, group, spacegroup(relaxed),
-                    1000 * (energy_per_atom_eV(relaxed) - energy_per_atom_eV(symmetric))))
-    return results
+                    1000 * (energy_per_atom_eV(relaxed) - energy_per_atom_eV(symmetric))), atoms, relaxed))
+    return runs
 
 
 def lowest_phonon_THz(symmetric: Atoms, potential, type_elements: list[str], workdir: Path,

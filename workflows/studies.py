@@ -144,9 +144,10 @@ class DiffusionFlowMaker(Maker):
         if self.equilibration_ps >= self.md.time_ps:
             raise InputError(f"equilibration {self.equilibration_ps} ps must be shorter than the run {self.md.time_ps} ps")
         species = list(self.species) or [carrier]
+        pinned = self.md.pinned(system)  # the worker runs the potential checked here
         jobs, per_T = [], []
         for T in self.temperatures_K:
-            md = replace(self.md, temperature_K=float(T), name=f"md {T:g} K")
+            md = replace(pinned, temperature_K=float(T), name=f"md {T:g} K")
             md_job = md.make(structure, system)
             d_job = diffusion_of_run(md_job.output, species, self.region, self.equilibration_ps)
             jobs += [md_job, d_job]

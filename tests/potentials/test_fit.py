@@ -221,14 +221,20 @@ def test_teacher_md_snapshots_move_and_keep_composition():
 
 def test_polymorphs_join_the_training_set_on_request():
     """--polymorphs adds alpha, bct, simple hexagonal and simple cubic Sn at 0.96, 1.0 and 1.04 of beta-Sn's
-    volume (27.05 A^3/atom from a = 5.831, c = 3.181 A), so a fit learns their energies above beta-Sn; the
-    repeat command names the flag."""
+    volume (27.05 A^3/atom from a = 5.831, c = 3.181 A), so a fit learns their energies above beta-Sn, and
+    bcc Na's Bain path to fcc (6 steps at 3 volumes); the repeat command names the flag."""
     from anodeflow.workflows.fitting import FitPotentialMaker, training_configurations
+    from anodeflow.workflows.stability import spacegroup
 
     plain = training_configurations("Na-Sn")
     configs = training_configurations("Na-Sn", polymorphs=True)
     added = {label: atoms for label, atoms in configs if label.startswith("polymorph")}
-    assert len(configs) == len(plain) + 12 and len(added) == 12
+    bain = {label: atoms for label, atoms in configs if label.startswith("Na Bain path")}
+    assert len(configs) == len(plain) + 12 + 18 and len(added) == 12 and len(bain) == 18
+    # bcc Na (a = 4.29 A) along the Bain path at constant volume, its end fcc (c/a sqrt 2)
+    end = bain["Na Bain path c/a 1.414 volume x1"]
+    assert end.get_volume() / len(end) == pytest.approx(4.29**3 / 2, rel=1e-6)
+    assert spacegroup(end) == "Fm-3m"
     assert {label.split()[1] for label in added} == {"alpha-Sn", "bct-Sn", "sh-Sn", "sc-Sn"}
     volume = added["polymorph sh-Sn volume x1"].get_volume() / len(added["polymorph sh-Sn volume x1"])
     assert volume == pytest.approx(5.831**2 * 3.181 / 4, rel=1e-3)  # rattled atoms, exact cell

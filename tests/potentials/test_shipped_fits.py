@@ -1,9 +1,15 @@
 """The fitted potentials shipped in potentials/data: present, reproducible, faithful to their teachers, stable in MD.
 
-Each was made by the command in its record (UF3 + linear SNAP 2J=4 over ZBL; seed 0). References:
-SevenNet-0 relaxed here (LAMMPS 2025-07-22, sevenn 0.13): beta-Sn a = 5.959, c = 3.245 A; A7 Sb bonds
-2.94 (x3) / 3.46 (x3) A (shared/SCIENCE.md), against experiment 2.91 / 3.36 A (Barrett et al. 1963) and
-CHGNet 0.3.0's nearly simple-cubic 3.05-3.18 A, which is why SevenNet-0 is the Na-Sb teacher.
+Each was made by the command in its record (UF3 + linear SNAP 2J=4 over ZBL; seed 0). The Na-Sn fit tested
+here is distilled from SevenNet-l3i5, the one shipped-weights MLIP that keeps beta-Sn and A7 Sb and
+orders their polymorphs like PBE (docs/teachers.md), with the Sn and Sb polymorph energies anchored to the
+shipped PBE scans and rounds of learning its own relaxations of rattled host and bcc Na cells. References:
+SevenNet-l3i5 relaxed here (LAMMPS 2025-07-22, sevenn 0.13): beta-Sn a = 5.933, c = 3.223 A, bcc Na a = 4.187 A;
+A7 Sb bonds 2.94 (x3) / 3.46 (x3) A, against experiment 2.91 / 3.36 A (Barrett et al. 1963) and CHGNet 0.3.0's
+nearly simple-cubic 3.05-3.18 A. It passes every 0 K check of its host and the small 300 K check below, but its
+record lists what the larger run of benchmarks/host_fidelity.py found. The fits distilled from SevenNet-0 stay
+shipped, marked as failing their host check (test_earlier_fits_lose_their_host_crystals_at_300_K); the Na-Sb
+one is the Na-Sb fit tested here.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ import pytest
 
 pytestmark = pytest.mark.usefixtures("lammps_available")
 
-SHIPPED = {"Na-Sn": "Na-Sn-UF3SNAP-SevenNet-0", "Na-Sb": "Na-Sb-UF3SNAP-SevenNet-0",
+SHIPPED = {"Na-Sn": "Na-Sn-UF3SNAP-SevenNet-l3i5", "Na-Sb": "Na-Sb-UF3SNAP-SevenNet-0",
            "Li-Si": "Li-Si-UF3SNAP-LiSi-Cui2012-MEAM"}
+#: distilled from SevenNet-0, whose beta-Sn is not a minimum: both lose their host crystal
+EARLIER = {"Na-Sn": "Na-Sn-UF3SNAP-SevenNet-0", "Na-Sb": "Na-Sb-UF3SNAP-SevenNet-0"}
 
 
 def rows(system: str, tmp_path) -> dict:
@@ -57,9 +65,11 @@ def test_na_sb_fit_keeps_the_peierls_distortion(tmp_path):
 
 def test_na_sn_fit_keeps_beta_sn_and_na_on_the_teachers_lattice(tmp_path):
     measured = rows("Na-Sn", tmp_path)
-    assert measured["beta-Sn a"]["value"] == pytest.approx(5.959, rel=0.015)
-    assert measured["beta-Sn c/a"]["value"] == pytest.approx(3.245 / 5.959, rel=0.015)
-    assert measured["Na a"]["value"] == pytest.approx(4.206, rel=0.015)
+    assert measured["beta-Sn a"]["value"] == pytest.approx(5.933, rel=0.015)
+    # measured here: c/a 0.535, 1.5 % under the teacher's 0.543 and 1.9 % under experiment's 0.5457 (CRYSTALS)
+    assert measured["beta-Sn c/a"]["value"] == pytest.approx(3.223 / 5.933, rel=0.02)
+    assert measured["beta-Sn c/a"]["value"] == pytest.approx(0.5457, rel=0.02)
+    assert measured["Na a"]["value"] == pytest.approx(4.187, rel=0.015)
 
 
 @pytest.mark.parametrize("system", SHIPPED)
@@ -91,19 +101,12 @@ def test_900_K_md_keeps_every_atom_and_atoms_apart(system, tmp_path):
         assert closest > 1.6, f"{system} x={x}: closest pair {closest:.2f} A"
 
 
-#: the teachers' relaxed host crystals at 0 K (A^3/atom), measured here: SevenNet-0 beta-Sn 5.959 x 5.959 x
-#: 3.245 A / 4 atoms, SevenNet-0 A7 Sb (a 4.381, c 11.580 A, 6 atoms), the Cui MEAM's diamond Si (a 5.4223 A)
-TEACHER_HOST_VOLUME_A3 = {"Na-Sn": 28.81, "Na-Sb": 32.08, "Li-Si": 19.93}
+#: the teachers' relaxed host crystals at 0 K (A^3/atom), measured here: SevenNet-l3i5 beta-Sn 5.933 x 5.933 x
+#: 3.223 A / 4 atoms, the Cui MEAM's diamond Si (a 5.4223 A)
+TEACHER_HOST_VOLUME_A3 = {"Na-Sn": 28.36, "Li-Si": 19.93}
 
 
-#: the shipped Na-Sn and Na-Sb fits lose their hosts at 300 K, which the template classifier sees (measured
-#: here: beta-Sn 39 % crystalline at 29.4 A^3/atom; A7 Sb 8 %, its cell at c/a 2.43, near simple cubic's 2.449)
-#: and the (q4, q6) classifier before it did not; strict, so that a refit that keeps them must drop the mark
-LOSES_HOST = pytest.mark.xfail(strict=True, reason="shipped fit transforms its host crystal at 300 K")
-
-
-@pytest.mark.parametrize("system", [pytest.param(s, marks=LOSES_HOST) if s in ("Na-Sn", "Na-Sb") else s
-                                    for s in SHIPPED])
+@pytest.mark.parametrize("system", TEACHER_HOST_VOLUME_A3)
 def test_host_crystal_stays_crystalline_at_300_K(system, tmp_path):
     """5 ps of zero-pressure MD at 300 K: a potential that melts its host cannot describe a crystalline front."""
     from anodeflow.potentials import get_potential
@@ -115,6 +118,49 @@ def test_host_crystal_stays_crystalline_at_300_K(system, tmp_path):
     check, _ = crystal_md(system, commands, HOST_CRYSTALS[types[1]], 300.0, 5.0, tmp_path)
     assert check["crystalline_fraction"] > 0.9
     # thermal expansion from 0 to 300 K: at most about 2 % in volume (beta-Sn, alpha_V about 7e-5 /K at room
-    # temperature; Sb about 3e-5, Si 8e-6 /K); the shipped Na-Sn fit gave +2.2 %, a melting one +3.8 % at 30 %
-    # crystalline
+    # temperature; Sb about 3e-5, Si 8e-6 /K)
     assert check["volume_per_atom_A3"] == pytest.approx(TEACHER_HOST_VOLUME_A3[system], rel=0.03)
+
+
+@pytest.mark.parametrize("system", EARLIER)
+def test_earlier_fits_lose_their_host_crystals_at_300_K(system, tmp_path):
+    """The fits distilled from SevenNet-0 transform their hosts in the same 5 ps, as the template classifier sees
+    (measured here: beta-Sn 39 % crystalline at 29.4 A^3/atom; A7 Sb 8 %, its cell near simple cubic), so their
+    records list the failed host check."""
+    from anodeflow.potentials import get_potential
+    from anodeflow.structures.crystals import HOST_CRYSTALS, parse_system
+    from anodeflow.workflows.fitting import crystal_md
+
+    types = list(parse_system(system))
+    record = get_potential(EARLIER[system])
+    check, _ = crystal_md(system, record.lammps_commands(types, tmp_path), HOST_CRYSTALS[types[1]], 300.0, 5.0,
+                          tmp_path)
+    assert check["crystalline_fraction"] < 0.6 and system in record.fails_host_check
+
+
+@pytest.mark.parametrize("system", ["Na-Sn"])
+def test_fresh_rattled_host_cells_keep_the_host_and_polymorphs_order_like_pbe(system, tmp_path):
+    """Rattles no fit round or validation uses (seeds 7 and 8, 0.03 A, 2x2x3 and 3x3x4 cells) relax back to the
+    host crystal; the host's polymorphs lie within 10 meV/atom of PBE's margins, same sign
+    (potentials/data/pbe_polymorphs.json: Sn alpha -68.9, bct +43.7, simple hexagonal +6.5, simple cubic
+    +36.4; Sb simple cubic +74.2 meV/atom). bcc Na is not a minimum of these fits: it relaxes to fcc near
+    the teacher's own fcc - bcc energy (SevenNet-l3i5, measured here: -7.7 meV/atom), without the teacher's
+    small Bain-path barrier (its rattled bcc cells stay bcc), as the records say."""
+    from anodeflow.potentials import get_potential
+    from anodeflow.structures.crystals import HOST_CRYSTALS, parse_system
+    from anodeflow.workflows.stability import rattled_relaxations, relaxed_crystal
+    from anodeflow.workflows.validation import ordering_rows
+
+    carrier, host = parse_system(system)
+    record = get_potential(SHIPPED[system])
+    types = [carrier, host]
+    crystal = HOST_CRYSTALS[host]
+    symmetric = relaxed_crystal(crystal, record, types, tmp_path / crystal)
+    runs = rattled_relaxations(symmetric, record, types, tmp_path / crystal, amplitudes_A=(0.03,), seeds=(7, 8))
+    assert all(r.passed for r in runs), [(r.label, r.relaxed_spacegroup, r.energy_meV_atom) for r in runs]
+    rows = ordering_rows(host, record, types, tmp_path)
+    assert len(rows) == 5 and all(r.passed for r in rows), [r.failure for r in rows]
+    bcc = relaxed_crystal(carrier, record, types, tmp_path / carrier)
+    (na,) = rattled_relaxations(bcc, record, types, tmp_path / carrier, sizes=((2, 2, 3),), amplitudes_A=(0.03,),
+                                seeds=(7,))
+    assert na.relaxed_spacegroup == "Fm-3m" and na.energy_meV_atom == pytest.approx(-7.7, abs=3.0)

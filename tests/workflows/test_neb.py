@@ -16,7 +16,7 @@ import pytest
 
 from anodeflow.errors import InputError
 from tests.conftest import home_env
-from anodeflow.workflows.neb import HopNebMaker, neb_endpoints
+from anodeflow.workflows.neb import Cp2kNebMaker, HopNebMaker, LammpsRelaxMaker, neb_endpoints
 from anodeflow.workflows.run import run_flow
 
 pytestmark = pytest.mark.usefixtures("lammps_available")
@@ -69,8 +69,8 @@ def test_bad_neb_inputs():
         HopNebMaker(kind="dislocation").make("Na-Sb")
     with pytest.raises(InputError, match="unknown dislocation kind 'edge'; kinds: 60, screw"):
         HopNebMaker(kind="dislocation", dislocation="edge").make("Li-Si")
-    with pytest.raises(InputError, match="engine 'potential' only"):
-        HopNebMaker(kind="dislocation", engine="cp2k").make("Li-Si")
+    with pytest.raises(InputError, match="with the potential only"):
+        HopNebMaker(kind="dislocation", neb_maker=Cp2kNebMaker()).make("Li-Si")
     with pytest.raises(InputError, match="strain applies to bulk hops only"):
         neb_endpoints.original("Li-Si", "front", 0.01, None, 10.0)
     with pytest.raises(InputError, match="strain must be within"):
@@ -79,8 +79,8 @@ def test_bad_neb_inputs():
         HopNebMaker(num_images=0).make("Li-Si")
     with pytest.raises(InputError, match="unknown carrier 'K'"):
         HopNebMaker().make("K-Si")
-    with pytest.raises(InputError, match="unknown engine 'gaussian'; engines: potential, cp2k, vasp"):
-        HopNebMaker(engine="gaussian").make("Li-Si")
+    with pytest.raises(InputError, match="neb_maker must be a LammpsNebMaker, a Cp2kNebMaker or atomate2's VASP"):
+        HopNebMaker(neb_maker=LammpsRelaxMaker()).make("Li-Si")
 
 
 def test_cli_rejects_a_bad_kpoint_mesh(tmp_path):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("lammps_available")
 
 
 def test_vasp_hop_flow_relaxes_endpoints_then_runs_the_neb():
-    flow = HopNebMaker(engine="vasp", num_images=3).make("Li-Si")
+    flow = HopNebMaker(neb_maker=vasp_neb_maker(), num_images=3).make("Li-Si")
     assert [job.name for job, _ in flow.iterflow()] == [
         "neb_endpoints", "vasp relax fixed cell endpoint 1", "vasp relax fixed cell endpoint 2",
         "get_images_from_endpoints", "vasp neb", "collect_neb_output", "summarise_neb"]
