@@ -370,8 +370,7 @@ def potentials_fit(
     (ANODEFLOW_HOME/potentials)."""
     from anodeflow.potentials.snap import SnapSettings
     from anodeflow.potentials.uf3 import Uf3Settings
-    from anodeflow.workflows.dft import Cp2kStaticMaker
-    from anodeflow.workflows.fitting import DftFitMaker, FitPotentialMaker
+    from anodeflow.workflows.fitting import FitPotentialMaker
     from anodeflow.workflows.run import run_flow
 
     forms = {"uf3+snap": Uf3Settings(), "snap": None}
@@ -386,16 +385,8 @@ def potentials_fit(
                               ridge=ridge, active_rounds=active_rounds, relaxation_rounds=relaxation_rounds,
                               pbe_anchors=pbe_anchors, output_dir=str(output_dir.resolve()) if output_dir else None)
     if teacher.lower() == "cp2k":
-        if max_atoms < 1 or kpoint_density < 0 or not cutoff > 0:
-            raise InputError(f"--max-atoms must be >= 1, --kpoint-density >= 0 and --cutoff-Ry > 0, got {max_atoms}, "
-                             f"{kpoint_density} and {cutoff}")
-        dft = DftFitMaker(static_maker=Cp2kStaticMaker(kpoint_density=kpoint_density, cutoff_Ry=cutoff),
-                          fit_maker=maker, max_atoms=max_atoms)
-        flow = dft.make(system, read_structures(configurations) if configurations else None)
-        n_cells = len(flow.jobs) - 1  # one single point per cell, then the fit
-        teacher = f"{dft.static_maker.method}, {n_cells} single points"
-        status = nullcontext() if as_json else console.status(
-            f"[bold]labelling[/] {n_cells} cells with {dft.static_maker.method}, one CP2K job each, then fitting")
+        flow, teacher, status = _dft_fit_flow(system, maker, max_atoms, kpoint_density, cutoff, configurations,
+                                              as_json)
     elif configurations is not None:
         raise InputError(f"--configurations labels cells with DFT: use it with --teacher CP2K, not '{teacher}'")
     else:
@@ -406,6 +397,24 @@ def potentials_fit(
     with status:
         report = run_flow(flow)
     _print_fit_report(report, flow.uuid, as_json)
+
+
+def _dft_fit_flow(system: str, maker, max_atoms: int, kpoint_density: int, cutoff: float,
+                  configurations: Path | None, as_json: bool):
+    """(flow, teacher in words, status display) of a fit to CP2K labels: one single point per cell, then ``maker``."""
+    from anodeflow.workflows.dft import Cp2kStaticMaker
+    from anodeflow.workflows.fitting import DftFitMaker
+
+    if max_atoms < 1 or kpoint_density < 0 or not cutoff > 0:
+        raise InputError(f"--max-atoms must be >= 1, --kpoint-density >= 0 and --cutoff-Ry > 0, got {max_atoms}, "
+                         f"{kpoint_density} and {cutoff}")
+    dft = DftFitMaker(static_maker=Cp2kStaticMaker(kpoint_density=kpoint_density, cutoff_Ry=cutoff),
+                      fit_maker=maker, max_atoms=max_atoms)
+    flow = dft.make(system, read_structures(configurations) if configurations else None)
+    n_cells = len(flow.jobs) - 1  # one single point per cell, then the fit
+    status = nullcontext() if as_json else console.status(
+        f"[bold]labelling[/] {n_cells} cells with {dft.static_maker.method}, one CP2K job each, then fitting")
+    return flow, f"{dft.static_maker.method}, {n_cells} single points", status
 
 
 def _check_fit_options(twojmax: int, md_snapshots: int, active_rounds: int, crystal_frames: int, rcutfac: float,

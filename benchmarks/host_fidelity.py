@@ -6,11 +6,11 @@
 
 1. Rattled supercells up to 4x4x6 (beta-Sn) or 4x4x2 (A7 hexagonal cell), 0.02 and 0.05 A, two seeds each,
    relaxed with the cell free: space group after and energy relative to the symmetric cell.
-2. About 1,000 host atoms in zero-pressure MD at 300 K (Nose-Hoover NPT, aniso) for ``--md-ps``: the host
-   crystalline fraction by the package's classifier (``CrystallineHost``) every 1 ps.
+2. About 1,000 host atoms in zero-pressure MD at 300 K (Nose-Hoover NPT, aniso; ``workflows.fitting.crystal_md``)
+   for ``--md-ps``: the host crystalline fraction by the package's classifier (``CrystallineHost``) every 1 ps.
 3. Frames of the package's own couple MD with the potential (the default couple of the system at 0.85 of the
    host's melting point, ``--couple-ps``): energy and force RMSE against the potential's teacher.
-4. Speed: force calls on the 1,000-atom host cell, teacher against the potential.
+4. Speed: force calls on a 3x3x3 host cell, teacher against the potential (``speedup_vs_teacher``).
 
 Writes ``<out>/<potential>.json`` and prints a table.
 """
@@ -27,7 +27,8 @@ import numpy as np
 from ase import Atoms
 
 from anodeflow.potentials import get_potential
-from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
+from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system
+from anodeflow.workflows.fitting import speedup_vs_teacher
 from anodeflow.workflows.md import type_elements_for
 
 BIG_REPEATS = {"beta-Sn": (4, 4, 6), "Sb": (4, 4, 2), "Si": (4, 4, 4)}
@@ -50,34 +51,18 @@ def rattled_large(system: str, record, workdir: Path) -> list[dict]:
 
 
 def host_md(system: str, record, md_ps: float, workdir: Path) -> dict:
-    """Crystalline fraction of ~1,000 host atoms at 300 K and 0 bar, every ps."""
-    from anodeflow.analysis.structure import CrystallineHost
-    from anodeflow.structures.crystals import repeated_to
-    from anodeflow.workflows.engine import Lammps
+    """Crystalline fraction of ~1,000 host atoms at 300 K and 0 bar, every ps (the fit's ``crystal_md``)."""
+    from anodeflow.workflows.fitting import crystal_md
 
     carrier, host = parse_system(system)
     crystal = HOST_CRYSTALS[host]
     unit = bulk_crystal(crystal)
-    atoms = repeated_to(unit, (1000 * unit.get_volume() / len(unit)) ** (1 / 3))
     types = type_elements_for((carrier, host), record)
-    classify = CrystallineHost(CRYSTALS[crystal].element, crystal)
-    fractions, volumes = [], []
     start = time.perf_counter()
-    with Lammps(workdir / "host_md", log=False) as lmp:
-        lmp.load_atoms(atoms, types)
-        lmp.commands(record.lammps_commands(types, workdir / "potential"))
-        lmp.commands(["thermo 0", "timestep 0.001", "velocity all create 600 5 mom yes rot yes dist gaussian",
-                      "fix npt all npt temp 300 300 0.1 aniso 0 0 1.0"])
-        for _ in range(int(round(md_ps))):
-            lmp.run(1000)
-            frame = lmp.atoms(types)
-            mask = np.array(frame.get_chemical_symbols()) == host
-            fractions.append(classify.compute(frame.positions, np.array(frame.cell), mask).n_crystalline / mask.sum())
-            volumes.append(frame.get_volume() / len(frame))
-            print(f"host MD {len(fractions)} ps: {fractions[-1]:.3f} crystalline, {volumes[-1]:.2f} A^3/atom", flush=True)
-    return {"n_atoms": len(atoms), "time_ps": md_ps, "crystalline_fraction_per_ps": [round(f, 4) for f in fractions],
-            "min_crystalline_fraction": float(min(fractions)), "mean_volume_A3_atom": float(np.mean(volumes[len(volumes) // 2:])),
-            "wall_time_s": time.perf_counter() - start}
+    summary, _ = crystal_md(system, record.lammps_commands(types, workdir / "potential"), crystal, 300.0, md_ps,
+                            workdir, n_samples=int(round(md_ps)),
+                            cell_A=(1000 * unit.get_volume() / len(unit)) ** (1 / 3), progress=True)
+    return {**summary, "wall_time_s": time.perf_counter() - start}
 
 
 def couple_frames_vs_teacher(system: str, record, teacher: str, n_frames: int, couple_ps: float, workdir: Path) -> dict:
@@ -115,25 +100,6 @@ def couple_frames_vs_teacher(system: str, record, teacher: str, n_frames: int, c
             "force_rmse_eV_A": float(np.sqrt(np.mean(np.concatenate(df) ** 2)))}
 
 
-def speed_ratio(system: str, record, teacher: str, workdir: Path) -> float:
-    from anodeflow.structures.crystals import repeated_to
-    from anodeflow.workflows.calculators import lammps_calculator
-
-    host = parse_system(system)[1]
-    atoms = repeated_to(bulk_crystal(HOST_CRYSTALS[host]), 20.0)
-    times = []
-    for name in (teacher, record.name):
-        probe = atoms.copy()
-        probe.calc = lammps_calculator(system, name, workdir)
-        probe.get_forces()
-        start = time.perf_counter()
-        for k in range(2):
-            probe.positions[0, 0] += 1e-3 * (k + 1)
-            probe.get_forces()
-        times.append(time.perf_counter() - start)
-    return times[0] / times[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("system")
@@ -154,7 +120,8 @@ def main() -> None:
         work = Path(tmp)
         result["rattled"] = rattled_large(args.system, record, work)
         print(json.dumps(result["rattled"], indent=1), flush=True)
-        result["speedup_vs_teacher"] = speed_ratio(args.system, record, teacher, work)
+        result["speedup_vs_teacher"] = speedup_vs_teacher(args.system, record.name, teacher,
+                                                          HOST_CRYSTALS[parse_system(args.system)[1]], work)
         result["couple_vs_teacher"] = couple_frames_vs_teacher(args.system, record, teacher, args.couple_frames,
                                                                args.couple_ps, work)
         print(json.dumps(result["couple_vs_teacher"], indent=1), flush=True)

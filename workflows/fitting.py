@@ -369,14 +369,15 @@ def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[flo
 
 
 def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: float, time_ps: float,
-               workdir: Path, n_frames: int = 0, n_samples: int = 10) -> tuple[dict, list[tuple[str, Atoms]]]:
-    """Zero-pressure NPT MD (Nose-Hoover, 1 fs) of ``crystal`` (about 12 A on a side) with LAMMPS pair
-    ``commands`` for the system's types (carrier, host), sampled ``n_samples`` times evenly: its
+               workdir: Path, n_frames: int = 0, n_samples: int = 10, cell_A: float = 12.0,
+               progress: bool = False) -> tuple[dict, list[tuple[str, Atoms]]]:
+    """Zero-pressure NPT MD (Nose-Hoover, 1 fs) of ``crystal`` (at least ``cell_A`` A on a side) with LAMMPS
+    pair ``commands`` for the system's types (carrier, host), sampled ``n_samples`` times evenly: its
     crystalline fraction (:class:`~anodeflow.analysis.structure.CrystallineHost`) and volume per atom
     (A^3) averaged over the second half of the run (single thermal frames of a soft crystal such as
-    beta-Sn scatter by tens of %), and ``n_frames`` (label, frame) pairs spread over the samples (what
-    active learning shows the teacher). A potential that melts or transforms its host here cannot
-    describe a crystalline front."""
+    beta-Sn scatter by tens of %) and at every sample, and ``n_frames`` (label, frame) pairs spread over
+    the samples (what active learning shows the teacher). A potential that melts or transforms its host
+    here cannot describe a crystalline front."""
     from anodeflow.analysis.structure import CrystallineHost
     from anodeflow.errors import EngineError
     from anodeflow.structures.crystals import CRYSTALS
@@ -384,7 +385,7 @@ def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: fl
 
     classify = CrystallineHost(CRYSTALS[crystal].element, crystal)
     types = list(parse_system(system))
-    atoms = repeated_to(bulk_crystal(crystal), 12.0)
+    atoms = repeated_to(bulk_crystal(crystal), cell_A)
     steps = max(n_samples, int(round(1000 * time_ps)))
     samples = []
     blew_up = False
@@ -393,23 +394,27 @@ def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: fl
         lmp.commands([*commands, "thermo 0", "timestep 0.001",
                       f"velocity all create {2 * temperature_K} 4 mom yes rot yes dist gaussian",
                       f"fix npt all npt temp {temperature_K} {temperature_K} 0.1 aniso 0 0 1.0"])
-        for k in range(n_samples):
-            try:
-                lmp.run((k + 1) * steps // n_samples - k * steps // n_samples)
-            except EngineError:  # lost atoms: the host is gone, and the frames before show the teacher why
-                blew_up = True
-                break
-            samples.append(lmp.atoms(types))
+        with progress_bar(progress, f"{crystal} at {temperature_K:g} K, 0 bar", n_samples, "samples") as advance:
+            for k in range(n_samples):
+                try:
+                    lmp.run((k + 1) * steps // n_samples - k * steps // n_samples)
+                except EngineError:  # lost atoms: the host is gone, and the frames before show the teacher why
+                    blew_up = True
+                    break
+                samples.append(lmp.atoms(types))
+                advance(k + 1)
     summary = {"crystal": crystal, "temperature_K": temperature_K, "time_ps": time_ps, "n_atoms": len(atoms),
                "blew_up": blew_up, "crystalline_fraction": 0.0, "volume_per_atom_A3": None}
     if blew_up:  # the last frames before it, for the teacher
         picked = range(max(0, len(samples) - n_frames), len(samples))
     else:
-        late = samples[n_samples // 2:]
-        summary["crystalline_fraction"] = float(np.mean(
-            [classify.compute(a.positions, np.array(a.cell), np.ones(len(a), dtype=bool)).n_crystalline / len(a)
-             for a in late]))
-        summary["volume_per_atom_A3"] = float(np.mean([a.get_volume() / len(a) for a in late]))
+        fractions = [classify.compute(a.positions, np.array(a.cell), np.ones(len(a), dtype=bool)).n_crystalline
+                     / len(a) for a in samples]
+        volumes = [a.get_volume() / len(a) for a in samples]
+        summary["crystalline_fraction"] = float(np.mean(fractions[n_samples // 2:]))
+        summary["volume_per_atom_A3"] = float(np.mean(volumes[n_samples // 2:]))
+        summary["crystalline_fraction_per_sample"] = [round(f, 4) for f in fractions]
+        summary["volume_per_atom_A3_per_sample"] = [round(float(v), 3) for v in volumes]
         picked = np.unique(np.linspace(0, n_samples - 1, n_frames).round().astype(int)) if n_frames else []
     return summary, [(f"own npt {temperature_K:g} K {crystal} #{k}", samples[k]) for k in picked]
 
@@ -580,7 +585,8 @@ class FitPotentialMaker(Maker):
         calc = run.calc
         crystals = {crystal: _compare_relaxed(system, crystal, run.teacher["name"], run.name, workdir)
                     for crystal in (HOST_CRYSTALS[run.host], run.carrier)} if calc is not None else {}
-        speedup = _speedup(system, run.name, run.teacher["name"], HOST_CRYSTALS[run.host], workdir) if calc else None
+        speedup = speedup_vs_teacher(system, run.name, run.teacher["name"], HOST_CRYSTALS[run.host], workdir) \
+            if calc else None
         return FitReport(
             crystals=crystals, speedup_vs_teacher=speedup, name=run.name, system=system, teacher=run.teacher["name"],
             form=self.form,
@@ -704,7 +710,8 @@ def _compare_relaxed(system: str, crystal: str, teacher: str, fitted: str, workd
     return out
 
 
-def _speedup(system: str, name: str, teacher: str, crystal: str, workdir: Path) -> float:
+def speedup_vs_teacher(system: str, name: str, teacher: str, crystal: str, workdir: Path) -> float:
+    """Time of 3 force calls of ``teacher`` over those of potential ``name`` on a 3x3x3 ``crystal`` cell."""
     from anodeflow.workflows.calculators import lammps_calculator
 
     atoms = bulk_crystal(crystal).repeat(3)

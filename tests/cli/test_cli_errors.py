@@ -82,7 +82,7 @@ def test_potentials_list_json():
                          "Na-Sb": ["CHGNet-0.3.0", "Na-Sb-UF3SNAP-SevenNet-0", "SevenNet-0", "SevenNet-l3i5"]}
     # CHGNet 0.3.0 loses A7 Sb's Peierls distortion (tests/potentials/test_mlip.py), the SevenNet-0-taught Na-Sn /
     # Na-Sb fits lose beta-Sn and A7 Sb (tests/workflows/test_validation.py, tests/potentials/test_shipped_fits.py),
-    # and the SevenNet-l3i5-taught Na-Sn fit loses beta-Sn in a 1,152-atom cell at 300 K (docs/host_fidelity):
+    # and the SevenNet-l3i5-taught Na-Sn fit loses beta-Sn in a 1,440-atom cell at 300 K (docs/host_fidelity):
     # each is listed as failing its system's host-crystal check
     assert {n: list(r["fails_host_check"]) for n, r in records.items() if r["fails_host_check"]} == \
         {"CHGNet-0.3.0": ["Na-Sb"], "Na-Sn-UF3SNAP-SevenNet-0": ["Na-Sn"], "Na-Sb-UF3SNAP-SevenNet-0": ["Na-Sb"],
