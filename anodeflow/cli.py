@@ -318,6 +318,21 @@ def potentials_show(name: str, as_json: JsonOpt = False):
         console.print(f"[bold]{key}[/]: {value}")
 
 
+#: options of ``potentials fit`` that add what the fit learns beyond its first training set
+RelaxationRoundsOpt = Annotated[int, typer.Option(
+    "--relaxation-rounds", help="rounds of relaxing rattled host and carrier supercells with the fit and "
+                                "learning the teacher's labels of every relaxation that leaves its crystal")]
+CrystalRoundsOpt = Annotated[int, typer.Option(
+    "--crystal-rounds", help="rounds of zero-pressure 300 K MD of a large host crystal (about 400 atoms, 10 ps) "
+                             "with the fit, learning the teacher's labels of the frames where it transforms")]
+CarrierTeacherOpt = Annotated[str | None, typer.Option(
+    "--carrier-teacher", help="label configurations of the carrier alone with this potential instead (e.g. "
+                              "SevenNet-0, where the teacher does not keep bcc Na)")]
+PbeAnchorsOpt = Annotated[bool, typer.Option(
+    "--pbe-anchors", help="fit the host's polymorph energies to the shipped PBE scans instead of the teacher's "
+                          "(on the teacher's energy and volume scale)")]
+
+
 @potentials_app.command("fit")
 @handle_errors
 def potentials_fit(
@@ -345,12 +360,10 @@ def potentials_fit(
                              "cubic Sn) to the training set")] = False,
     active_rounds: Annotated[int, typer.Option("--active-rounds", help="rounds of the fit's own MD (600/900 K) "
                                                                          "labelled by the teacher and refitted")] = 0,
-    relaxation_rounds: Annotated[int, typer.Option(
-        "--relaxation-rounds", help="rounds of relaxing rattled host and carrier supercells with the fit and "
-                                    "learning the teacher's labels of every relaxation that leaves its crystal")] = 0,
-    pbe_anchors: Annotated[bool, typer.Option(
-        "--pbe-anchors", help="fit the host's polymorph energies to the shipped PBE scans instead of the teacher's "
-                              "(on the teacher's energy and volume scale)")] = False,
+    relaxation_rounds: RelaxationRoundsOpt = 0,
+    crystal_rounds: CrystalRoundsOpt = 0,
+    carrier_teacher: CarrierTeacherOpt = None,
+    pbe_anchors: PbeAnchorsOpt = False,
     rcutfac: Annotated[float, typer.Option("--rcutfac", help="SNAP cutoff (A) = 2 x 0.5 x rcutfac")] = 4.8,
     ridge: Annotated[float, typer.Option("--ridge", help="relative ridge of the least squares")] = 1e-8,
     max_atoms: Annotated[int, typer.Option("--max-atoms", help="CP2K: label only training cells of at most this "
@@ -376,13 +389,14 @@ def potentials_fit(
     forms = {"uf3+snap": Uf3Settings(), "snap": None}
     if form not in forms:
         raise InputError(f"unknown --form '{form}'; choose {' or '.join(forms)}")
-    host_temperatures = _check_fit_options(twojmax, md_snapshots, min(active_rounds, relaxation_rounds),
+    host_temperatures = _check_fit_options(twojmax, md_snapshots, min(active_rounds, relaxation_rounds, crystal_rounds),
                                            crystal_frames, rcutfac, ridge, host_md_temperatures)
     maker = FitPotentialMaker(teacher=teacher, uf3=forms[form],
                               snap=SnapSettings(twojmax=twojmax, quadratic=quadratic, rcutfac=rcutfac),
                               output_name=name, md_snapshots=md_snapshots, host_md_temperatures_K=host_temperatures,
                               crystal_check_frames=crystal_frames, polymorphs=polymorphs,
                               ridge=ridge, active_rounds=active_rounds, relaxation_rounds=relaxation_rounds,
+                              crystal_rounds=crystal_rounds, carrier_teacher=carrier_teacher,
                               pbe_anchors=pbe_anchors, output_dir=str(output_dir.resolve()) if output_dir else None)
     if teacher.lower() == "cp2k":
         flow, teacher, status = _dft_fit_flow(system, maker, max_atoms, kpoint_density, cutoff, configurations,
@@ -423,7 +437,7 @@ def _check_fit_options(twojmax: int, md_snapshots: int, active_rounds: int, crys
     if twojmax < 2 or twojmax > 10:
         raise InputError(f"twojmax must be in 2..10, got {twojmax}")
     if min(md_snapshots, active_rounds, crystal_frames) < 0:
-        raise InputError(f"--md-snapshots, --crystal-frames, --active-rounds and --relaxation-rounds must be "
+        raise InputError(f"--md-snapshots, --crystal-frames and --active-, --relaxation- and --crystal-rounds must be "
                          f">= 0, got {md_snapshots}, {crystal_frames} and {active_rounds} rounds")
     if not 3.0 <= rcutfac <= 8.0 or not ridge > 0:
         raise InputError(f"--rcutfac must be in [3, 8] A and --ridge > 0, got {rcutfac} and {ridge}")

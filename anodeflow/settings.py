@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     work_dir: Path = Field(ANODEFLOW_HOME / "runs", description="parent folder of run folders")
     jobs_dir: Path = Field(ANODEFLOW_HOME / "jobs", description="one folder per batch job submitted with 'anodeflow submit'")
     default_potentials: dict[str, str] = Field(
-        default_factory=lambda: {"Li-Si": "LiSi-Cui2012-MEAM", "Na-Sn": "SevenNet-0", "Na-Sb": "SevenNet-0"},
+        default_factory=lambda: {"Li-Si": "LiSi-Cui2012-MEAM", "Na-Sn": "SevenNet-0",
+                                 "Na-Sb": "Na-Sb-UF3SNAP-SevenNet-l3i5"},
         description="potential name per carrier-host system",
     )
     cp2k_source_dir: Path = Field(Path("/usr/share/cp2k"), description="CP2K data folder (BASIS_MOLOPT, POTENTIAL)")

@@ -159,25 +159,19 @@ def _support(*arrays: np.ndarray) -> np.ndarray:
     return np.argsort(~nonzero, axis=1, kind="stable")[:, :width]
 
 
-def design_rows(atoms: Atoms, basis: Uf3Basis) -> dict[str, np.ndarray]:
-    """Rows of the linear UF3 model for one configuration: ``energy`` (one row, eV), ``forces``
-    (3N rows, atom by atom x y z, eV/A) and ``virial`` (6 rows xx yy zz yz xz xy, eV), each
-    with one column per free coefficient of ``basis``."""
-    from matscipy.neighbours import neighbour_list
+class _DesignRows:
+    """The energy (columns), force (3N x columns) and virial (6 x columns) rows of one configuration, filled
+    term by term."""
 
-    s = basis.settings
-    symbols = np.array(atoms.get_chemical_symbols())
-    unknown = sorted(set(symbols.tolist()) - set(basis.elements))
-    if unknown:
-        raise InputError(f"elements {unknown} are not in the UF3 basis {basis.elements}")
-    kind = np.array([basis.elements.index(e) for e in symbols])
-    n_atoms = len(atoms)
-    energy = np.zeros(basis.n_columns)
-    forces = np.zeros((3 * n_atoms, basis.n_columns))
-    virial = np.zeros((6, basis.n_columns))
-    voigt = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+    VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
-    def add(dEdr_rows: np.ndarray, vectors: np.ndarray, first: np.ndarray, second: np.ndarray, cols: slice) -> None:
+    def __init__(self, n_atoms: int, n_columns: int):
+        self.n_atoms = n_atoms
+        self.energy = np.zeros(n_columns)
+        self.forces = np.zeros((3 * n_atoms, n_columns))
+        self.virial = np.zeros((6, n_columns))
+
+    def add(self, dEdr_rows, vectors: np.ndarray, first: np.ndarray, second: np.ndarray, cols: slice) -> None:
         """Forces and virial, in columns ``cols``, of terms whose energy changes along the distance
         first -> second (``vectors``) by ``dEdr_rows`` (terms x columns) per A."""
         r = np.linalg.norm(vectors, axis=1)
@@ -188,39 +182,66 @@ def design_rows(atoms: Atoms, basis: Uf3Basis) -> dict[str, np.ndarray]:
         spread = coo_matrix((np.concatenate([unit.ravel(), -unit.ravel()]),
                              (np.concatenate([(3 * first[:, None] + components).ravel(),
                                               (3 * second[:, None] + components).ravel()]),
-                              np.concatenate([terms, terms]))), shape=(3 * n_atoms, len(r))).tocsr()
+                              np.concatenate([terms, terms]))), shape=(3 * self.n_atoms, len(r))).tocsr()
         term_forces = spread @ dEdr_rows
-        forces[:, cols] += term_forces.toarray() if issparse(term_forces) else term_forces
-        for v, (a, b) in enumerate(voigt):  # W_ab = r_first,a F_first,b + r_second,a F_second,b = -dE/dr r_a r_b / r
-            virial[v, cols] -= dEdr_rows.T @ (vectors[:, a] * vectors[:, b] / r)
+        self.forces[:, cols] += term_forces.toarray() if issparse(term_forces) else term_forces
+        for v, (a, b) in enumerate(self.VOIGT):  # W_ab = r_first,a F_first,b + r_second,a F_second,b = -dE/dr r_a r_b / r
+            self.virial[v, cols] -= dEdr_rows.T @ (vectors[:, a] * vectors[:, b] / r)
 
-    # 2-body: every ordered pair
-    i, j, D = neighbour_list("ijD", atoms, s.r2_max_A)
-    r = np.linalg.norm(D, axis=1)
-    values, derivatives = _basis(s.knots_2b, r)
+
+def design_rows(atoms: Atoms, basis: Uf3Basis) -> dict[str, np.ndarray]:
+    """Rows of the linear UF3 model for one configuration: ``energy`` (one row, eV), ``forces``
+    (3N rows, atom by atom x y z, eV/A) and ``virial`` (6 rows xx yy zz yz xz xy, eV), each
+    with one column per free coefficient of ``basis``."""
+    from matscipy.neighbours import neighbour_list
+
+    symbols = np.array(atoms.get_chemical_symbols())
+    unknown = sorted(set(symbols.tolist()) - set(basis.elements))
+    if unknown:
+        raise InputError(f"elements {unknown} are not in the UF3 basis {basis.elements}")
+    kind = np.array([basis.elements.index(e) for e in symbols])
+    rows = _DesignRows(len(atoms), basis.n_columns)
+    i, j, D = neighbour_list("ijD", atoms, basis.settings.r2_max_A)  # every ordered pair
+    _two_body_rows(rows, basis, kind, i, j, D)
+    _three_body_rows(rows, basis, kind, *_triplets(i, j, D, kind, basis.settings.r3_max_A))
+    return {"energy": rows.energy, "forces": rows.forces, "virial": rows.virial}
+
+
+def _two_body_rows(rows: _DesignRows, basis: Uf3Basis, kind: np.ndarray, i: np.ndarray, j: np.ndarray,
+                   D: np.ndarray) -> None:
+    """The 2-body terms of every ordered pair (i, j) at vector ``D`` (A) into ``rows``."""
+    values, derivatives = _basis(basis.settings.knots_2b, np.linalg.norm(D, axis=1))
     for pair in basis.pairs:
         a, b = (basis.elements.index(e) for e in pair)
         mask = ((kind[i] == a) & (kind[j] == b)) | ((kind[i] == b) & (kind[j] == a))
         if mask.any():
             sl = basis.pair_slice(pair)
-            energy[sl] += values[mask, :basis.free2].sum(axis=0)
-            add(derivatives[mask, :basis.free2], D[mask], i[mask], j[mask], sl)
+            rows.energy[sl] += values[mask, :basis.free2].sum(axis=0)
+            rows.add(derivatives[mask, :basis.free2], D[mask], i[mask], j[mask], sl)
 
-    # 3-body: every unordered pair of neighbours j, k (closer than r3_max) of every atom i
-    near = r <= s.r3_max_A
+
+def _triplets(i: np.ndarray, j: np.ndarray, D: np.ndarray, kind: np.ndarray, r3_max_A: float) -> tuple:
+    """Every unordered pair of neighbours j, k closer than ``r3_max_A`` to every atom i, neighbours in the
+    triplet's element order (j before k): (centre, j, k, vector i->j, vector i->k)."""
+    near = np.linalg.norm(D, axis=1) <= r3_max_A
     i3, j3, D3 = i[near], j[near], D[near]
     order = np.argsort(i3, kind="stable")
     i3, j3, D3 = i3[order], j3[order], D3[order]
-    counts = np.bincount(i3, minlength=n_atoms)
+    counts = np.bincount(i3, minlength=len(kind))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     pairs = [np.triu_indices(c, k=1) for c in counts]
     p = np.concatenate([starts[a] + pq[0] for a, pq in enumerate(pairs)]).astype(int)
     q = np.concatenate([starts[a] + pq[1] for a, pq in enumerate(pairs)]).astype(int)
-    # neighbours in the triplet's element order (j before k), their distances swapped with them
     swap = kind[j3[p]] > kind[j3[q]]
     p, q = np.where(swap, q, p), np.where(swap, p, q)
-    centre, jj, kk = i3[p], j3[p], j3[q]
-    d_ij, d_ik = D3[p], D3[q]
+    return i3[p], j3[p], j3[q], D3[p], D3[q]
+
+
+def _three_body_rows(rows: _DesignRows, basis: Uf3Basis, kind: np.ndarray, centre: np.ndarray, jj: np.ndarray,
+                     kk: np.ndarray, d_ij: np.ndarray, d_ik: np.ndarray) -> None:
+    """The 3-body terms of the triplets (:func:`_triplets`) into ``rows``; triplets with a side shorter than
+    the basis' ``r_min_A`` are left out."""
+    s = basis.settings
     d_jk = d_ik - d_ij
     r_ij, r_ik, r_jk = (np.linalg.norm(d, axis=1) for d in (d_ij, d_ik, d_jk))
     keep = (r_ij >= s.r_min_A) & (r_ik >= s.r_min_A) & (r_jk >= s.r_min_A)
@@ -251,11 +272,10 @@ def design_rows(atoms: Atoms, basis: Uf3Basis) -> dict[str, np.ndarray]:
             return csr_matrix((values[ok], (term_rows[ok], term_cols[ok] - sl.start)),
                               shape=(len(x), sl.stop - sl.start))  # repeated (row, column) pairs are summed
 
-        energy[sl] += np.asarray(columns(b_ij, b_ik, b_jk).sum(axis=0)).ravel()
-        add(columns(db_ij, b_ik, b_jk), d_ij[m], centre[m], jj[m], sl)
-        add(columns(b_ij, db_ik, b_jk), d_ik[m], centre[m], kk[m], sl)
-        add(columns(b_ij, b_ik, db_jk), d_jk[m], jj[m], kk[m], sl)
-    return {"energy": energy, "forces": forces, "virial": virial}
+        rows.energy[sl] += np.asarray(columns(b_ij, b_ik, b_jk).sum(axis=0)).ravel()
+        rows.add(columns(db_ij, b_ik, b_jk), d_ij[m], centre[m], jj[m], sl)
+        rows.add(columns(b_ij, db_ik, b_jk), d_ik[m], centre[m], kk[m], sl)
+        rows.add(columns(b_ij, b_ik, db_jk), d_jk[m], jj[m], kk[m], sl)
 
 
 def uf3_file(basis: Uf3Basis, coeff: np.ndarray, comment: str) -> str:

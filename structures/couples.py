@@ -134,6 +134,45 @@ def _check_couple_lengths(system: str, host_thickness_nm: float, reservoir_thick
     check_length("vacuum_nm", vacuum_nm, zero_ok=True)
 
 
+def _check_reservoir(system: str, reservoir: str, reservoir_x: float | None) -> None:
+    """Raise InputError unless ``reservoir`` (and its carrier fraction) is one :func:`build_couple` can build."""
+    from anodeflow.structures.phases import PHASES, phase_names
+
+    if reservoir not in RESERVOIRS and (reservoir not in PHASES or PHASES[reservoir].system != system):
+        raise InputError(f"unknown reservoir '{reservoir}' for {system}; choose one of "
+                         f"{', '.join([*RESERVOIRS, *phase_names(system, buildable=True)])}")
+    if (reservoir == "amorphous") != (reservoir_x is not None):
+        raise InputError("reservoir_x (carrier fraction, 0 < x <= 1) goes with reservoir='amorphous' and only with it")
+    if reservoir_x is not None and not 0 < reservoir_x <= 1:
+        raise InputError(f"reservoir_x must be in (0, 1], got {reservoir_x}")
+
+
+def _stacked(host_block: Atoms, res: Atoms, interface_gap_A: float, vacuum_nm: float,
+             fixed_thickness_nm: float) -> Atoms:
+    """``res`` stacked on ``host_block`` along z, ``interface_gap_A`` (A) plane to plane across each interface,
+    with ``vacuum_nm`` (nm) above (none: periodic, two interfaces); per-atom ``region`` host / reservoir, and
+    ``fixed`` for a host layer ``fixed_thickness_nm`` thick (slab centre if periodic, bottom with vacuum)."""
+    zh, zr = host_block.positions[:, 2], res.positions[:, 2]
+    host_span, res_span = np.ptp(zh), np.ptp(zr)
+    host_block.positions[:, 2] -= zh.min()
+    res.positions[:, 2] += host_span + interface_gap_A - zr.min()
+    Lz = host_span + res_span + 2 * interface_gap_A
+    if vacuum_nm > 0:
+        Lz += 10 * vacuum_nm - interface_gap_A
+
+    atoms = host_block + res
+    atoms.info.clear()
+    atoms.set_cell([host_block.cell[0, 0], host_block.cell[1, 1], Lz])
+    atoms.pbc = True
+    region = np.array([REGIONS["host"]] * len(host_block) + [REGIONS["reservoir"]] * len(res))
+    if fixed_thickness_nm > 0:
+        z = atoms.positions[:, 2]
+        mask = z < 10 * fixed_thickness_nm if vacuum_nm > 0 else np.abs(z - host_span / 2) < 5 * fixed_thickness_nm
+        region[(region == REGIONS["host"]) & mask] = REGIONS["fixed"]
+    atoms.arrays["region"] = region
+    return atoms
+
+
 def build_couple(
     system: str = "Li-Si",
     miller: str | Sequence[int] = (1, 1, 0),
@@ -169,19 +208,13 @@ def build_couple(
     region ``fixed``. ``atoms.info`` records ``miller``, ``reservoir``, ``reservoir_strain``
     (xx, yy, xy), ``min_distance_A``, ``area_A2``, ``host_thickness_A`` and ``n_interfaces``.
     """
-    from anodeflow.structures.phases import PHASES, phase_names
+    from anodeflow.structures.phases import PHASES
 
     carrier, host = parse_system(system)
     crystal = host_crystal_name(host, host_crystal)
     _check_couple_lengths(system, host_thickness_nm, reservoir_thickness_nm, size_nm, fixed_thickness_nm, vacuum_nm)
     require_positive(interface_gap_A=interface_gap_A)
-    if reservoir not in RESERVOIRS and (reservoir not in PHASES or PHASES[reservoir].system != system):
-        raise InputError(f"unknown reservoir '{reservoir}' for {system}; choose one of "
-                         f"{', '.join([*RESERVOIRS, *phase_names(system, buildable=True)])}")
-    if (reservoir == "amorphous") != (reservoir_x is not None):
-        raise InputError("reservoir_x (carrier fraction, 0 < x <= 1) goes with reservoir='amorphous' and only with it")
-    if reservoir_x is not None and not 0 < reservoir_x <= 1:
-        raise InputError(f"reservoir_x must be in (0, 1], got {reservoir_x}")
+    _check_reservoir(system, reservoir, reservoir_x)
 
     unit = host_unit(crystal, miller, host_a_A)
     hkl, (lx, ly, lz) = unit.info["hkl"], np.diag(unit.cell.array)
@@ -200,29 +233,7 @@ def build_couple(
         res = random_alloy(system, reservoir_x, n_atoms, lateral_A=(Lx, Ly), seed=seed)
         strain = (0.0, 0.0, 0.0)
 
-    # plane-to-plane spacing across each interface equals interface_gap_A
-    zh, zr = host_block.positions[:, 2], res.positions[:, 2]
-    host_span, res_span = np.ptp(zh), np.ptp(zr)
-    host_block.positions[:, 2] -= zh.min()
-    res.positions[:, 2] += host_span + interface_gap_A - zr.min()
-    Lz = host_span + res_span + 2 * interface_gap_A
-    if vacuum_nm > 0:
-        Lz += 10 * vacuum_nm - interface_gap_A
-
-    atoms = host_block + res
-    atoms.info.clear()
-    atoms.set_cell([Lx, Ly, Lz])
-    atoms.pbc = True
-    region = np.array([REGIONS["host"]] * len(host_block) + [REGIONS["reservoir"]] * len(res))
-    if fixed_thickness_nm > 0:
-        z = atoms.positions[:, 2]
-        if vacuum_nm > 0:
-            mask = z < 10 * fixed_thickness_nm
-        else:
-            mask = np.abs(z - host_span / 2) < 5 * fixed_thickness_nm
-        region[(region == REGIONS["host"]) & mask] = REGIONS["fixed"]
-    atoms.arrays["region"] = region
-
+    atoms = _stacked(host_block, res, interface_gap_A, vacuum_nm, fixed_thickness_nm)
     dmin = min_distance(atoms)
     if dmin < min_distance_A:
         raise InputError(

@@ -129,16 +129,17 @@ def bain_path_configurations(carrier: str, cell_A: float) -> list[tuple[str, Ato
     return configs
 
 
-def teacher_crystals(system: str, calculator) -> list[tuple[str, Atoms]]:
-    """The host and carrier crystals relaxed by the teacher (cell and positions), as-is and with a strained
-    by 2 % and c by 3 %: they pin the fit's lattice minimum to the teacher's own, which strains around the
-    experimental cell alone leave a few per cent loose (beta-Sn, A7 Sb)."""
+def teacher_crystals(system: str, calculator, carrier_calculator=None) -> list[tuple[str, Atoms]]:
+    """The host and carrier crystals relaxed by the teacher (cell and positions; the carrier by
+    ``carrier_calculator`` if given), as-is and with a strained by 2 % and c by 3 %: they pin the fit's lattice
+    minimum to the teacher's own, which strains around the experimental cell alone leave a few per cent loose
+    (beta-Sn, A7 Sb)."""
     from anodeflow.workflows.calculators import relax
 
     carrier, host = parse_system(system)
     configs = []
-    for crystal in (HOST_CRYSTALS[host], carrier):
-        cell = relax(bulk_crystal(crystal), calculator)
+    for crystal, relaxing in ((HOST_CRYSTALS[host], calculator), (carrier, carrier_calculator or calculator)):
+        cell = relax(bulk_crystal(crystal), relaxing)
         cell.calc = None
         cell = repeated_to(cell, 7.0)
         for axis, strain in (("a", 0.98), ("a", 1.0), ("a", 1.02), ("c", 0.97), ("c", 1.03)):
@@ -147,6 +148,16 @@ def teacher_crystals(system: str, calculator) -> list[tuple[str, Atoms]]:
             strained.set_cell(cell.cell @ scale, scale_atoms=True)
             configs.append((f"teacher-relaxed {crystal} {axis} x{strain:g}", strained))
     return configs
+
+
+def carrier_energy_shift_eV(carrier: str, calculator, carrier_calculator) -> float:
+    """Energy per atom (eV) that puts ``carrier_calculator``'s labels on ``calculator``'s scale: the difference of
+    their relaxed carrier crystals."""
+    from anodeflow.workflows.calculators import relax
+
+    energies = [relax(bulk_crystal(carrier), c).get_potential_energy() / len(bulk_crystal(carrier))
+                for c in (calculator, carrier_calculator)]
+    return float(energies[0] - energies[1])
 
 
 def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, seed: int = 0,
@@ -368,16 +379,27 @@ def fitted_md_frames(system: str, commands: list[str], temperatures_K: tuple[flo
     return frames, float(closest), blown
 
 
+def samples_from_fall(fractions: list[float], threshold: float, n: int) -> list[int]:
+    """Indices of ``n`` samples from the last one before the crystalline ``fractions`` first fall below
+    ``threshold`` on (the onset of a transformation and its course); none if they never fall."""
+    below = [k for k, fraction in enumerate(fractions) if fraction < threshold]
+    if not below:
+        return []
+    first = max(0, below[0] - 1)
+    return list(range(first, min(len(fractions), first + n)))
+
+
 def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: float, time_ps: float,
                workdir: Path, n_frames: int = 0, n_samples: int = 10, cell_A: float = 12.0,
-               progress: bool = False) -> tuple[dict, list[tuple[str, Atoms]]]:
+               progress: bool = False, fall_below: float | None = None) -> tuple[dict, list[tuple[str, Atoms]]]:
     """Zero-pressure NPT MD (Nose-Hoover, 1 fs) of ``crystal`` (at least ``cell_A`` A on a side) with LAMMPS
     pair ``commands`` for the system's types (carrier, host), sampled ``n_samples`` times evenly: its
     crystalline fraction (:class:`~anodeflow.analysis.structure.CrystallineHost`) and volume per atom
     (A^3) averaged over the second half of the run (single thermal frames of a soft crystal such as
     beta-Sn scatter by tens of %) and at every sample, and ``n_frames`` (label, frame) pairs spread over
-    the samples (what active learning shows the teacher). A potential that melts or transforms its host
-    here cannot describe a crystalline front."""
+    the samples (what active learning shows the teacher), or with ``fall_below`` the ``n_frames`` samples from
+    where the crystalline fraction falls below it (:func:`samples_from_fall`). A potential that melts or
+    transforms its host here cannot describe a crystalline front."""
     from anodeflow.analysis.structure import CrystallineHost
     from anodeflow.errors import EngineError
     from anodeflow.structures.crystals import CRYSTALS
@@ -415,7 +437,10 @@ def crystal_md(system: str, commands: list[str], crystal: str, temperature_K: fl
         summary["volume_per_atom_A3"] = float(np.mean(volumes[n_samples // 2:]))
         summary["crystalline_fraction_per_sample"] = [round(f, 4) for f in fractions]
         summary["volume_per_atom_A3_per_sample"] = [round(float(v), 3) for v in volumes]
-        picked = np.unique(np.linspace(0, n_samples - 1, n_frames).round().astype(int)) if n_frames else []
+        if fall_below is not None:
+            picked = samples_from_fall(fractions, fall_below, n_frames)
+        else:
+            picked = np.unique(np.linspace(0, n_samples - 1, n_frames).round().astype(int)) if n_frames else []
     return summary, [(f"own npt {temperature_K:g} K {crystal} #{k}", samples[k]) for k in picked]
 
 
@@ -461,12 +486,27 @@ class FitPotentialMaker(Maker):
     # until every one keeps its crystal; the teacher labels each failed path, fitted with this weight
     relaxation_rounds: int = 0
     relaxation_sizes: tuple[tuple[int, int, int], ...] = ((2, 2, 3), (3, 3, 4))
+    relaxation_seeds: tuple[int, ...] = (1, 2)  # potentials validate rattles with 3 and 4
     relaxation_weight: float = 3.0
+    # rounds of learning the fit's own zero-pressure MD (crystal_check_K) of a large host crystal (at least
+    # crystal_round_cell_A on a side, crystal_round_ps): where its crystalline fraction falls below
+    # crystal_round_threshold, the teacher labels crystal_round_frames samples from the fall on. A small cell can
+    # hide what a large one shows: 144 atoms of beta-Sn stay crystalline where 384 transform within 2 ps
+    crystal_rounds: int = 0
+    crystal_round_cell_A: float = 18.0
+    crystal_round_ps: float = 10.0
+    crystal_round_frames: int = 4
+    crystal_round_threshold: float = 0.95
+    crystal_round_weight: float = 1.0
     # the host's polymorph energies from the shipped PBE scans (pbe_anchor_configurations) in place of the
     # teacher's, where the teacher orders them but misjudges their margins (SevenNet-l3i5 on bct Sn)
     pbe_anchors: bool = False
     pbe_anchor_weight: float = 10.0
     label_cache: bool = True  # keep teacher labels in <ANODEFLOW_HOME>/label_cache and reuse them
+    # labels every configuration of the carrier alone (its crystal, strains, Bain path, rattled relaxations)
+    # where the teacher fails the carrier's checks (SevenNet-l3i5: bcc Na is not Born-stable); energies
+    # shifted onto the teacher's scale at the relaxed carrier crystal (carrier_energy_shift_eV)
+    carrier_teacher: str | None = None
     active_temperatures_K: tuple[float, ...] = (600.0, 900.0)
     active_cells: int = 6
     active_atoms: int = 32
@@ -480,23 +520,27 @@ class FitPotentialMaker(Maker):
     def make(self, system: str):
         """The fit as one job (inputs and the teacher checked first)."""
         self.checked_teacher(system)
+        if self.carrier_teacher:
+            self.checked_teacher(system, carrier_only=True)
         fit = fit_job(self, system)
         fit.name = self.name
         return fit
 
-    def checked_teacher(self, system: str):
-        """The teacher's record, once the fit settings and the teacher are known to suit ``system``."""
+    def checked_teacher(self, system: str, carrier_only: bool = False):
+        """The record of the teacher (``carrier_only``: of the carrier teacher, which labels the carrier alone),
+        once the fit settings and the teacher are known to suit ``system``."""
         from anodeflow.potentials import get_potential
 
         carrier, host = parse_system(system)
         self.check_settings()
-        potential = get_potential(self.teacher)
+        name = self.carrier_teacher if carrier_only else self.teacher
+        potential = get_potential(name)
         if potential.snap is not None:
-            raise InputError(f"teacher '{self.teacher}' is itself a fitted potential; choose an MLIP (SevenNet-0) "
+            raise InputError(f"teacher '{name}' is itself a fitted potential; choose an MLIP (SevenNet-0) "
                              "or a published potential (LiSi-Cui2012-MEAM)")
-        potential.check_elements([carrier, host])
-        if system in potential.fails_host_check:
-            raise InputError(f"teacher '{self.teacher}' fails the host-crystal check of {system} and cannot "
+        potential.check_elements([carrier] if carrier_only else [carrier, host])
+        if not carrier_only and system in potential.fails_host_check:
+            raise InputError(f"teacher '{name}' fails the host-crystal check of {system} and cannot "
                              f"teach it: {potential.fails_host_check[system]}")
         return potential
 
@@ -511,7 +555,7 @@ class FitPotentialMaker(Maker):
         the command line does not offer; ``teacher_options`` replace ``--teacher NAME`` (DFT labels)."""
         offered = {"name", "teacher", "uf3", "snap", "ridge", "md_snapshots", "host_md_temperatures_K",
                    "crystal_check_frames", "active_rounds", "output_name", "output_dir", "progress", "polymorphs",
-                   "relaxation_rounds", "pbe_anchors", "label_cache"}
+                   "relaxation_rounds", "crystal_rounds", "pbe_anchors", "label_cache", "carrier_teacher"}
         default = FitPotentialMaker()
         if any(getattr(self, f.name) != getattr(default, f.name) for f in fields(self) if f.name not in offered):
             return None
@@ -530,20 +574,23 @@ class FitPotentialMaker(Maker):
                 + ("--polymorphs " if self.polymorphs else "")
                 + ("--pbe-anchors " if self.pbe_anchors else "")
                 + (f"--relaxation-rounds {self.relaxation_rounds} " if self.relaxation_rounds else "")
+                + (f"--crystal-rounds {self.crystal_rounds} " if self.crystal_rounds else "")
+                + (f"--carrier-teacher {self.carrier_teacher} " if self.carrier_teacher else "")
                 + f"--active-rounds {self.active_rounds} --name {name}")
 
     def check_settings(self) -> None:
         """Raise InputError for settings no fit can use."""
         if not 0 < self.test_fraction < 0.5:
             raise InputError(f"test_fraction must be in (0, 0.5), got {self.test_fraction}")
-        if min(self.active_rounds, self.relaxation_rounds) < 0:
-            raise InputError(f"active_rounds and relaxation_rounds must be >= 0, got {self.active_rounds} and "
-                             f"{self.relaxation_rounds}")
+        if min(self.active_rounds, self.relaxation_rounds, self.crystal_rounds) < 0:
+            raise InputError(f"active_rounds, relaxation_rounds and crystal_rounds must be >= 0, got "
+                             f"{self.active_rounds}, {self.relaxation_rounds} and {self.crystal_rounds}")
 
     def check_teacherless(self) -> None:
         """Raise InputError if a setting calls the teacher during the fit (impossible for labels made elsewhere)."""
         needs = {k: getattr(self, k) for k in ("md_snapshots", "host_md_temperatures_K", "active_rounds",
-                                               "crystal_check_frames", "relaxation_rounds", "pbe_anchors")
+                                               "crystal_check_frames", "relaxation_rounds", "crystal_rounds",
+                                               "pbe_anchors", "carrier_teacher")
                  if getattr(self, k)}
         if needs:
             raise InputError(f"a fit to labels made elsewhere cannot call its teacher; set {', '.join(needs)} "
@@ -563,7 +610,7 @@ class FitPotentialMaker(Maker):
         run = _FitRun(self, system, workdir, labelled, teacher)
         train, test = run.split(run.initial_data(labelled))
         if self.teacher_crystal_weight > 0 and run.calc is not None:
-            train += run.label(teacher_crystals(system, run.calc), "the teacher's relaxed crystals",
+            train += run.label(teacher_crystals(system, run.calc, run.carrier_calc), "the teacher's relaxed crystals",
                                self.teacher_crystal_weight)
         if self.pbe_anchors and run.calc is not None:
             train = [drop_polymorph_energy(d) for d in train] + run.pbe_anchor_entries()
@@ -577,6 +624,10 @@ class FitPotentialMaker(Maker):
             if len(stability) > 1:  # refitted: measure the final fit on its own MD, on fresh seeds
                 own = {**run.measure_own_md(coeff, len(own.get("rounds", [])))[0], "after": "relaxation rounds"}
                 host_check = None
+        if self.crystal_rounds:
+            coeff, train, host_check, refitted = run.crystal_rounds(coeff, train)
+            if refitted and self.relaxation_rounds:  # measured again, not learned: the record tells the final fit
+                stability.append({**run.relaxation_check(coeff, len(stability))[0], "after": "crystal rounds"})
         files, commands = run.write(coeff)
         if host_check is None:  # else the kept round's check is this fit's (same coefficients, same seed)
             host_check, _ = crystal_md(system, commands, HOST_CRYSTALS[run.host], self.crystal_check_K,
@@ -809,7 +860,8 @@ class _FitRun:
         self.maker, self.system, self.workdir = maker, system, workdir
         self.carrier, self.host = parse_system(system)
         self.elements = [self.carrier, self.host]
-        self.cache = None
+        self.cache = self.carrier_calc = self.carrier_cache = None
+        self.carrier_shift_eV = 0.0
         self.labelled_elements = None if labelled is None else {e for _, atoms, _ in labelled for e in atoms.symbols}
         if labelled is None:
             potential = maker.checked_teacher(system)
@@ -817,6 +869,11 @@ class _FitRun:
             self.teacher = {"name": potential.name, "tag": potential.name,
                             "citation": f"{potential.name} (see its record)"}
             self.cache = label_cache(potential.name) if maker.label_cache else None
+            if maker.carrier_teacher:
+                carrier_teacher = maker.checked_teacher(system, carrier_only=True)
+                self.carrier_calc = carrier_teacher.calculator([self.carrier], workdir / "carrier_teacher")
+                self.carrier_cache = label_cache(carrier_teacher.name) if maker.label_cache else None
+                self.carrier_shift_eV = carrier_energy_shift_eV(self.carrier, self.calc, self.carrier_calc)
         else:
             maker.check_settings()
             maker.check_teacherless()
@@ -839,14 +896,19 @@ class _FitRun:
                 **training_rows(atoms, *labels, self.maker.snap, self.basis, self.elements, self.workdir)}
 
     def teacher_labels(self, atoms: Atoms) -> tuple | None:
-        """The teacher's labels of ``atoms``, from the label cache where it has them."""
-        cached = self.cache.get(atoms) if self.cache is not None else False
-        if cached is not False:
-            return cached
-        labels = teacher_labels(atoms, self.calc, self.maker.max_force_eV_A)
-        if self.cache is not None:
-            self.cache.put(atoms, labels)
-        return labels
+        """The teacher's labels of ``atoms``, from the label cache where it has them; those of the carrier
+        teacher, on the teacher's energy scale, for a configuration of the carrier alone if there is one."""
+        carrier_only = self.carrier_calc is not None and set(atoms.get_chemical_symbols()) == {self.carrier}
+        calc, cache = (self.carrier_calc, self.carrier_cache) if carrier_only else (self.calc, self.cache)
+        labels = cache.get(atoms) if cache is not None else False
+        if labels is False:
+            labels = teacher_labels(atoms, calc, self.maker.max_force_eV_A)
+            if cache is not None:
+                cache.put(atoms, labels)
+        if labels is None or not carrier_only:
+            return labels
+        energy, forces, virial = labels
+        return energy + self.carrier_shift_eV * len(atoms), forces, virial
 
     def label(self, configs: list[tuple[str, Atoms]], stage: str, weight: float = 1.0) -> list[dict]:
         data = []
@@ -982,32 +1044,70 @@ class _FitRun:
         the fit (:func:`relaxation_frames`); where one leaves its crystal or ends below it, the teacher labels
         that path and the fit learns it (weight ``relaxation_weight``). Stops when every relaxation keeps its
         crystal. Returns the coefficients, training entries and each round's relaxations."""
-        from anodeflow.workflows.stability import relaxed_crystal
-
         maker = self.maker
         history = []
         for round_ in range(maker.relaxation_rounds + 1):
-            potential = self.draft(coeff)
-            results, frames = [], []
-            for crystal in (HOST_CRYSTALS[self.host], self.carrier):
-                folder = self.workdir / f"relaxation_{round_}" / crystal
-                symmetric = relaxed_crystal(crystal, potential, self.elements, folder)
-                runs, new = relaxation_frames(symmetric, potential, self.elements, folder,
-                                              sizes=maker.relaxation_sizes, seed=maker.seed + round_)
-                results += [(crystal, r) for r in runs]
-                frames += [(f"{crystal} {text}", atoms) for text, atoms in new]
-            history.append({"round": round_, "relaxations": [
-                {"crystal": crystal, "label": r.label, "spacegroup": r.relaxed_spacegroup,
-                 "energy_meV_atom": round(r.energy_meV_atom, 2), "passed": r.passed} for crystal, r in results]})
-            logger.info("%s fit %s, relaxation round %d: %d of %d keep their crystal", maker.form, self.system, round_,
-                        sum(r.passed for _, r in results), len(results))
+            summary, frames = self.relaxation_check(coeff, round_)
+            history.append(summary)
             if not frames or round_ == maker.relaxation_rounds:
                 break
             train = train + self.label(frames, f"relaxations (round {round_ + 1})", maker.relaxation_weight)
             coeff = self.solve(train)
         return coeff, train, history
 
-    def training_set_text(self, own: dict) -> str:
+    def relaxation_check(self, coeff: np.ndarray, round_: int) -> tuple[dict, list[tuple[str, Atoms]]]:
+        """The fit ``coeff``'s relaxations of rattled host and carrier supercells (:func:`relaxation_frames`,
+        seed ``seed + round_``): (summary of each relaxation, frames of the paths that left their crystal)."""
+        from anodeflow.workflows.stability import relaxed_crystal
+
+        maker = self.maker
+        potential = self.draft(coeff)
+        results, frames = [], []
+        for crystal in (HOST_CRYSTALS[self.host], self.carrier):
+            folder = self.workdir / f"relaxation_{round_}" / crystal
+            symmetric = relaxed_crystal(crystal, potential, self.elements, folder)
+            runs, new = relaxation_frames(symmetric, potential, self.elements, folder,
+                                          sizes=maker.relaxation_sizes, seeds=maker.relaxation_seeds,
+                                          seed=maker.seed + round_)
+            results += [(crystal, r) for r in runs]
+            frames += [(f"{crystal} {text}", atoms) for text, atoms in new]
+        logger.info("%s fit %s, relaxation round %d: %d of %d keep their crystal", maker.form, self.system, round_,
+                    sum(r.passed for _, r in results), len(results))
+        summary = {"round": round_, "relaxations": [
+            {"crystal": crystal, "label": r.label, "spacegroup": r.relaxed_spacegroup,
+             "energy_meV_atom": round(r.energy_meV_atom, 2), "passed": r.passed} for crystal, r in results]}
+        return summary, frames
+
+    def crystal_rounds(self, coeff: np.ndarray, train: list[dict]) -> tuple[np.ndarray, list[dict], dict, bool]:
+        """Up to ``crystal_rounds`` rounds of zero-pressure MD of a large host crystal with the fit
+        (:func:`crystal_md`, ``crystal_round_cell_A``, ``crystal_round_ps``); where it stops being crystalline, the
+        teacher labels the frames from the fall on and the fit learns them. Stops when the crystal holds. The
+        fit kept is the one whose crystal fell least (its lowest crystalline fraction at any sample), not simply
+        the last. Returns its coefficients, training entries and check (with every round's fractions and
+        ``kept_round``) and whether it differs from the fit given."""
+        maker, crystal = self.maker, HOST_CRYSTALS[self.host]
+        measured = []
+        for round_ in range(maker.crystal_rounds + 1):
+            _, commands = self.write(coeff)
+            check, frames = crystal_md(self.system, commands, crystal, maker.crystal_check_K, maker.crystal_round_ps,
+                                       self.workdir / f"crystal_round_{round_}", n_frames=maker.crystal_round_frames,
+                                       n_samples=max(2, int(round(maker.crystal_round_ps))),
+                                       cell_A=maker.crystal_round_cell_A, progress=maker.progress,
+                                       fall_below=maker.crystal_round_threshold)
+            fractions = check.get("crystalline_fraction_per_sample", [])
+            measured.append((min(fractions) if fractions and not check["blew_up"] else -1.0, round_, coeff, len(train),
+                             check))
+            logger.info("%s fit %s, crystal round %d: %s", maker.form, self.system, round_, fractions)
+            if not frames or round_ == maker.crystal_rounds:
+                break
+            train = train + self.label([(f"{text} round {round_}", atoms) for text, atoms in frames],
+                                       f"large {crystal} MD (round {round_ + 1})", maker.crystal_round_weight)
+            coeff = self.solve(train)
+        _, kept, coeff, n_fitted, check = max(measured, key=lambda m: (m[0], m[1]))
+        rounds = [m[4].get("crystalline_fraction_per_sample", []) for m in measured]
+        return coeff, train[:n_fitted], {**check, "rounds": rounds, "kept_round": kept}, kept > 0
+
+    def training_set_text(self, own: dict, train: list[dict]) -> str:
         """The training set in words, for the record's validity."""
         maker, carrier, host = self.maker, self.carrier, self.host
         if self.teacher.get("training_set"):
@@ -1020,8 +1120,12 @@ class _FitRun:
                 + (f" and of the {host} crystal at {', '.join(f'{t:g}' for t in maker.host_md_temperatures_K)} K"
                    if maker.host_md_temperatures_K else "") + (", its own MD frames" if own else "")
                 + (", its own relaxations of rattled host and carrier supercells" if maker.relaxation_rounds else "")
+                + (f", frames of its own zero-pressure MD of a large {HOST_CRYSTALS[host]} cell where it transformed"
+                   if any(d["label"].startswith("own npt") and " round " in d["label"] for d in train) else "")
                 + (f"; {host} polymorph energies from PBE (pbe_polymorphs.json) on the teacher's energy and volume "
-                   "scale" if maker.pbe_anchors else ""))
+                   "scale" if maker.pbe_anchors else "")
+                + (f"; configurations of {carrier} alone labelled by {maker.carrier_teacher} on the teacher's energy "
+                   f"scale" if maker.carrier_teacher else ""))
 
     def validity_text(self, coeff, train, test, own: dict, host_check: dict, stability: list[dict]) -> str:
         """What the record's ``validity`` says: training set, errors, own-MD and host checks."""
@@ -1038,14 +1142,15 @@ class _FitRun:
             last = stability[-1]["relaxations"]
             kept = ", ".join(f"{sum(r['passed'] for r in last if r['crystal'] == c)} of "
                              f"{sum(r['crystal'] == c for r in last)} {c}" for c in dict.fromkeys(r["crystal"] for r in last))
+            learned = sum("after" not in r for r in stability[:-1])
             own_text += (f" Rattled supercells relaxed with the cell free keep their crystal ({kept}) after "
-                         f"{len(stability) - 1} round(s) of learning their relaxations.")
+                         f"{learned} round(s) of learning their relaxations.")
         host_text = (f"{crystal} blew up (lost atoms) within {host_check['time_ps']:g} ps of zero-pressure MD at "
                      f"{host_check['temperature_K']:g} K: not for MD of its host." if host_check["blew_up"] else
-                     f"{crystal} after {host_check['time_ps']:g} ps of zero-pressure MD at "
+                     f"{crystal} ({host_check['n_atoms']} atoms) after {host_check['time_ps']:g} ps of zero-pressure MD at "
                      f"{host_check['temperature_K']:g} K: {100 * host_check['crystalline_fraction']:.0f} % "
                      f"crystalline, {host_check['volume_per_atom_A3']:.2f} A^3/atom.")
-        return (f"configurations like its training set: {self.training_set_text(own)}. Held-out RMSE {e_te:.1f} "
+        return (f"configurations like its training set: {self.training_set_text(own, train)}. Held-out RMSE {e_te:.1f} "
                 f"meV/atom, {f_te:.3f} eV/A{md_text}.{own_text} {host_text}")
 
     def register(self, coeff, files: dict, train, test, own: dict, host_check: dict, stability: list[dict]) -> Path:
@@ -1088,4 +1193,4 @@ class _FitRun:
 
 #: Maker settings the record's ``made_by`` names when they differ from the defaults
 _MADE_BY = ("md_snapshots", "host_md_temperatures_K", "crystal_check_frames", "polymorphs", "active_rounds",
-            "relaxation_rounds", "pbe_anchors", "seed")
+            "relaxation_rounds", "crystal_rounds", "pbe_anchors", "carrier_teacher", "seed")

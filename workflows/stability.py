@@ -138,3 +138,26 @@ def lowest_phonon_THz(symmetric: Atoms, potential, type_elements: list[str], wor
     phonon.produce_force_constants()
     phonon.run_mesh(list(mesh), is_gamma_center=True)
     return float(phonon.mesh.frequencies.min())
+
+
+def elastic_constants_GPa(symmetric: Atoms, potential, type_elements: list[str], workdir: Path,
+                          strain_step: float = 0.005) -> np.ndarray:
+    """Relaxed-ion elastic constants (6x6, Voigt, GPa) of the relaxed crystal ``symmetric``: matscipy's
+    stress-strain fit over the 6 triclinic strain patterns, 5 strains each ``strain_step`` apart (up to
+    +-1 %), ions relaxed (FIRE, 1e-3 eV/A) at each; forces and stresses from the potential's ASE calculator."""
+    from ase.optimize import FIRE
+    from ase.units import GPa
+    from matscipy.elasticity import fit_elastic_constants
+
+    atoms = symmetric.copy()
+    atoms.calc = potential.calculator(type_elements, workdir / "potential")
+    constants, _ = fit_elastic_constants(atoms, symmetry="triclinic", N_steps=5, delta=strain_step, optimizer=FIRE,
+                                         verbose=False, fmax=1e-3)
+    return np.asarray(constants) / GPa
+
+
+def born_stiffness_GPa(constants_GPa: np.ndarray) -> float:
+    """The smallest eigenvalue (GPa) of the symmetrised Voigt elastic tensor: positive for a crystal that
+    resists every homogeneous strain (Born's criterion; for a cubic crystal the least of C11 - C12, C44 and
+    C11 + 2 C12)."""
+    return float(np.linalg.eigvalsh(0.5 * (constants_GPa + constants_GPa.T)).min())

@@ -163,9 +163,9 @@ def crystal_rows(system: str, potential: str | None, reference_potential: str | 
 
 def stability_rows(system: str, potential: str | None, workdir: Path) -> list[dict]:
     """Dynamic stability of the host crystal and the carrier's bcc crystal: rattled supercells relaxed
-    with the cell free must keep their space group and not fall below the symmetric cell, and the
-    phonons on an 8x8x8 q-mesh must be real (``workflows.stability``); then the host's polymorph
-    ordering against PBE (:func:`ordering_rows`)."""
+    with the cell free must keep their space group and not fall below the symmetric cell, the
+    phonons on an 8x8x8 q-mesh must be real and the elastic tensor positive definite (``workflows.stability``);
+    then the host's polymorph ordering against PBE (:func:`ordering_rows`)."""
     from anodeflow.workflows.md import resolve_potential, type_elements_for
     from anodeflow.workflows.stability import (
         ENERGY_TOLERANCE_MEV, PHONON_TOLERANCE_THZ, lowest_phonon_THz, rattled_relaxations, relaxed_crystal)
@@ -185,7 +185,8 @@ def stability_rows(system: str, potential: str | None, workdir: Path) -> list[di
             source="a stable crystal has real phonons", passed=lowest > -PHONON_TOLERANCE_THZ,
             criterion=f"> -{PHONON_TOLERANCE_THZ} THz",
             failure="" if lowest > -PHONON_TOLERANCE_THZ else f"imaginary mode of {-lowest:.2f} THz"))
-        # seeds 3 and 4: rattles a fit's relaxation rounds (seeds 1 and 2) never learned from
+        rows.append(born_row(crystal, symmetric, record, types, folder / "elastic"))
+        # seeds 3 and 4: rattles a fit's relaxation rounds (relaxation_seeds, 1 and 2) never learned from
         for run in rattled_relaxations(symmetric, record, types, folder / "rattled", seeds=(3, 4)):
             rows.append(ValidationRow(
                 quantity=f"{crystal} {run.label}, relaxed: energy below the symmetric cell", unit="meV/atom",
@@ -194,6 +195,22 @@ def stability_rows(system: str, potential: str | None, workdir: Path) -> list[di
                 failure="" if run.passed else f"relaxed to {run.relaxed_spacegroup}, {run.energy_meV_atom:+.1f} meV/atom"))
     rows += ordering_rows(host, record, types, workdir)
     return [r.model_dump() for r in rows]
+
+
+def born_row(crystal: str, symmetric: Atoms, record, types: list[str], workdir: Path) -> ValidationRow:
+    """Born elastic stability of the relaxed ``crystal``: the smallest eigenvalue of its relaxed-ion elastic
+    tensor (:func:`~anodeflow.workflows.stability.elastic_constants_GPa`) must be positive."""
+    from anodeflow.workflows.stability import born_stiffness_GPa, elastic_constants_GPa
+
+    constants = elastic_constants_GPa(symmetric, record, types, workdir)
+    stiffness = born_stiffness_GPa(constants)
+    c11, c12, c44 = constants[0, 0], constants[0, 1], constants[3, 3]
+    return ValidationRow(
+        quantity=f"{crystal} elastic stability (smallest eigenvalue of C)", unit="GPa", value=stiffness,
+        reference=0.0, source="Born: a stable crystal resists every homogeneous strain", passed=stiffness > 0,
+        criterion="> 0 GPa",
+        failure="" if stiffness > 0 else f"soft to a homogeneous strain ({stiffness:.2f} GPa; C11 - C12 = "
+                                         f"{c11 - c12:.2f}, C44 = {c44:.2f} GPa)")
 
 
 #: PBE energy-volume data of the host polymorphs (``benchmarks/pbe_polymorphs.py``)

@@ -38,8 +38,8 @@ def test_version():
     (["run", "couple", "Na-Si"], "error: no potential for system 'Na-Si'; systems with a default: Li-Si, Na-Sb, Na-Sn"),
     (["results", "show", "abcdef"], "error: no result with id 'abcdef'; see 'anodeflow results list'"),
     (["potentials", "show", "nope"], "error: unknown potential 'nope'; known: CHGNet-0.3.0, "
-     "Li-Si-UF3SNAP-LiSi-Cui2012-MEAM, LiSi-Cui2012-MEAM, Na-Sb-UF3SNAP-SevenNet-0, Na-Sn-UF3SNAP-SevenNet-0, "
-     "Na-Sn-UF3SNAP-SevenNet-l3i5, SevenNet-0, SevenNet-l3i5"),
+     "Li-Si-UF3SNAP-LiSi-Cui2012-MEAM, LiSi-Cui2012-MEAM, Na-Sb-UF3SNAP-SevenNet-0, Na-Sb-UF3SNAP-SevenNet-l3i5, "
+     "Na-Sn-UF3SNAP-SevenNet-0, Na-Sn-UF3SNAP-SevenNet-l3i5, SevenNet-0, SevenNet-l3i5"),
     (["potentials", "fit", "Na-Sn", "--form", "ace"], "error: unknown --form 'ace'; choose uf3+snap or snap"),
     (["potentials", "fit", "Na-Sn", "--host-md-temperatures", "400,-5"],
      "error: --host-md-temperatures must be positive (K), got 400,-5"),
@@ -54,7 +54,8 @@ def test_version():
     (["potentials", "fit", "Na-Sb", "--teacher", "CHGNet-0.3.0"],
      "error: teacher 'CHGNet-0.3.0' fails the host-crystal check of Na-Sb and cannot teach it: relaxes A7 Sb "
      "towards simple cubic (Sb-Sb bonds 3.05-3.18 A; experiment 2.91 x3 / 3.36 x3 A, Barrett, Cucka and Haefner, "
-     "Acta Cryst. 16 (1963) 451), so an Sb front is not crystalline A7; use SevenNet-0 or Na-Sb-UF3SNAP-SevenNet-0"),
+     "Acta Cryst. 16 (1963) 451), so an Sb front is not crystalline A7; use SevenNet-l3i5 or "
+     "Na-Sb-UF3SNAP-SevenNet-l3i5"),
 ])
 def test_bad_input_is_one_line_exit_2_and_stores_nothing(args, message, isolated_home):
     result = anodeflow(*args)
@@ -79,7 +80,8 @@ def test_potentials_list_json():
                                    "SevenNet-l3i5"],
                          "Na-Sn": ["CHGNet-0.3.0", "Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn-UF3SNAP-SevenNet-l3i5", "SevenNet-0",
                                    "SevenNet-l3i5"],
-                         "Na-Sb": ["CHGNet-0.3.0", "Na-Sb-UF3SNAP-SevenNet-0", "SevenNet-0", "SevenNet-l3i5"]}
+                         "Na-Sb": ["CHGNet-0.3.0", "Na-Sb-UF3SNAP-SevenNet-0", "Na-Sb-UF3SNAP-SevenNet-l3i5", "SevenNet-0",
+                                   "SevenNet-l3i5"]}
     # CHGNet 0.3.0 loses A7 Sb's Peierls distortion (tests/potentials/test_mlip.py), the SevenNet-0-taught Na-Sn /
     # Na-Sb fits lose beta-Sn and A7 Sb (tests/workflows/test_validation.py, tests/potentials/test_shipped_fits.py),
     # and the SevenNet-l3i5-taught Na-Sn fit loses beta-Sn in a 1,440-atom cell at 300 K (docs/host_fidelity):
@@ -87,7 +89,7 @@ def test_potentials_list_json():
     assert {n: list(r["fails_host_check"]) for n, r in records.items() if r["fails_host_check"]} == \
         {"CHGNet-0.3.0": ["Na-Sb"], "Na-Sn-UF3SNAP-SevenNet-0": ["Na-Sn"], "Na-Sb-UF3SNAP-SevenNet-0": ["Na-Sb"],
          "Na-Sn-UF3SNAP-SevenNet-l3i5": ["Na-Sn"]}
-    for name in ("Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn-UF3SNAP-SevenNet-l3i5"):
+    for name in ("Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn-UF3SNAP-SevenNet-l3i5", "Na-Sb-UF3SNAP-SevenNet-l3i5"):
         assert records[name]["md_speed_atom_steps_per_s"] > 100 * records["SevenNet-l3i5"]["md_speed_atom_steps_per_s"]
     record = records["LiSi-Cui2012-MEAM"]
     assert record["timestep_fs"] == 1.0 and records["SevenNet-0"]["pair_style"] == "external"

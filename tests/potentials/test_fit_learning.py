@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
+from tests.conftest import require_module
+
 pytestmark = pytest.mark.usefixtures("lammps_available")
 
 
@@ -116,3 +118,91 @@ def test_a_rerun_fit_takes_every_label_from_the_cache(tmp_path):
         for key in ("energy", "forces", "virial"):
             assert np.allclose(old[key][1], new[key][1], rtol=0, atol=1e-6)
     assert second.cache.path.read_text().count("Lattice=") == n_frames
+
+
+def test_samples_from_the_fall_of_the_crystal():
+    """The frames a crystal round labels start at the last sample before the crystalline fraction first drops
+    below the threshold; none when it never does; cut at the run's end."""
+    from anodeflow.workflows.fitting import samples_from_fall
+
+    fractions = [0.99, 0.97, 0.81, 0.61, 0.53, 0.30]
+    assert samples_from_fall(fractions, 0.95, 4) == [1, 2, 3, 4]
+    assert samples_from_fall(fractions, 0.98, 2) == [0, 1]
+    assert samples_from_fall([0.8, 0.9], 0.95, 3) == [0, 1]
+    assert samples_from_fall(fractions, 0.25, 4) == []
+    assert samples_from_fall(fractions, 0.5, 4) == [4, 5]
+
+
+def test_crystal_md_shows_the_teacher_where_the_host_transforms(tmp_path):
+    """The SevenNet-0-taught Na-Sn fit loses beta-Sn in zero-pressure MD at 300 K (it has a false minimum below
+    beta-Sn, test_validation): the frames kept are the samples from the last crystalline one on, each a whole
+    144-atom cell."""
+    from anodeflow.workflows.fitting import crystal_md, samples_from_fall
+    from anodeflow.workflows.md import resolve_potential
+
+    record = resolve_potential("Na-Sn-UF3SNAP-SevenNet-0", "Na-Sn")
+    check, frames = crystal_md("Na-Sn", record.lammps_commands(["Na", "Sn"], tmp_path), "beta-Sn", 300.0, 3.0,
+                               tmp_path, n_frames=3, n_samples=6, fall_below=0.95)
+    fractions = check["crystalline_fraction_per_sample"]
+    assert len(fractions) == 6 and min(fractions) < 0.95
+    picked = samples_from_fall(fractions, 0.95, 3)
+    assert [int(label.rsplit("#", 1)[1]) for label, _ in frames] == picked
+    assert all(len(atoms) == 144 and atoms.get_chemical_formula() == "Sn144" for _, atoms in frames)
+
+
+def test_crystal_rounds_learn_the_frames_and_stop(tmp_path):
+    """A crystal round that finds a fall (forced here: threshold above 1) labels its frames with the teacher,
+    refits and measures again; the fit returned is the round whose crystal fell least, with its own check and
+    its training set, and every round's fractions (Li-Si,
+    Cui MEAM as the teacher, which keeps diamond Si: its copy does too, in 2x2x2 cubic cells, 10.9 A)."""
+    from anodeflow.potentials.registry import reload_registry
+    from anodeflow.workflows.fitting import FitPotentialMaker, _FitRun
+
+    maker = FitPotentialMaker(teacher="LiSi-Cui2012-MEAM", cell_A=5.0, output_dir=str(tmp_path / "out"), progress=False,
+                              crystal_rounds=1, crystal_round_cell_A=10.0, crystal_round_ps=2.0, crystal_round_frames=2,
+                              crystal_round_threshold=1.01)
+    run = _FitRun(maker, "Li-Si", tmp_path / "work", None, None)
+    train, _ = run.split(run.initial_data(None))
+    first = run.solve(train)
+    coeff, grown, check, refitted = run.crystal_rounds(first, train)
+    kept = check["kept_round"]
+    assert len(check["rounds"]) == 2 and refitted == (kept == 1)
+    assert min(check["rounds"][kept]) == max(min(r) for r in check["rounds"])
+    assert check["crystalline_fraction_per_sample"] == check["rounds"][kept]
+    assert len(grown) == len(train) + 2 * kept and np.allclose(coeff, first) == (kept == 0)
+    if kept:
+        assert [d["label"] for d in grown[-2:]] == ["own npt 300 K Si #0 round 0", "own npt 300 K Si #1 round 0"]
+        assert all(d["weight"] == maker.crystal_round_weight for d in grown[-2:])
+    assert check["n_atoms"] == 64 and check["time_ps"] == 2.0 and check["crystalline_fraction"] > 0.95
+    reload_registry()
+
+
+def test_a_carrier_teacher_labels_the_carrier_alone_on_the_teachers_scale(tmp_path):
+    """With a carrier teacher, configurations of the carrier alone take its forces and virial and its energy
+    shifted by the difference of the two teachers' relaxed carrier crystals, so the relaxed bcc Li of the carrier
+    teacher (SevenNet-0) lands on the Cui MEAM's bcc Li energy; everything else keeps the teacher's labels
+    (Li-Si)."""
+    require_module("sevenn")
+    from ase.build import bulk
+
+    from anodeflow.potentials import get_potential
+    from anodeflow.workflows.calculators import relax
+    from anodeflow.workflows.fitting import FitPotentialMaker, _FitRun, teacher_labels
+
+    maker = FitPotentialMaker(teacher="LiSi-Cui2012-MEAM", carrier_teacher="SevenNet-0",
+                              output_dir=str(tmp_path / "out"), progress=False)
+    assert maker.cli_command("Li-Si", "x").endswith("--carrier-teacher SevenNet-0 --active-rounds 0 --name x")
+    run = _FitRun(maker, "Li-Si", tmp_path, None, None)
+    meam_li = relax(bulk("Li", "bcc", a=3.45, cubic=True), run.calc)
+    seven_li = relax(bulk("Li", "bcc", a=3.45, cubic=True), get_potential("SevenNet-0").calculator())
+    assert run.carrier_shift_eV == pytest.approx((meam_li.get_potential_energy() - seven_li.get_potential_energy()) / 2,
+                                                 abs=1e-4)
+    seven_li.calc = None
+    seven_li.rattle(0.05, seed=5)
+    energy, forces, virial = run.teacher_labels(seven_li)
+    direct = teacher_labels(seven_li, run.carrier_calc)
+    assert energy == pytest.approx(direct[0] + 2 * run.carrier_shift_eV, abs=1e-6)
+    assert np.allclose(forces, direct[1]) and np.allclose(virial, direct[2]) and np.abs(forces).max() > 0.01
+    silicon = bulk("Si", "diamond", a=5.43)
+    silicon.rattle(0.05, seed=5)
+    assert run.teacher_labels(silicon)[0] == pytest.approx(teacher_labels(silicon, run.calc)[0], abs=1e-8)

@@ -95,7 +95,7 @@ def test_registry_record():
 
 def test_registry_errors():
     known = ("CHGNet-0.3.0, Li-Si-UF3SNAP-LiSi-Cui2012-MEAM, LiSi-Cui2012-MEAM, Na-Sb-UF3SNAP-SevenNet-0, "
-             "Na-Sn-UF3SNAP-SevenNet-0, Na-Sn-UF3SNAP-SevenNet-l3i5, SevenNet-0")
+             "Na-Sb-UF3SNAP-SevenNet-l3i5, Na-Sn-UF3SNAP-SevenNet-0, Na-Sn-UF3SNAP-SevenNet-l3i5, SevenNet-0")
     with pytest.raises(InputError, match=f"unknown potential 'nope'; known: {known}"):
         get_potential("nope")
     with pytest.raises(InputError, match="no potential for system 'Na-Sn'"):

@@ -93,3 +93,23 @@ def test_mlip_cannot_run_on_several_mpi_ranks(tmp_path):
     with pytest.raises(InputError, match="SevenNet-0 runs inside LAMMPS through a Python callback"):
         LammpsMDMaker(potential="SevenNet-0", mpi_ranks=2, progress=False).run(
             bulk("Si", "diamond", a=5.431, cubic=True), "Li-Si", tmp_path)
+
+
+@pytest.mark.usefixtures("lammps_available")
+def test_born_stability_of_bcc_sodium_separates_the_two_sevennets(tmp_path):
+    """bcc Na resists every homogeneous strain under SevenNet-0 (C11 - C12 = 1.4 GPa, C44 = 4.6 GPa, measured
+    here) but not under SevenNet-l3i5 (C11 - C12 = -0.6 GPa): its Bain path from bcc to fcc runs downhill from the
+    start, so every fit it teaches turns rattled bcc Na into fcc (test_shipped_fits). The diamond-Si
+    row of the Cui MEAM in test_validation checks the same fit of stress against strain against experiment."""
+    from anodeflow.workflows.stability import born_stiffness_GPa, elastic_constants_GPa, relaxed_crystal
+
+    measured = {}
+    for name in ("SevenNet-0", "SevenNet-l3i5"):
+        record = get_potential(name)
+        symmetric = relaxed_crystal("Na", record, ["Na", "Sn"], tmp_path / name)
+        constants = elastic_constants_GPa(symmetric, record, ["Na", "Sn"], tmp_path / name)
+        measured[name] = (constants[0, 0] - constants[0, 1], constants[3, 3], born_stiffness_GPa(constants))
+    soft, shear, stiffness = measured["SevenNet-0"]
+    assert soft == pytest.approx(1.4, abs=0.4) and shear == pytest.approx(4.6, abs=0.5) and stiffness > 0
+    soft, _, stiffness = measured["SevenNet-l3i5"]
+    assert soft == pytest.approx(-0.6, abs=0.4) and stiffness == pytest.approx(soft, abs=0.05)
