@@ -626,8 +626,11 @@ class FitPotentialMaker(Maker):
                 host_check = None
         if self.crystal_rounds:
             coeff, train, host_check, refitted = run.crystal_rounds(coeff, train)
-            if refitted and self.relaxation_rounds:  # measured again, not learned: the record tells the final fit
-                stability.append({**run.relaxation_check(coeff, len(stability))[0], "after": "crystal rounds"})
+            if refitted:  # measured again, not learned: the record tells the final fit
+                if own:
+                    own = {**run.measure_own_md(coeff, len(own.get("rounds", [])) + 1)[0], "after": "crystal rounds"}
+                if self.relaxation_rounds:
+                    stability.append({**run.relaxation_check(coeff, len(stability))[0], "after": "crystal rounds"})
         files, commands = run.write(coeff)
         if host_check is None:  # else the kept round's check is this fit's (same coefficients, same seed)
             host_check, _ = crystal_md(system, commands, HOST_CRYSTALS[run.host], self.crystal_check_K,
