@@ -1,6 +1,7 @@
 """What a fit learns beyond its first training set: the teacher's labels kept on disk (a rerun or a killed
-fit pays for none of them again), the frames of a draft fit's false host minimum, and PBE anchors for the
-host polymorph energies."""
+fit pays for none of them again), the frames of a draft fit's false host minimum and of its large host cell
+where it stops being crystalline, PBE anchors for the host polymorph energies, and a second teacher for
+the carrier alone."""
 
 from __future__ import annotations
 
