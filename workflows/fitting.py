@@ -155,9 +155,8 @@ def carrier_energy_shift_eV(carrier: str, calculator, carrier_calculator) -> flo
     their relaxed carrier crystals."""
     from anodeflow.workflows.calculators import relax
 
-    energies = [relax(bulk_crystal(carrier), c).get_potential_energy() / len(bulk_crystal(carrier))
-                for c in (calculator, carrier_calculator)]
-    return float(energies[0] - energies[1])
+    relaxed = [relax(bulk_crystal(carrier), c) for c in (calculator, carrier_calculator)]
+    return float(relaxed[0].get_potential_energy() / len(relaxed[0]) - relaxed[1].get_potential_energy() / len(relaxed[1]))
 
 
 def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, seed: int = 0,
@@ -618,19 +617,19 @@ class FitPotentialMaker(Maker):
         logger.info("%s fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", self.form, system,
                     len(train), 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces"))
         own, coeff, train, host_check = run.active_rounds(coeff, train)
-        stability = []
+        stability, refitted_by = [], None
         if self.relaxation_rounds:
             coeff, train, stability = run.relaxation_rounds(coeff, train)
-            if len(stability) > 1:  # refitted: measure the final fit on its own MD, on fresh seeds
-                own = {**run.measure_own_md(coeff, len(own.get("rounds", [])))[0], "after": "relaxation rounds"}
-                host_check = None
+            if len(stability) > 1:
+                refitted_by, host_check = "relaxation rounds", None
         if self.crystal_rounds:
             coeff, train, host_check, refitted = run.crystal_rounds(coeff, train)
-            if refitted:  # measured again, not learned: the record tells the final fit
-                if own:
-                    own = {**run.measure_own_md(coeff, len(own.get("rounds", [])) + 1)[0], "after": "crystal rounds"}
-                if self.relaxation_rounds:
-                    stability.append({**run.relaxation_check(coeff, len(stability))[0], "after": "crystal rounds"})
+            if refitted:
+                refitted_by = "crystal rounds"
+                if self.relaxation_rounds:  # measured again, not learned: the record tells the final fit
+                    stability.append({**run.relaxation_check(coeff, len(stability))[0], "after": refitted_by})
+        if refitted_by:  # measure the final fit on its own MD, once, on fresh seeds
+            own = {**run.measure_own_md(coeff, len(own.get("rounds", [])))[0], "after": refitted_by}
         files, commands = run.write(coeff)
         if host_check is None:  # else the kept round's check is this fit's (same coefficients, same seed)
             host_check, _ = crystal_md(system, commands, HOST_CRYSTALS[run.host], self.crystal_check_K,
@@ -813,8 +812,8 @@ def pbe_anchor_configurations(host: str, teacher_V0_A3: float) -> list[tuple[str
 
 
 def relaxation_frames(symmetric: Atoms, potential, types: list[str], workdir: Path,
-                           sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05), seeds=(1, 2), seed: int = 0,
-                           n_path: int = 3) -> tuple[list, list[tuple[str, Atoms]]]:
+                      sizes=((2, 2, 3), (3, 3, 4)), amplitudes_A=(0.01, 0.05), seeds=(1, 2), seed: int = 0,
+                      n_path: int = 3) -> tuple[list, list[tuple[str, Atoms]]]:
     """Rattled supercells of the relaxed crystal ``symmetric`` relaxed with a draft fit
     (:func:`~anodeflow.workflows.stability.rattled_relaxations`), and, for each that leaves the space group
     or ends below the symmetric cell, the frames that show the teacher the false minimum: the end point,
