@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 from ase.calculators.cp2k import CP2K
 from jobflow import Flow, Maker, job
-from pydantic import BaseModel
 
 from anodeflow.errors import EngineError, InputError
-from anodeflow.workflows.schemas import SCHEMA_VERSION
+from anodeflow.workflows.schemas import DftStaticDocument
 
 BASIS_PREFERENCE = ("DZVP-MOLOPT-SR-GTH", "DZVP-MOLOPT-GTH")
 POTENTIAL_NAME = "GTH-PBE"
@@ -268,29 +267,6 @@ class Cp2kStaticMaker(Maker):
         summary = summarise_dft(static.output, self.kpoint_density, self.cutoff_Ry,
                                 kpoint_mesh(structure, self.kpoint_density))
         return Flow([static, summary], output=summary.output, name=f"{self.name} {structure.formula}")
-
-
-class DftStaticDocument(BaseModel):
-    """Energy, forces and stress of one CP2K single point (eV, eV/A, GPa; stress is CP2K's pressure
-    tensor, positive under compression), atoms in the order given."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "dft_static"
-    code: str = "CP2K"
-    functional: str = "PBE"
-    formula: str
-    n_atoms: int
-    volume_A3: float | None = None
-    energy_eV: float
-    energy_per_atom_eV: float
-    forces_eV_A: list[list[float]]
-    max_force_eV_A: float
-    stress_GPa: list[list[float]] | None = None
-    kpoint_density: int
-    kpoint_mesh: list[int] | None = None
-    cutoff_Ry: float
-    dir_name: str
-    task_uuid: str | None = None
 
 
 @job

@@ -23,7 +23,6 @@ import numpy as np
 import yaml
 from ase import Atoms, units
 from jobflow import Flow, Maker, job
-from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
@@ -32,7 +31,7 @@ from anodeflow.potentials.uf3 import Uf3Basis, Uf3Settings, uf3_file
 from anodeflow.potentials.uf3 import design_rows as uf3_design_rows
 from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, repeated_to, sheared_xz
 from anodeflow.workflows.dft import CP2K_CITATION, Cp2kStaticMaker
-from anodeflow.workflows.schemas import SCHEMA_VERSION
+from anodeflow.workflows.schemas import FitReport
 
 logger = logging.getLogger(__name__)
 
@@ -185,42 +184,6 @@ def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, 
             snapshots.append((f"{prefix}md {temperature_K:g} K #{k}", snap))
             advance(k + 1)
     return snapshots
-
-
-class FitReport(BaseModel):
-    """How a fitted potential reproduces its teacher (held-out configurations are not fitted)."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "potential_fit"
-    name: str
-    system: str
-    teacher: str
-    form: str
-    settings: dict
-    n_train: int
-    n_test: int
-    n_coefficients: int
-    energy_rmse_train_meV_atom: float
-    force_rmse_train_eV_A: float
-    energy_rmse_test_meV_atom: float
-    force_rmse_test_eV_A: float
-    test_labels: list[str]
-    relaxations: list[dict] = Field(
-        default_factory=list, description="per round of relaxation learning: each rattled host and carrier "
-                                          "supercell relaxed with the fit, its space group after and energy "
-                                          "(meV/atom) relative to the symmetric cell")
-    own_md: dict = Field(default_factory=dict, description="the kept fit on frames of its own MD, labelled by the "
-                         "teacher and not fitted: RMSE, closest pair (A), runs that blew up; 'rounds': every "
-                         "measured fit, the kept one is the most stable")
-    crystals: dict[str, dict] = Field(description="relaxed lattice (A) and energy (eV/atom): teacher against fit "
-                                      "(empty for labels made elsewhere)")
-    host_crystal_md: dict = Field(description="the host crystal after zero-pressure MD with the fit: crystalline "
-                                  "fraction and volume per atom (A^3)")
-    speedup_vs_teacher: float | None = Field(description="force-call time of the teacher / the fit, host crystal, "
-                                             "1 core (None for labels made elsewhere)")
-    files: dict[str, str]
-    record: str
-    wall_time_s: float
 
 
 #: 1 bar A^3 in eV

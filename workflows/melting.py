@@ -16,37 +16,15 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from jobflow import Maker, job
-from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
-from anodeflow.workflows.schemas import SCHEMA_VERSION
+from anodeflow.workflows.schemas import MeltingPointDocument
 
 #: experimental melting points (K) of the hosts (CRC Handbook of Chemistry and Physics, 97th ed., 2016)
 EXPERIMENTAL_MELTING_K = {"Si": 1687.0, "Sn": 505.08, "Sb": 903.78}
 CRC = "CRC Handbook of Chemistry and Physics, 97th ed. (2016)"
-
-
-class MeltingPointDocument(BaseModel):
-    """The host's melting point for one potential, from solid-liquid coexistence."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "melting_point"
-    system: str
-    host: str
-    potential: str
-    n_atoms: int = Field(description="atoms of the two-phase cell")
-    time_ps: float = Field(description="NPT time per trial temperature (ps)")
-    melting_point_K: float = Field(description="temperature where the crystal neither grows nor melts (K)")
-    melting_point_err_K: float = Field(description="1-sigma error of the melting point (K)")
-    bracketed: bool = Field(description="the trial temperatures bracket the melting point")
-    temperatures_K: list[float] = Field(description="trial temperatures (K)")
-    rates_per_ps: list[float] = Field(description="change of the host's crystalline fraction per ps at each")
-    rate_errs_per_ps: list[float] = Field(description="1-sigma errors of the rates (1/ps)")
-    experimental_K: float = Field(description="experimental melting point (K)")
-    experimental_source: str
-    wall_time_s: float = Field(description="wall time (s)")
 
 
 def crystalline_fraction(atoms: Atoms, host: str) -> float:

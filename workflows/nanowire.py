@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass, field
 
 
 from jobflow import Flow, Maker, job
-from pydantic import BaseModel, Field
 
 from anodeflow.analysis import read_frames
 from anodeflow.analysis.couple import analyse_final_state
@@ -17,46 +16,12 @@ from anodeflow.structures import parse_miller, parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
 from anodeflow.structures.sizes import check_atoms, nanowire_atoms
 from anodeflow.workflows.md import LammpsMDMaker, type_elements_for
-from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, LammpsMDDocument, PotentialSummary, Versions
-
-
-class NanowireStructureDocument(BaseModel):
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "nanowire_structure"
-    system: str
-    axis: str
-    diameter_nm: float
-    host_radius_A: float
-    n_atoms: int
-    composition: dict[str, int]
-    min_distance_A: float
-    structure: AtomsModel
-
-
-class NanowireMDDocument(BaseModel):
-    """Radial front kinetics of a host nanowire in a carrier shell (orientation/curvature studies)."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "nanowire_md"
-    system: str
-    axis: str
-    diameter_nm: float
-    n_atoms: int
-    temperature_K: float
-    time_ps: float
-    times_ps: list[float]
-    crystalline_host_atoms: list[int]
-    front_advance_nm: list[float]
-    front_advance_final_nm: float
-    front_velocity_nm_ps: float
-    core_radius_nm: list[float]
-    bonds: dict[str, dict[str, float]] = Field(default_factory=dict)
-    dislocations: dict | None = None
-    notes: list[str] = Field(default_factory=list)
-    potential: PotentialSummary
-    versions: Versions
-    dir_name: str
-    wall_time_s: float
+from anodeflow.workflows.schemas import (
+    AtomsModel,
+    LammpsMDDocument,
+    NanowireMDDocument,
+    NanowireStructureDocument,
+)
 
 
 @dataclass

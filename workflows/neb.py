@@ -21,7 +21,6 @@ from ase import Atoms, units
 from atomate2.ase.jobs import AseRelaxMaker
 from atomate2.ase.neb import AseNebFromEndpointsMaker, AseNebFromImagesMaker
 from jobflow import Flow, Maker, job
-from pydantic import BaseModel, Field
 from pymatgen.io.ase import AseAtomsAdaptor
 
 from anodeflow.errors import InputError
@@ -31,7 +30,7 @@ from anodeflow.structures.sizes import atoms_in_volume, check_atoms, check_lengt
 from anodeflow.workflows.dft import CP2K_CITATION, cp2k_calculator
 from anodeflow.workflows.calculators import lammps_calculator, relax
 from anodeflow.workflows.md import resolve_potential, type_elements_for
-from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, PotentialSummary
+from anodeflow.workflows.schemas import AtomsModel, NebDocument, PotentialSummary
 from anodeflow.workflows.vasp import VASP_CITATION, VASP_INCAR, VASP_KPOINT_DENSITY
 
 #: 1 eV/A^3 in GPa
@@ -159,35 +158,6 @@ class Cp2kNebMaker(AseNebFromEndpointsMaker):
 
     def _get_calculator(self):
         return cp2k_calculator(self.cutoff_Ry, self.kpoints)
-
-
-class NebDocument(BaseModel):
-    """A migration barrier (eV) with its path, hop geometry and provenance."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "neb"
-    system: str
-    host: str
-    carrier: str
-    kind: str = Field(description="bulk, front or dislocation")
-    strain: float = Field(0.0, description="hydrostatic strain applied to the relaxed host lattice")
-    pressure_GPa: float | None = Field(None, description="pressure of the relaxed initial cell")
-    barrier_eV: float = Field(description="highest image above the initial one")
-    reverse_barrier_eV: float
-    energies_eV: list[float] = Field(description="image energies relative to the initial image")
-    hop_distance_A: float
-    feature_distance_A: list[float] = Field(
-        default_factory=list, description="front hops: depth of each site below the interface; dislocation "
-        "hops: distance of each site from the dislocation line (A)")
-    image_line_distance_A: list[float] = Field(
-        default_factory=list, description="dislocation hops: the carrier's distance from the line in every image (A)")
-    n_atoms: int
-    host_cell_strain: list[list[float]] = Field(description="deformation mapping the tabulated onto the relaxed lattice")
-    converged: bool
-    method: str
-    engine: str = Field("potential", description="potential (LAMMPS or MLIP), cp2k or vasp (PBE)")
-    potential: PotentialSummary = Field(description="the potential, or the DFT code and settings")
-    images: list[AtomsModel] | None = Field(None, description="final images (data store)")
 
 
 HOP_KINDS = ("bulk", "front", "dislocation")

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from jobflow import Flow, Maker, job
-from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
 from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
@@ -21,7 +20,7 @@ from anodeflow.workflows.couple import BuildCoupleMaker, InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker
 from anodeflow.workflows.calculators import cohesive_energy_eV, lammps_calculator, relax
 from anodeflow.workflows.neb import EV_A3_TO_GPA, HopNebMaker
-from anodeflow.workflows.schemas import SCHEMA_VERSION
+from anodeflow.workflows.schemas import ScreeningDocument
 
 #: classes the seed reports (ICR: interface-controlled, DCR: diffusion-controlled)
 SEED_CLASSES = {"Si": "ICR", "Sb": "ICR", "P": "ICR", "Sn": "DCR", "Ge": "DCR"}
@@ -55,18 +54,6 @@ def host_properties(system: str, potential: str | None = None) -> dict:
     return {"host": host, "crystal": HOST_CRYSTALS[host], "cohesive_energy_eV_atom": float(cohesive),
             "coordination": z, "bond_energy_eV": float(2 * cohesive / z),
             "shear_modulus_GPa": float(shear)}
-
-
-class ScreeningDocument(BaseModel):
-    """Ranked host/carrier pairs with the predicted and the seed's ICR/DCR class."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "screening"
-    reference: str
-    threshold: float
-    rows: list[dict] = Field(description="system, bond_energy_eV, shear_modulus_GPa, barrier_eV, amorphous_thickness_nm "
-                                         "(None without a couple MD), score, predicted, seed")
-    agreement: float | None = Field(None, description="fraction of pairs whose predicted class equals the seed's")
 
 
 @job

@@ -23,9 +23,20 @@ from anodeflow.errors import InputError
 from anodeflow.structures import parse_system
 from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker, MeltQuenchMaker, resolve_potential
-from anodeflow.workflows.melting import CRC, EXPERIMENTAL_MELTING_K, CoexistenceMeltingMaker, MeltingPointDocument
-from anodeflow.workflows.schemas import SCHEMA_VERSION, InterfaceMDDocument, LammpsMDDocument
-from anodeflow.workflows.studies import AmorphousAlloyMaker, DiffusionFlowMaker, DiffusionStudyDocument
+from anodeflow.workflows.melting import CRC, EXPERIMENTAL_MELTING_K, CoexistenceMeltingMaker
+from anodeflow.workflows.schemas import (
+    ClaimRow,  # noqa: F401 - imported from here by anodeflow.workflows.seed_claims
+    DiffusionStudyDocument,
+    HostCheck,
+    InterfaceMDDocument,
+    LammpsMDDocument,
+    MeasuredValue,
+    MeltingPointDocument,
+    OrientationResult,
+    SeedStudyDocument,
+    SystemResult,
+)
+from anodeflow.workflows.studies import AmorphousAlloyMaker, DiffusionFlowMaker
 
 #: the fully reacted phase of each couple (name, carrier fraction, source): the diffusion composition
 REACTED_PHASES = {
@@ -83,91 +94,6 @@ SCALES = {
                       melting=CoexistenceMeltingMaker(repeats=(6, 6, 18), time_ps=100.0,
                                                       temperatures=(0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.6, 1.8))),
 }
-
-
-class MeasuredValue(BaseModel):
-    """A mean over replicas with its 1-sigma standard error (unit in the field's name)."""
-
-    value: float = Field(description="mean over the replicas")
-    err: float = Field(description="1-sigma standard error of the mean")
-    n: int = Field(description="replicas with a value")
-
-
-class HostCheck(BaseModel):
-    """Does the potential keep the host crystal? (a rattled supercell relaxed with the cell free)"""
-
-    system: str
-    potential: str
-    passed: bool
-    spacegroup: str = Field("", description="space group of the relaxed symmetric cell")
-    relaxed_spacegroup: str = Field("", description="space group after relaxing the rattled supercell")
-    energy_meV_atom: float | None = Field(None, description="rattled minus symmetric relaxed energy (meV/atom)")
-    reason: str = Field("", description="what failed, or the record's own failed host check")
-    wall_time_s: float = Field(0.0, description="wall time of the check (s)")
-
-
-class OrientationResult(BaseModel):
-    """Couples of one orientation, over replicas."""
-
-    miller: str
-    exponent_n: MeasuredValue = Field(description="n of L = A t^n (dimensionless)")
-    front_velocity_nm_ps: MeasuredValue
-    amorphous_thickness_nm: MeasuredValue = Field(description="amorphous host layer ahead of each front (nm)")
-    interface_width_nm: MeasuredValue = Field(description="10-90 % width of the crystalline-fraction front (nm)")
-    front_host_bond_A: MeasuredValue = Field(description="host-host bond within 0.6 nm of the crystal (A)")
-    bulk_host_bond_A: MeasuredValue = Field(description="host-host bond in the bulk crystal of the same run (A)")
-    host_bond_shift_A: MeasuredValue = Field(description="front minus bulk host-host bond, per replica (A)")
-    eq1_stress_term_eV: MeasuredValue = Field(description="stress term of the seed's Eq. (1) per inserted carrier (eV)")
-    host_mean_stress_GPa: MeasuredValue = Field(description="mean stress of the crystalline host (GPa)")
-    times_ps: list[float] = Field(description="times of the replica-averaged L(t) (ps)")
-    front_advance_nm: list[float] = Field(description="replica-averaged front advance L(t) (nm)")
-    wall_time_s: float = Field(description="MD and analysis wall time of all replicas (s)")
-
-
-class SystemResult(BaseModel):
-    """Everything measured for one carrier-host system (``valid`` False: no runs, ``status`` and ``reason`` say why)."""
-
-    system: str
-    potential: str
-    valid: bool
-    status: str = Field(description="measured, no valid potential, or over budget")
-    reason: str = Field("", description="why a system was not measured")
-    host_check: HostCheck | None = Field(None, description="None when the system was not run at all")
-    melting_point_K: float = Field(description="host melting point used for T/Tm (K)")
-    melting_point_err_K: float | None = Field(None, description="its 1-sigma error (K); None for the experimental one")
-    melting_point_source: str
-    melting_wall_time_s: float = Field(0.0, description="wall time of the coexistence runs (s)")
-    temperature_K: float = Field(description="couple temperature (K)")
-    orientations: list[OrientationResult] = Field(default_factory=list)
-    reacted_phase: str = Field("", description="phase whose composition the diffusion alloy has")
-    carrier_fraction: float | None = Field(None, description="carrier fraction of the diffusion alloy")
-    diffusion: DiffusionStudyDocument | None = None
-    D_300K_cm2_s: MeasuredValue | None = Field(None, description="carrier D extrapolated to 300 K (cm^2/s)")
-    Ea_eV: MeasuredValue | None = Field(None, description="carrier activation energy in the alloy (eV)")
-    diffusion_wall_time_s: float = Field(0.0, description="wall time of the melt-quench and diffusion MD (s)")
-
-
-class ClaimRow(BaseModel):
-    """One claim of the seed and what this study measured for it."""
-
-    claim: str
-    quantity: str = Field(description="what was measured, with its unit")
-    values: dict[str, str] = Field(description="system (or orientation) -> value +- 1-sigma error")
-    seed_statement: str = Field(description="the seed's statement or figure, with its reference")
-    verdict: str = Field(description="agrees, disagrees or undetermined")
-    reason: str
-
-
-class SeedStudyDocument(BaseModel):
-    """The seed study: claims table, per-system results and the settings that made them."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "seed_study"
-    scale: StudyScale
-    systems: list[SystemResult]
-    claims: list[ClaimRow]
-    screening: dict | None = Field(None, description="the ICR/DCR screen (ScreeningDocument), where run")
-    references: dict[str, str] = Field(description="sources of the numbers that are not measured here")
 
 
 @job

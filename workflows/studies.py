@@ -9,27 +9,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from jobflow import Flow, Maker, job
-from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_miller, parse_system
 from anodeflow.structures.sizes import check_atoms
 from anodeflow.workflows.couple import InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker, MeltQuenchMaker, resolve_potential, type_elements_for
-from anodeflow.workflows.schemas import SCHEMA_VERSION, AtomsModel, InterfaceMDDocument, LammpsMDDocument
-
-
-class AmorphousAlloyDocument(BaseModel):
-    """A random packing at carrier fraction x (start cell of a melt-quench)."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "amorphous_start"
-    system: str
-    carrier_fraction: float
-    n_atoms: int
-    volume_per_atom_A3: float
-    min_distance_A: float
-    structure: AtomsModel
+from anodeflow.workflows.schemas import (
+    AmorphousAlloyDocument,
+    AtomsModel,
+    DiffusionRun,
+    DiffusionStudyDocument,
+    InterfaceMDDocument,
+    KineticsStudyDocument,
+    LammpsMDDocument,
+)
 
 
 @job
@@ -64,27 +58,6 @@ class AmorphousAlloyMaker(Maker):
         start = build_amorphous(system, self.carrier_fraction, self.n_atoms, self.seed)
         quench = self.melt_quench.make(start.output.structure, system)
         return Flow([start, quench], output=quench.output, name=f"{self.name} {system} x={self.carrier_fraction:g}")
-
-
-class DiffusionRun(BaseModel):
-    temperature_K: float
-    species: str
-    D_A2_ps: float
-    D_cm2_s: float
-    D_err_cm2_s: float
-    run_uuid: str | None = None
-    wall_time_s: float = Field(0.0, description="wall time of the MD run (s)")
-
-
-class DiffusionStudyDocument(BaseModel):
-    """Tracer diffusivities over temperature and their Arrhenius fit, per species."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "diffusion_study"
-    system: str
-    region: str | None = None
-    runs: list[DiffusionRun]
-    arrhenius: dict[str, dict] = Field(description="species -> Ea_eV, D0_cm2_s, D_300K_cm2_s, ...")
 
 
 @job
@@ -154,16 +127,6 @@ class DiffusionFlowMaker(Maker):
             per_T.append(d_job.output)
         summary = arrhenius_summary(system, per_T, self.region)
         return Flow([*jobs, summary], output=summary.output, name=f"{self.name} {system}")
-
-
-class KineticsStudyDocument(BaseModel):
-    """Front kinetics of several couples: regime per run and the anisotropy of front speeds."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "kinetics_study"
-    system: str
-    runs: list[dict] = Field(description="miller, temperature_K, velocity_nm_ps, advance_nm, regime, exponent_n")
-    anisotropy: dict[str, float] = Field(description="front speed of each orientation / the slowest one, per T")
 
 
 @job

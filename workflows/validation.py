@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from jobflow import Flow, Maker, job
-from pydantic import BaseModel, Field
 
 from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
 from anodeflow.workflows.calculators import cohesive_energy_eV, lammps_calculator, relax
-from anodeflow.workflows.schemas import SCHEMA_VERSION, PotentialSummary
+from anodeflow.workflows.schemas import PotentialSummary, ValidationDocument, ValidationRow
 
 KITTEL = "C. Kittel, Introduction to Solid State Physics, 8th ed. (2005), Table 3.1"
 #: cohesive energies (eV/atom), experiment
@@ -25,34 +24,6 @@ BARRIERS_EV = {
     "Li-Si": (0.58, "PBE, Td -> Hex -> Td; Wan et al., J. Phys.: Condens. Matter 22 (2010) 415501"),
     "Na-Sn": (0.22, "DFT, beta-Sn along [001]; Legrain, Malyi, Persson, Manzhos"),
 }
-
-
-class ValidationRow(BaseModel):
-    """One checked quantity: the potential's value next to a reference and where that comes from."""
-
-    quantity: str
-    unit: str
-    value: float = Field(description="the potential's value, in ``unit``")
-    reference: float | None = Field(None, description="the reference value, in ``unit``")
-    source: str = Field("", description="where the reference comes from")
-    passed: bool | None = Field(None, description="whether the check's criterion holds (None: no criterion)")
-    criterion: str = Field("", description="what must hold for the row to pass")
-    failure: str = Field("", description="what failed, for a failed row")
-
-    @property
-    def relative_error(self) -> float | None:
-        return None if not self.reference else self.value / self.reference - 1.0
-
-
-class ValidationDocument(BaseModel):
-    """How a potential reproduces crystals, alloy phases and the bulk barrier of one system."""
-
-    schema_version: str = SCHEMA_VERSION
-    doc_type: str = "potential_validation"
-    system: str
-    potential: PotentialSummary
-    reference_potential: str | None = Field(None, description="MLIP that gave the alloy formation references")
-    rows: list[ValidationRow]
 
 
 def _relaxed(atoms: Atoms, calculator) -> Atoms:
