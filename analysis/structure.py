@@ -24,6 +24,9 @@ TEMPLATE_GLASS_MIN_A = (2.4, 2.5)
 #: at a crystal/disorder boundary an atom also counts as crystalline when at least this many of its
 #: motif neighbours are and its descriptor lies nearer the host's templates than the glass's
 MOTIF_GROW_NEIGHBOURS = 3
+#: shells so added (a free surface of A7 Sb (01-12) needs two); growing until nothing changes would
+#: percolate through a competing structure whose atoms all lie nearer the host than the glass
+MOTIF_GROW_PASSES = 2
 
 
 def freud_system(positions: np.ndarray, cell: np.ndarray):
@@ -103,7 +106,7 @@ def motif_templates(lattice: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def classify_motif(positions: np.ndarray, cell: np.ndarray, lattice: str) -> np.ndarray:
     """Per atom: True where the motif descriptor lies nearer a template of the host crystal
     ``lattice`` (beta-Sn or Sb) than any other template, grown into boundary atoms
-    (``MOTIF_GROW_NEIGHBOURS``)."""
+    (``MOTIF_GROW_NEIGHBOURS``, ``MOTIF_GROW_PASSES``)."""
     descriptors, neighbours = motif_descriptors(positions, cell)
     templates, is_host, is_glass = motif_templates(lattice)
     nearest_host, nearest_other, nearest_glass = _nearest_templates(descriptors, templates,
@@ -166,12 +169,10 @@ class CrystallineHost:
 
 
 def _grow(crystalline: np.ndarray, candidate: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
-    """Add candidates with >= MOTIF_GROW_NEIGHBOURS crystalline neighbours until nothing changes."""
-    while True:
-        grown = crystalline | (candidate & (crystalline[neighbours].sum(axis=1) >= MOTIF_GROW_NEIGHBOURS))
-        if np.array_equal(grown, crystalline):
-            return crystalline
-        crystalline = grown
+    """Add the candidates with >= MOTIF_GROW_NEIGHBOURS crystalline neighbours, ``MOTIF_GROW_PASSES`` times."""
+    for _ in range(MOTIF_GROW_PASSES):
+        crystalline = crystalline | (candidate & (crystalline[neighbours].sum(axis=1) >= MOTIF_GROW_NEIGHBOURS))
+    return crystalline
 
 
 def ovito_data(positions, cell, pbc=(True, True, True), selection=None):

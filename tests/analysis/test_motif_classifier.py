@@ -7,13 +7,20 @@ displacements disorder first shells more than phonons do, so this is the harder 
 built at the host's volume per atom and with seeds and shapes the templates were not made from:
 simple hexagonal Sn at c/a 1.0 (the structure a 2x2x3 beta-Sn cell of SevenNet-0 relaxes into) and
 bct Sn at c/a 0.95 are not templates (those are c/a 0.93 and 0.91).
+
+Real MD frames (``tests/analysis/data``, made by ``python benchmarks/classifier_frames.py``) check beta-Sn on
+configurations no template was built from: phonons of a teacher that keeps it, and beta-Sn that a failing
+potential transformed into a structure near, but not, beta-Sn.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from ase import Atoms
+from ase.io import read
 
 from anodeflow.analysis.structure import CrystallineHost
 from anodeflow.structures.amorphous import random_alloy
@@ -21,6 +28,7 @@ from anodeflow.structures.crystals import bulk_crystal, number_density_A3, polym
 
 RMS_300K_A = 0.14  # beta-Sn, 295 K (module docstring)
 RMS_450K_A = 0.17
+DATA = Path(__file__).parent / "data"
 
 
 def _at_volume(atoms: Atoms, volume_per_atom: float) -> Atoms:
@@ -76,3 +84,24 @@ def test_glass_is_not_crystalline(host, d_min):
     glass = random_alloy(f"Na-{host}", 0.0, n_atoms=600, volume_per_atom=volume, min_distance_A=d_min, seed=77)
     crystalline = CrystallineHost(host).compute(glass.positions, glass.cell.array, np.ones(len(glass), bool))
     assert crystalline.n_crystalline / len(glass) <= 0.01
+
+
+def _fractions(name: str) -> list[float]:
+    return [CrystallineHost("Sn").compute(a.positions, a.cell.array, np.ones(len(a), bool)).n_crystalline / len(a)
+            for a in read(DATA / f"{name}.extxyz.gz", ":")]
+
+
+def test_teacher_md_phonons_of_beta_tin_are_crystalline():
+    """25 frames of SevenNet-l3i5's 400 K MD of 48 beta-Sn atoms (it keeps beta-Sn): every frame >= 95 %, the
+    mean >= 99 %."""
+    fractions = _fractions("beta_tin_teacher_400K")
+    assert min(fractions) >= 0.95
+    assert np.mean(fractions) >= 0.99
+
+
+def test_beta_tin_transformed_by_a_failing_fit_is_not_beta_tin():
+    """900 atoms of beta-Sn after 12 and 18 ps at 300 K and 0 bar with a Na-Sn fit that turns them into a
+    distorted simple-hexagonal-like structure (quenched: 3.0 meV/atom above its beta-Sn, cell 28.6 x 31.1 x 29.4 A
+    from 29.8 x 29.8 x 28.8; the frames' source in ``benchmarks/classifier_frames.py``): at most 40 % beta-Sn
+    (measured 22 and 31 %). Growing the boundary shells until nothing changed read both frames as 100 %."""
+    assert max(_fractions("beta_tin_transformed_300K")) <= 0.40
