@@ -10,6 +10,7 @@ import numpy as np
 
 from anodeflow.analysis.bonds import host_bond_lengths
 from anodeflow.analysis.fronts import FrontAdvance
+from anodeflow.analysis.kinetics import frames_before_consumed
 from anodeflow.analysis.profiles import InterfaceProfile
 from anodeflow.analysis.structure import CrystallineHost
 from anodeflow.analysis.trajectory import Frame
@@ -56,8 +57,8 @@ def analyse_couple(
     """Classify host crystallinity, bin profiles and follow the front, frame by frame.
 
     End-of-run values (widths, thicknesses, final profile) are averages over the last
-    ``final_fraction`` of the frames; front positions are the last frame's; ``front_velocity_nm_ps`` is the slope of a line
-    through L(t). ``mapper(fn, frames)`` applies :func:`couple_frame` to the frames and yields the results
+    ``final_fraction`` of the frames before the host crystal is consumed; front positions are the last frame's;
+    ``front_velocity_nm_ps`` is the slope of a line through L(t) over those frames. ``mapper(fn, frames)`` applies :func:`couple_frame` to the frames and yields the results
     in order (``map``, or a parallel map such as :func:`anodeflow.parallel.map_ordered`).
     """
     CrystallineHost(host)  # unsupported hosts and settings fail before any frame is read
@@ -107,9 +108,12 @@ def _with_host(frames: Iterable[Frame], host: str) -> Iterator[Frame]:
 
 
 def _couple_summary(front: FrontAdvance, per_frame: list[dict], final_fraction: float) -> CoupleResult:
-    """End-of-run averages over the last ``final_fraction`` of the frames, and the front's L(t)."""
-    n_final = max(1, int(round(final_fraction * len(per_frame))))
-    final = per_frame[-n_final:]
+    """End-of-run averages over the last ``final_fraction`` of the frames before the host crystal is consumed
+    (:func:`~anodeflow.analysis.kinetics.frames_before_consumed`), the front speed over those frames, and the
+    front's L(t) over all frames."""
+    before = frames_before_consumed(front.n_crystalline)
+    n_final = max(1, int(round(final_fraction * before)))
+    final = per_frame[:before][-n_final:]
     mean = lambda key: float(np.nanmean([f[key] for f in final]))  # noqa: E731
     final_profile = [
         {key: _nanmean([f["bins"][b][key] for f in final]) for key in final[-1]["bins"][b]}
@@ -117,7 +121,8 @@ def _couple_summary(front: FrontAdvance, per_frame: list[dict], final_fraction: 
     ]
     times = np.asarray(front.times_ps)
     L = front.advance_nm
-    velocity = float(np.polyfit(times, L, 1)[0]) if len(L) > 1 and np.ptp(times) > 0 else float("nan")
+    velocity = (float(np.polyfit(times[:before], L[:before], 1)[0]) if before > 1 and np.ptp(times[:before]) > 0
+                else float("nan"))
     return CoupleResult(
         times_ps=times.tolist(), crystalline_host_atoms=front.n_crystalline, front_advance_nm=L.tolist(),
         front_advance_err_nm=front.advance_err_nm, front_velocity_nm_ps=velocity,

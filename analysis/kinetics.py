@@ -146,6 +146,21 @@ def _power_law(t: np.ndarray, L: np.ndarray) -> tuple[float, float, float, float
     return float(A), float(fit.x[1]), float(np.sqrt(max(cov[1, 1], 0.0))), rho
 
 
+#: a couple's host crystal counts as consumed once its crystalline atoms fall below this fraction of the first frame's
+CONSUMED_HOST_FRACTION = 0.1
+
+
+def frames_before_consumed(crystalline_host_atoms, fraction: float = CONSUMED_HOST_FRACTION) -> int:
+    """How many leading frames of a couple come before its host crystal is consumed (crystalline host atoms below
+    ``fraction`` of the first frame's). After that L(t) only sits at the slab's half-thickness: rate laws, front
+    speeds and front-relative averages must not see those frames."""
+    n = np.asarray(crystalline_host_atoms, float)
+    if not len(n) or n[0] <= 0:
+        return len(n)
+    below = np.flatnonzero(n < fraction * n[0])
+    return int(below[0]) if len(below) else len(n)
+
+
 def _check(t: np.ndarray, L: np.ndarray) -> None:
     if t.shape != L.shape or t.ndim != 1:
         raise InputError("t_ps and L_nm must be 1-D arrays of the same length")

@@ -265,13 +265,14 @@ def orientation_result(miller: str, docs: list[InterfaceMDDocument]) -> Orientat
     import numpy as np
 
     from anodeflow.analysis.claims import replica_estimate
-    from anodeflow.analysis.kinetics import fit_kinetics
+    from anodeflow.analysis.kinetics import fit_kinetics, frames_before_consumed
     from anodeflow.analysis.profiles import front_and_bulk_host_bonds
 
     exponents, exponent_errs = [], []
     for d in docs:
+        before = frames_before_consumed(d.crystalline_host_atoms)
         try:
-            fit = fit_kinetics(d.times_ps, d.front_advance_nm)
+            fit = fit_kinetics(d.times_ps[:before], d.front_advance_nm[:before])
             exponents.append(fit.exponent_n)
             exponent_errs.append(fit.exponent_n_err)
         except InputError:  # no measurable advance

@@ -170,3 +170,21 @@ def test_extxyz_frames(tmp_path):
     read = list(read_frames(path))
     assert len(read) == 2 and read[1].symbols.tolist() == ["Si"] * 8
     np.testing.assert_allclose(read[1].cell, np.eye(3) * 5.5)
+
+
+def test_a_consumed_host_ends_the_rate_law():
+    """A linear front (0.12 nm/ps, noise 0.01 nm) that consumes its 1.2-nm half-slab at 10 ps, then sits there
+    until 20 ps (the Na/Sb couple of the workstation seed study did so at 8.5 ps): fitted over every frame the
+    plateau drags n to 0.54 (a DCR-like exponent); over the frames before the host is consumed (crystalline
+    host atoms below 10 % of the first frame's) n is 1 within 0.1."""
+    from anodeflow.analysis.kinetics import fit_kinetics, frames_before_consumed
+
+    t = np.arange(0.2, 20.01, 0.2)
+    rng = np.random.default_rng(11)
+    L = np.minimum(0.12 * t, 1.2) + rng.normal(0.0, 0.01, t.size)
+    crystalline = np.maximum(0, np.round(360 * (1 - np.minimum(0.12 * t, 1.2) / 1.2))).astype(int)
+    before = frames_before_consumed(crystalline)
+    assert t[before - 1] < 9.2 and t[before] >= 9.0
+    assert fit_kinetics(t, L).exponent_n < 0.7
+    assert abs(fit_kinetics(t[:before], L[:before]).exponent_n - 1.0) < 0.1
+    assert frames_before_consumed([360, 300, 200]) == 3 and frames_before_consumed([]) == 0
