@@ -86,13 +86,15 @@ SCALES = {
                               diffusion_temperatures=(0.45, 0.6, 0.75, 0.9), melt_ps=5.0, quench_rate_K_ps=200.0,
                               rattled_repeats=(3, 3, 4), screening=True, max_md_hours=3.0,
                               melting=CoexistenceMeltingMaker(repeats=(3, 3, 8), time_ps=10.0,
-                                                              temperatures=(0.8, 1.0, 1.2, 1.4, 1.6, 1.8))),
+                                                              temperatures=(0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6,
+                                                                            1.8))),
     "hpc": StudyScale(name="hpc", couple_size_nm=8.0, couple_time_ps=1000.0, dump_every_ps=2.0, replicas=5,
                       homologous_temperature=0.85, diffusion_atoms=4000, diffusion_time_ps=500.0,
                       diffusion_temperatures=(0.35, 0.45, 0.6, 0.75, 0.9), melt_ps=20.0, quench_rate_K_ps=10.0,
                       rattled_repeats=(4, 4, 6), screening=True, max_md_hours=None,
                       melting=CoexistenceMeltingMaker(repeats=(6, 6, 18), time_ps=100.0,
-                                                      temperatures=(0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.6, 1.8))),
+                                                      temperatures=(0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4,
+                                                                   1.6, 1.8))),
 }
 
 
