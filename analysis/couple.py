@@ -58,8 +58,9 @@ def analyse_couple(
 
     End-of-run values (widths, thicknesses, final profile) are averages over the last
     ``final_fraction`` of the frames before the host crystal is consumed; front positions are the last frame's;
-    ``front_velocity_nm_ps`` is the slope of a line through L(t) over those frames. ``mapper(fn, frames)`` applies :func:`couple_frame` to the frames and yields the results
-    in order (``map``, or a parallel map such as :func:`anodeflow.parallel.map_ordered`).
+    ``front_velocity_nm_ps`` is the slope of a line through L(t) over those frames. ``mapper(fn, frames)`` applies
+    :func:`couple_frame` to the frames and yields the results in order (``map``, or a parallel map such as
+    :func:`anodeflow.parallel.map_ordered`).
     """
     CrystallineHost(host)  # unsupported hosts and settings fail before any frame is read
     InterfaceProfile(bin_nm=bin_nm, axis=axis, n_interfaces=n_interfaces, host_density_A3=host_density_A3)
