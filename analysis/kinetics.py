@@ -161,6 +161,13 @@ def frames_before_consumed(crystalline_host_atoms, fraction: float = CONSUMED_HO
     return int(below[0]) if len(below) else len(n)
 
 
+def front_before_consumed(times_ps, front_advance_nm, crystalline_host_atoms) -> tuple[np.ndarray, np.ndarray]:
+    """(t in ps, L in nm) of a couple over the frames before its host crystal is consumed
+    (:func:`frames_before_consumed`): the part of L(t) that a rate law describes."""
+    before = frames_before_consumed(crystalline_host_atoms)
+    return np.asarray(times_ps, float)[:before], np.asarray(front_advance_nm, float)[:before]
+
+
 def _check(t: np.ndarray, L: np.ndarray) -> None:
     if t.shape != L.shape or t.ndim != 1:
         raise InputError("t_ps and L_nm must be 1-D arrays of the same length")

@@ -241,7 +241,7 @@ def kinetics(
 
 
 def _read_front(file: Path, host, carrier, timestep_ps, interfaces, types, workers):
-    from anodeflow.analysis.kinetics import frames_before_consumed
+    from anodeflow.analysis.kinetics import front_before_consumed
 
     if file.suffix.lower() == ".csv":
         return front_from_csv(file)
@@ -249,8 +249,7 @@ def _read_front(file: Path, host, carrier, timestep_ps, interfaces, types, worke
         raise InputError("a trajectory needs --host and --carrier (or give a CSV with t_ps, L_nm)")
     mapper = _mapper(workers, file)
     result = _couple_result(file, host, carrier, types, timestep_ps, interfaces, mapper=mapper)
-    before = frames_before_consumed(result.crystalline_host_atoms)  # after it L(t) is the slab's, not the front's
-    return np.array(result.times_ps[:before]), np.array(result.front_advance_nm[:before])
+    return front_before_consumed(result.times_ps, result.front_advance_nm, result.crystalline_host_atoms)
 
 
 # ---------------------------------------------------------------------------------- diffusion

@@ -155,7 +155,8 @@ def carrier_energy_shift_eV(carrier: str, calculator, carrier_calculator) -> flo
     from anodeflow.workflows.calculators import relax
 
     relaxed = [relax(bulk_crystal(carrier), c) for c in (calculator, carrier_calculator)]
-    return float(relaxed[0].get_potential_energy() / len(relaxed[0]) - relaxed[1].get_potential_energy() / len(relaxed[1]))
+    teacher, carrier_teacher = (atoms.get_potential_energy() / len(atoms) for atoms in relaxed)
+    return float(teacher - carrier_teacher)
 
 
 def teacher_md_snapshots(system: str, calculator, n: int, temperature_K: float, seed: int = 0,

@@ -7,7 +7,7 @@ from typing import Callable
 
 from anodeflow.analysis.claims import (
     UNDETERMINED, Estimate, Verdict, at_most, combine, descending, greater, log10_estimate, rate_law)
-from anodeflow.workflows.seed_study import ClaimRow, MeasuredValue, OrientationResult, SystemResult
+from anodeflow.workflows.schemas import ClaimRow, MeasuredValue, OrientationResult, SystemResult
 
 #: sources of the numbers in the table that this study does not measure
 REFERENCES = {

@@ -25,7 +25,7 @@ from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, Int
 from anodeflow.workflows.md import LammpsMDMaker, MeltQuenchMaker, resolve_potential
 from anodeflow.workflows.melting import CRC, EXPERIMENTAL_MELTING_K, CoexistenceMeltingMaker
 from anodeflow.workflows.schemas import (
-    ClaimRow,  # noqa: F401 - imported from here by anodeflow.workflows.seed_claims
+    ClaimRow,  # noqa: F401 - stored seed_study documents name this module for their claim rows
     DiffusionStudyDocument,
     HostCheck,
     InterfaceMDDocument,
@@ -267,14 +267,13 @@ def orientation_result(miller: str, docs: list[InterfaceMDDocument]) -> Orientat
     import numpy as np
 
     from anodeflow.analysis.claims import replica_estimate
-    from anodeflow.analysis.kinetics import fit_kinetics, frames_before_consumed
+    from anodeflow.analysis.kinetics import fit_kinetics, front_before_consumed
     from anodeflow.analysis.profiles import front_and_bulk_host_bonds
 
     exponents, exponent_errs = [], []
     for d in docs:
-        before = frames_before_consumed(d.crystalline_host_atoms)
         try:
-            fit = fit_kinetics(d.times_ps[:before], d.front_advance_nm[:before])
+            fit = fit_kinetics(*front_before_consumed(d.times_ps, d.front_advance_nm, d.crystalline_host_atoms))
             exponents.append(fit.exponent_n)
             exponent_errs.append(fit.exponent_n_err)
         except InputError:  # no measurable advance

@@ -132,15 +132,14 @@ class DiffusionFlowMaker(Maker):
 @job
 def kinetics_summary(system: str, docs: list[InterfaceMDDocument]) -> KineticsStudyDocument:
     """Fit L(t) of every couple run (ICR / DCR / mixed) and compare front speeds across orientations."""
-    from anodeflow.analysis.kinetics import fit_kinetics, frames_before_consumed
+    from anodeflow.analysis.kinetics import fit_kinetics, front_before_consumed
 
     runs = []
     for d in docs:
         row = {"miller": d.miller, "temperature_K": d.temperature_K, "velocity_nm_ps": d.front_velocity_nm_ps,
                "advance_nm": d.front_advance_final_nm, "advance_err_nm": d.front_advance_err_nm}
         try:
-            before = frames_before_consumed(d.crystalline_host_atoms)
-            fit = fit_kinetics(d.times_ps[:before], d.front_advance_nm[:before])
+            fit = fit_kinetics(*front_before_consumed(d.times_ps, d.front_advance_nm, d.crystalline_host_atoms))
             row.update(regime=fit.regime, exponent_n=fit.exponent_n)
         except InputError as exc:  # e.g. no measurable advance
             row.update(regime="undetermined", exponent_n=float("nan"), note=str(exc))
