@@ -1,11 +1,13 @@
 """Distil a teacher (an MLIP here, DFT on HPC) into a fast LAMMPS-native potential.
 
-``FitPotentialMaker.make(system)`` is one jobflow job: training configurations (host crystal under
-strain and shear, carrier metal, alloy phases, random alloys across x, a carrier interstitial, a
-host vacancy, optionally teacher-driven MD snapshots) -> teacher labels -> design rows (UF3 2+3-body
-B-splines and LAMMPS ``compute snap`` bispectra) over a ZBL reference -> weighted least squares ->
-validation on held-out configurations and on the fit's own MD -> the potential files and a registry
-record in the user's potentials folder.
+``FitPotentialMaker.make(system)`` is a chain of jobflow jobs, each replacing itself with the next and
+leaving a checkpoint: training configurations (host crystal under strain and shear, carrier metal,
+alloy phases, random alloys across x, a carrier interstitial, a host vacancy, optionally teacher-driven
+MD snapshots) -> teacher labels -> design rows (UF3 2+3-body B-splines and LAMMPS ``compute snap``
+bispectra) over a ZBL reference -> weighted least squares; then one job per round of active learning
+(the fit's own MD), of learning relaxations and of large-crystal MD; then validation on held-out
+configurations and on the fit's own MD -> the potential files and a registry record in the user's
+potentials folder.
 
 ``DftFitMaker.make(system)`` is the same fit to DFT as a flow: one atomate2 single-point job per
 training cell (CP2K here; each can run as its own queue job on HPC), then one fit job on their labels.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -22,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from ase import Atoms, units
-from jobflow import Flow, Maker, job
+from jobflow import Flow, Job, Maker, Response, job
 
 from anodeflow.errors import InputError
 from anodeflow.progress import progress_bar
@@ -480,13 +483,16 @@ class FitPotentialMaker(Maker):
     output_dir: str | None = None  # default: the user potentials folder (settings.home/potentials)
     progress: bool = True
 
-    def make(self, system: str):
-        """The fit as one job (inputs and the teacher checked first)."""
+    def make(self, system: str) -> Job:
+        """The fit as a chain of jobs (inputs and the teacher checked first): the training set labelled and
+        fitted, then one job per round of the active, relaxation and crystal stages, then the report. Each job
+        replaces itself with the next (``Response(replace=...)``) and leaves a checkpoint in the output folder,
+        so that the same fit run again after it was killed starts at the step after its last finished job."""
         self.checked_teacher(system)
         if self.carrier_teacher:
             self.checked_teacher(system, carrier_only=True)
-        fit = fit_job(self, system)
-        fit.name = self.name
+        fit = fit_step_job(self, system, FIT_START)
+        fit.name = f"{self.name}: {step_name(FIT_START)}"
         return fit
 
     def checked_teacher(self, system: str, carrier_only: bool = False):
@@ -561,7 +567,8 @@ class FitPotentialMaker(Maker):
 
     def fit(self, system: str, workdir: Path, labelled: list[tuple[str, Atoms, tuple]] | None = None,
             teacher: dict | None = None) -> FitReport:
-        """Run the whole fit in ``workdir`` (usable without jobflow).
+        """Run the whole fit in ``workdir`` in this process (usable without jobflow): the steps of
+        :meth:`make`'s jobs, one after the other, without checkpoints.
 
         ``labelled``: a training set labelled elsewhere (DFT, :class:`DftFitMaker`), as (label, cell,
         (energy eV, forces eV/A, virial eV)); ``teacher`` then describes its source (keys ``name``, ``tag`` for
@@ -569,59 +576,30 @@ class FitPotentialMaker(Maker):
         replace ``--teacher``) and no step calls a teacher: no teacher MD, teacher-relaxed crystals, active
         rounds or teacher comparisons.
         """
-        start = time.perf_counter()
         run = _FitRun(self, system, workdir, labelled, teacher)
-        train, test = run.split(run.initial_data(labelled))
-        if self.teacher_crystal_weight > 0 and run.calc is not None:
-            train += run.label(teacher_crystals(system, run.calc, run.carrier_calc), "the teacher's relaxed crystals",
-                               self.teacher_crystal_weight)
-        if self.pbe_anchors and run.calc is not None:
-            train = [drop_polymorph_energy(d) for d in train] + run.pbe_anchor_entries()
-        coeff = run.solve(train)
-        logger.info("%s fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", self.form, system,
-                    len(train), 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces"))
-        own, coeff, train, host_check = run.active_rounds(coeff, train)
-        stability, refitted_by = [], None
-        if self.relaxation_rounds:
-            coeff, train, stability = run.relaxation_rounds(coeff, train)
-            if len(stability) > 1:
-                refitted_by, host_check = "relaxation rounds", None
-        if self.crystal_rounds:
-            coeff, train, host_check, refitted = run.crystal_rounds(coeff, train)
-            if refitted:
-                refitted_by = "crystal rounds"
-                if self.relaxation_rounds:  # measured again, not learned: the record tells the final fit
-                    stability.append({**run.relaxation_check(coeff, len(stability))[0], "after": refitted_by})
-        if refitted_by:  # measure the final fit on its own MD, once, on fresh seeds
-            own = {**run.measure_own_md(coeff, len(own.get("rounds", [])))[0], "after": refitted_by}
-        files, commands = run.write(coeff)
-        if host_check is None:  # else the kept round's check is this fit's (same coefficients, same seed)
-            host_check, _ = crystal_md(system, commands, HOST_CRYSTALS[run.host], self.crystal_check_K,
-                                       self.crystal_check_ps, workdir)
-        record_path = run.register(coeff, files, train, test, own, host_check, stability)
-        calc = run.calc
-        crystals = {crystal: _compare_relaxed(system, crystal, run.teacher["name"], run.name, workdir)
-                    for crystal in (HOST_CRYSTALS[run.host], run.carrier)} if calc is not None else {}
-        speedup = speedup_vs_teacher(system, run.name, run.teacher["name"], HOST_CRYSTALS[run.host], workdir) \
-            if calc else None
-        return FitReport(
-            crystals=crystals, speedup_vs_teacher=speedup, name=run.name, system=system, teacher=run.teacher["name"],
-            form=self.form,
-            settings={"snap": asdict(self.snap), "uf3": asdict(self.uf3) if self.uf3 else None}, n_train=len(train),
-            n_test=len(test), n_coefficients=len(coeff),
-            energy_rmse_train_meV_atom=1000 * rows_rmse(coeff, train, "energy"),
-            force_rmse_train_eV_A=rows_rmse(coeff, train, "forces"),
-            energy_rmse_test_meV_atom=1000 * rows_rmse(coeff, test, "energy"),
-            force_rmse_test_eV_A=rows_rmse(coeff, test, "forces"), own_md=own, host_crystal_md=host_check,
-            relaxations=stability, test_labels=[d["label"] for d in test], files=files, record=str(record_path),
-            wall_time_s=time.perf_counter() - start,
-        )
+        state = run.run_step(FIT_START)
+        while state.next_step != FIT_REPORT:
+            state = run.run_step(state.next_step, state)
+        return run.report(state)
 
 
 @job
-def fit_job(maker: FitPotentialMaker, system: str) -> FitReport:
-    """:meth:`FitPotentialMaker.fit` in the job's folder."""
-    return maker.fit(system, Path.cwd())
+def fit_step_job(maker: FitPotentialMaker, system: str, step: tuple[str, int] | None = None):
+    """One step of the fit of :meth:`FitPotentialMaker.make`, in the job's folder: the step its checkpoint
+    names next (``step`` when the fit runs through; a later one when a fit killed after that step runs again
+    with the same settings). Replaced by the job of the step after; the last returns the :class:`FitReport`
+    and removes the checkpoint."""
+    run = _FitRun(maker, system, Path.cwd(), None, None)
+    state = run.load()
+    if state is not None and state.next_step == FIT_REPORT:
+        report = run.report(state)
+        run.checkpoint_path.unlink()
+        return report
+    state = run.run_step(state.next_step if state is not None else FIT_START, state)
+    run.save(state)
+    follow = fit_step_job(maker, system, state.next_step)
+    follow.name = f"{maker.name}: {step_name(state.next_step)}"
+    return Response(replace=follow)
 
 
 #: 1 GPa A^3 in eV
@@ -814,9 +792,43 @@ def _unwrapped_like(end: Atoms, begin: Atoms) -> np.ndarray:
     return begin.get_scaled_positions(wrap=False) + delta - np.round(delta)
 
 
+#: the first and the last step of a fit; between them, (stage, round) for each round of each of FIT_STAGES
+FIT_START, FIT_REPORT = ("start", 0), ("report", 0)
+#: stages of rounds, in the order a fit runs them, each with the Maker field that asks for its rounds
+FIT_STAGES = {"active": "active_rounds", "relaxation": "relaxation_rounds", "crystal": "crystal_rounds"}
+
+
+def step_name(step: tuple[str, int]) -> str:
+    """A fit step in words, e.g. ``crystal round 2``."""
+    stage, round_ = step
+    return {"start": "training set", "report": "report"}.get(stage, f"{stage} round {round_ + 1}")
+
+
+@dataclass
+class FitState:
+    """What a fit carries from one step to the next: training and held-out entries, the current
+    coefficients, what its stages measured, and the step that comes next."""
+
+    train: list[dict]
+    test: list[dict]
+    coeff: np.ndarray
+    next_step: tuple[str, int] = FIT_START
+    own: dict = field(default_factory=dict)  # own-MD summary of the kept fit
+    host_check: dict | None = None  # zero-pressure MD of the host crystal with the kept fit
+    stability: list[dict] = field(default_factory=list)  # each relaxation round's summary
+    refitted_by: str | None = None  # the stage that changed the fit after its own MD was measured
+    measured: list = field(default_factory=list)  # the current stage's rounds
+    wall_time_s: float = 0.0  # of the steps so far
+
+
+#: the state each checkpoint was saved from, in this process: the next step's job takes it from here instead of
+#: computing every entry's rows again
+_SAVED_STATES: dict[str, FitState] = {}
+
+
 class _FitRun:
-    """The state one :meth:`FitPotentialMaker.fit` works on: the teacher (or labels made elsewhere), the
-    basis, the output folder, and the steps that label, solve, write and measure."""
+    """What every step of a fit works with: the teacher (or labels made elsewhere), the basis, the output
+    folder and checkpoint, and the steps that label, solve, write and measure."""
 
     def __init__(self, maker: FitPotentialMaker, system: str, workdir: Path, labelled, teacher: dict | None):
         from anodeflow.potentials.registry import user_potentials_dir
@@ -828,6 +840,7 @@ class _FitRun:
         self.elements = [self.carrier, self.host]
         self.cache = self.carrier_calc = self.carrier_cache = None
         self.carrier_shift_eV = 0.0
+        self.labelled = labelled
         self.labelled_elements = None if labelled is None else {e for _, atoms, _ in labelled for e in atoms.symbols}
         if labelled is None:
             potential = maker.checked_teacher(system)
@@ -858,7 +871,8 @@ class _FitRun:
         self.host_crystal = repeated_to(bulk_crystal(HOST_CRYSTALS[self.host]), 9.0)
 
     def entry(self, text: str, atoms: Atoms, labels: tuple, weight: float = 1.0) -> dict:
-        return {"label": text, "weight": weight,
+        """A training entry: its label, weight, cell and labels, and its rows (:func:`training_rows`)."""
+        return {"label": text, "weight": weight, "atoms": atoms, "labels": labels,
                 **training_rows(atoms, *labels, self.maker.snap, self.basis, self.elements, self.workdir)}
 
     def teacher_labels(self, atoms: Atoms) -> tuple | None:
@@ -929,6 +943,108 @@ class _FitRun:
     def solve(self, train: list[dict]) -> np.ndarray:
         return solve_fit(train, self.weights, self.maker.ridge, self.penalty)
 
+    def start(self, labelled) -> FitState:
+        """The first step: the training set labelled and split, the teacher's relaxed crystals and the PBE
+        anchors added, the first fit solved."""
+        maker = self.maker
+        train, test = self.split(self.initial_data(labelled))
+        if maker.teacher_crystal_weight > 0 and self.calc is not None:
+            train += self.label(teacher_crystals(self.system, self.calc, self.carrier_calc),
+                                "the teacher's relaxed crystals", maker.teacher_crystal_weight)
+        if maker.pbe_anchors and self.calc is not None:
+            train = [drop_polymorph_energy(d) for d in train] + self.pbe_anchor_entries()
+        coeff = self.solve(train)
+        logger.info("%s fit %s: %d training configurations, held-out %.1f meV/atom, %.3f eV/A", maker.form,
+                    self.system, len(train), 1000 * rows_rmse(coeff, test, "energy"), rows_rmse(coeff, test, "forces"))
+        return FitState(train, test, coeff, next_step=self.first_round_after("start"))
+
+    def run_step(self, step: tuple[str, int], state: FitState | None = None) -> FitState:
+        """Run ``step`` (:data:`FIT_START` or a stage's round) on ``state``; returns the state with the step
+        that comes next. A stage's last round also keeps the stage's chosen fit (its ``*_finish``)."""
+        begin = time.perf_counter()
+        stage, round_ = step
+        if step == FIT_START:
+            state = self.start(self.labelled)
+            more = False
+        else:
+            more = getattr(self, f"{stage}_round")(state, round_)
+            if not more:
+                getattr(self, f"{stage}_finish")(state)
+        state.next_step = (stage, round_ + 1) if more else self.first_round_after(stage)
+        state.wall_time_s += time.perf_counter() - begin
+        return state
+
+    def first_round_after(self, stage: str) -> tuple[str, int]:
+        """The first round of the next stage the Maker asks for, or :data:`FIT_REPORT`."""
+        stages = list(FIT_STAGES)
+        later = stages[stages.index(stage) + 1:] if stage in FIT_STAGES else stages
+        return next(((name, 0) for name in later if getattr(self.maker, FIT_STAGES[name])), FIT_REPORT)
+
+    def report(self, state: FitState) -> FitReport:
+        """The last step: the kept fit measured once more on its own MD if a later stage changed it, its files,
+        host check and record written, its crystals and speed compared with the teacher's."""
+        begin = time.perf_counter()
+        if state.refitted_by:  # measure the final fit on its own MD, once, on fresh seeds
+            state.own = {**self.measure_own_md(state.coeff, len(state.own.get("rounds", [])))[0],
+                         "after": state.refitted_by}
+        files, commands = self.write(state.coeff)
+        if state.host_check is None:  # else the kept round's check is this fit's (same coefficients, same seed)
+            state.host_check, _ = crystal_md(self.system, commands, HOST_CRYSTALS[self.host], self.maker.crystal_check_K,
+                                             self.maker.crystal_check_ps, self.workdir)
+        coeff, train, test = state.coeff, state.train, state.test
+        record_path = self.register(coeff, files, train, test, state.own, state.host_check, state.stability)
+        crystals, speedup = {}, None
+        if self.calc is not None:
+            crystals = {crystal: _compare_relaxed(self.system, crystal, self.teacher["name"], self.name, self.workdir)
+                        for crystal in (HOST_CRYSTALS[self.host], self.carrier)}
+            speedup = speedup_vs_teacher(self.system, self.name, self.teacher["name"], HOST_CRYSTALS[self.host],
+                                         self.workdir)
+        snap, uf3 = self.maker.snap, self.maker.uf3
+        return FitReport(
+            crystals=crystals, speedup_vs_teacher=speedup, name=self.name, system=self.system,
+            teacher=self.teacher["name"], form=self.maker.form,
+            settings={"snap": asdict(snap), "uf3": asdict(uf3) if uf3 else None}, n_train=len(train), n_test=len(test),
+            n_coefficients=len(coeff), energy_rmse_train_meV_atom=1000 * rows_rmse(coeff, train, "energy"),
+            force_rmse_train_eV_A=rows_rmse(coeff, train, "forces"),
+            energy_rmse_test_meV_atom=1000 * rows_rmse(coeff, test, "energy"),
+            force_rmse_test_eV_A=rows_rmse(coeff, test, "forces"), own_md=state.own, host_crystal_md=state.host_check,
+            relaxations=state.stability, test_labels=[d["label"] for d in test], files=files, record=str(record_path),
+            wall_time_s=state.wall_time_s + time.perf_counter() - begin,
+        )
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """The fit's checkpoint in its output folder, named by a hash of the system and every setting that
+        changes the result (not ``name``, ``progress``)."""
+        settings = {f.name: getattr(self.maker, f.name) for f in fields(self.maker) if f.name not in ("name", "progress")}
+        key = hashlib.sha1(repr((self.system, sorted(settings.items()))).encode()).hexdigest()[:16]
+        return self.folder / f"fit_checkpoint_{key}.pkl"
+
+    def save(self, state: FitState) -> None:
+        """Write ``state`` to the checkpoint (entries as cell, labels, weight and kinds of rows; the rows are
+        computed again on loading in another process), replacing the last one only once it is whole."""
+        light = lambda entries: [{"label": d["label"], "weight": d["weight"], "atoms": d["atoms"],  # noqa: E731
+                                  "labels": d["labels"], "kinds": [k for k in self.weights if k in d]}
+                                 for d in entries]
+        saved = replace(state, train=light(state.train), test=light(state.test))
+        partial = self.checkpoint_path.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(saved))
+        partial.replace(self.checkpoint_path)
+        _SAVED_STATES.clear()
+        _SAVED_STATES[str(self.checkpoint_path)] = state
+
+    def load(self) -> FitState | None:
+        """The state of the checkpoint, or None if the fit has none (nothing finished yet)."""
+        path = self.checkpoint_path
+        if not path.is_file():
+            return None
+        if str(path) in _SAVED_STATES:
+            return _SAVED_STATES[str(path)]
+        saved = pickle.loads(path.read_bytes())
+        rows = lambda entries: [{k: v for k, v in self.entry(d["label"], d["atoms"], d["labels"], d["weight"]).items()  # noqa: E731
+                                 if k not in self.weights or k in d["kinds"]} for d in entries]
+        return replace(saved, train=rows(saved.train), test=rows(saved.test))
+
     def write(self, coeff: np.ndarray) -> tuple[dict[str, str], list[str]]:
         """The potential files of ``coeff`` and the LAMMPS pair commands that read them."""
         snap = self.maker.snap
@@ -982,44 +1098,50 @@ class _FitRun:
         logger.info("%s fit %s, own MD round %d: %s", maker.form, self.system, round_, own)
         return own, new, check
 
-    def active_rounds(self, coeff: np.ndarray, train: list[dict]) -> tuple[dict, np.ndarray, list[dict], dict | None]:
-        """``active_rounds`` rounds of learning from the fit's own MD, plus one that only measures. Every round
-        measures one fit on its own MD and its host crystal; the fit kept is the most stable (fewest runs
-        that blew up, then the host most crystalline, then the closest pair kept farthest apart), not simply
-        the last: more frames do not make each refit steadier. Returns (own-MD summary, coefficients,
-        training entries, host check) of the kept fit; the summary and check are empty/None without rounds."""
-        rounds = self.maker.active_rounds
-        measured = []
-        for round_ in range(rounds + 1 if rounds else 0):
-            own, new, check = self.measure_own_md(coeff, round_)
-            measured.append((own, coeff, len(train), check))
-            if round_ < rounds:
-                train = train + new
-                coeff = self.solve(train)
-        if not measured:
-            return {}, coeff, train, None
-        own, coeff, n_fitted, host_check = min(
+    def active_round(self, state: FitState, round_: int) -> bool:
+        """Round ``round_`` of learning from the fit's own MD: measure the current fit on its own MD and its
+        host crystal (:meth:`measure_own_md`); in the ``active_rounds`` rounds before the last, which only
+        measures, its frames join the training set and the fit is solved again. Returns whether a round
+        follows."""
+        own, new, check = self.measure_own_md(state.coeff, round_)
+        state.measured.append((own, state.coeff, len(state.train), check))
+        if round_ == self.maker.active_rounds:
+            return False
+        state.train = state.train + new
+        state.coeff = self.solve(state.train)
+        return True
+
+    def active_finish(self, state: FitState) -> None:
+        """Keep the most stable of the fits the active rounds measured (fewest runs that blew up, then the host
+        most crystalline, then the closest pair kept farthest apart), not simply the last: more frames do not
+        make each refit steadier. Sets its coefficients, training entries, own-MD summary (with every round's
+        figures) and host check."""
+        measured, state.measured = state.measured, []
+        own, state.coeff, n_fitted, state.host_check = min(
             measured, key=lambda m: (m[0]["blown_up_runs"], -round(m[0]["host_crystalline_fraction"], 1),
                                      -m[0]["closest_pair_A"]))
-        own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A", "host_crystalline_fraction",
-                                                       "force_rmse_eV_A")} for m in measured]}
-        return own, coeff, train[:n_fitted], host_check
+        state.own = {**own, "rounds": [{k: m[0][k] for k in ("blown_up_runs", "closest_pair_A",
+                                                              "host_crystalline_fraction", "force_rmse_eV_A")}
+                                       for m in measured]}
+        state.train = state.train[:n_fitted]
 
-    def relaxation_rounds(self, coeff: np.ndarray, train: list[dict]) -> tuple[np.ndarray, list[dict], list[dict]]:
-        """Up to ``relaxation_rounds`` rounds: relax rattled supercells of the host and the carrier crystal with
-        the fit (:func:`relaxation_frames`); where one leaves its crystal or ends below it, the teacher labels
-        that path and the fit learns it (weight ``relaxation_weight``). Stops when every relaxation keeps its
-        crystal. Returns the coefficients, training entries and each round's relaxations."""
-        maker = self.maker
-        history = []
-        for round_ in range(maker.relaxation_rounds + 1):
-            summary, frames = self.relaxation_check(coeff, round_)
-            history.append(summary)
-            if not frames or round_ == maker.relaxation_rounds:
-                break
-            train = train + self.label(frames, f"relaxations (round {round_ + 1})", maker.relaxation_weight)
-            coeff = self.solve(train)
-        return coeff, train, history
+    def relaxation_round(self, state: FitState, round_: int) -> bool:
+        """Round ``round_`` of learning relaxations: relax rattled supercells of the host and the carrier crystal
+        with the fit (:meth:`relaxation_check`); where one leaves its crystal or ends below it, the teacher labels
+        that path and the fit learns it (weight ``relaxation_weight``). Returns whether a round follows: not
+        once every relaxation keeps its crystal, nor after ``relaxation_rounds`` rounds of learning."""
+        summary, frames = self.relaxation_check(state.coeff, round_)
+        state.stability.append(summary)
+        if not frames or round_ == self.maker.relaxation_rounds:
+            return False
+        state.train = state.train + self.label(frames, f"relaxations (round {round_ + 1})", self.maker.relaxation_weight)
+        state.coeff = self.solve(state.train)
+        return True
+
+    def relaxation_finish(self, state: FitState) -> None:
+        """A fit the relaxation rounds changed is measured again at the end (host check, own MD)."""
+        if len(state.stability) > 1:
+            state.refitted_by, state.host_check = "relaxation rounds", None
 
     def relaxation_check(self, coeff: np.ndarray, round_: int) -> tuple[dict, list[tuple[str, Atoms]]]:
         """The fit ``coeff``'s relaxations of rattled host and carrier supercells (:func:`relaxation_frames`,
@@ -1044,34 +1166,43 @@ class _FitRun:
              "energy_meV_atom": round(r.energy_meV_atom, 2), "passed": r.passed} for crystal, r in results]}
         return summary, frames
 
-    def crystal_rounds(self, coeff: np.ndarray, train: list[dict]) -> tuple[np.ndarray, list[dict], dict, bool]:
-        """Up to ``crystal_rounds`` rounds of zero-pressure MD of a large host crystal with the fit
-        (:func:`crystal_md`, ``crystal_round_cell_A``, ``crystal_round_ps``); where it stops being crystalline, the
-        teacher labels the frames from the fall on and the fit learns them. Stops when the crystal holds. The
-        fit kept is the one whose crystal fell least (its lowest crystalline fraction at any sample), not simply
-        the last. Returns its coefficients, training entries and check (with every round's fractions and
-        ``kept_round``) and whether it differs from the fit given."""
+    def crystal_round(self, state: FitState, round_: int) -> bool:
+        """Round ``round_`` of zero-pressure MD of a large host crystal with the fit (:func:`crystal_md`,
+        ``crystal_round_cell_A``, ``crystal_round_ps``); where it stops being crystalline, the teacher labels the
+        frames from the fall on and the fit learns them. Returns whether a round follows: not once the crystal
+        holds, nor after ``crystal_rounds`` rounds of learning."""
         maker, crystal = self.maker, HOST_CRYSTALS[self.host]
-        measured = []
-        for round_ in range(maker.crystal_rounds + 1):
-            _, commands = self.write(coeff)
-            check, frames = crystal_md(self.system, commands, crystal, maker.crystal_check_K, maker.crystal_round_ps,
-                                       self.workdir / f"crystal_round_{round_}", n_frames=maker.crystal_round_frames,
-                                       n_samples=max(2, int(round(maker.crystal_round_ps))),
-                                       cell_A=maker.crystal_round_cell_A, progress=maker.progress,
-                                       fall_below=maker.crystal_round_threshold)
-            fractions = check.get("crystalline_fraction_per_sample", [])
-            measured.append((min(fractions) if fractions and not check["blew_up"] else -1.0, round_, coeff, len(train),
-                             check))
-            logger.info("%s fit %s, crystal round %d: %s", maker.form, self.system, round_, fractions)
-            if not frames or round_ == maker.crystal_rounds:
-                break
-            train = train + self.label([(f"{text} round {round_}", atoms) for text, atoms in frames],
-                                       f"large {crystal} MD (round {round_ + 1})", maker.crystal_round_weight)
-            coeff = self.solve(train)
-        _, kept, coeff, n_fitted, check = max(measured, key=lambda m: (m[0], m[1]))
-        rounds = [m[4].get("crystalline_fraction_per_sample", []) for m in measured]
-        return coeff, train[:n_fitted], {**check, "rounds": rounds, "kept_round": kept}, kept > 0
+        _, commands = self.write(state.coeff)
+        check, frames = crystal_md(self.system, commands, crystal, maker.crystal_check_K, maker.crystal_round_ps,
+                                   self.workdir / f"crystal_round_{round_}", n_frames=maker.crystal_round_frames,
+                                   n_samples=max(2, int(round(maker.crystal_round_ps))),
+                                   cell_A=maker.crystal_round_cell_A, progress=maker.progress,
+                                   fall_below=maker.crystal_round_threshold)
+        fractions = check.get("crystalline_fraction_per_sample", [])
+        state.measured.append((min(fractions) if fractions and not check["blew_up"] else -1.0, round_, state.coeff,
+                               len(state.train), check))
+        logger.info("%s fit %s, crystal round %d: %s", maker.form, self.system, round_, fractions)
+        if not frames or round_ == maker.crystal_rounds:
+            return False
+        state.train = state.train + self.label([(f"{text} round {round_}", atoms) for text, atoms in frames],
+                                               f"large {crystal} MD (round {round_ + 1})", maker.crystal_round_weight)
+        state.coeff = self.solve(state.train)
+        return True
+
+    def crystal_finish(self, state: FitState) -> None:
+        """Keep the fit whose crystal fell least (its lowest crystalline fraction at any sample), not simply the
+        last, with its training entries and check (every round's fractions and ``kept_round`` added). A kept fit
+        the rounds changed is measured again at the end; its relaxations too, if relaxation rounds ran."""
+        measured, state.measured = state.measured, []
+        _, kept, state.coeff, n_fitted, check = max(measured, key=lambda m: (m[0], m[1]))
+        state.train = state.train[:n_fitted]
+        state.host_check = {**check, "rounds": [m[4].get("crystalline_fraction_per_sample", []) for m in measured],
+                            "kept_round": kept}
+        if kept > 0:
+            state.refitted_by = "crystal rounds"
+            if self.maker.relaxation_rounds:  # measured again, not learned: the record tells the final fit
+                state.stability.append({**self.relaxation_check(state.coeff, len(state.stability))[0],
+                                        "after": state.refitted_by})
 
     def training_set_text(self, own: dict, train: list[dict]) -> str:
         """The training set in words, for the record's validity."""

@@ -153,27 +153,33 @@ def test_crystal_md_shows_the_teacher_where_the_host_transforms(tmp_path):
 
 def test_crystal_rounds_learn_the_frames_and_stop(tmp_path):
     """A crystal round that finds a fall (forced here: threshold above 1) labels its frames with the teacher,
-    refits and measures again; the fit returned is the round whose crystal fell least, with its own check and
+    refits and measures again; the fit kept is the round whose crystal fell least, with its own check and
     its training set, and every round's fractions (Li-Si,
     Cui MEAM as the teacher, which keeps diamond Si: its copy does too, in 2x2x2 cubic cells, 10.9 A)."""
     from anodeflow.potentials.registry import reload_registry
-    from anodeflow.workflows.fitting import FitPotentialMaker, _FitRun
+    from anodeflow.workflows.fitting import FIT_REPORT, FitPotentialMaker, _FitRun
 
     maker = FitPotentialMaker(teacher="LiSi-Cui2012-MEAM", cell_A=5.0, output_dir=str(tmp_path / "out"), progress=False,
                               crystal_rounds=1, crystal_round_cell_A=10.0, crystal_round_ps=2.0, crystal_round_frames=2,
                               crystal_round_threshold=1.01)
     run = _FitRun(maker, "Li-Si", tmp_path / "work", None, None)
-    train, _ = run.split(run.initial_data(None))
-    first = run.solve(train)
-    coeff, grown, check, refitted = run.crystal_rounds(first, train)
+    state = run.start(None)
+    first, train = state.coeff, list(state.train)
+    assert run.first_round_after("start") == ("crystal", 0)
+    steps = []
+    while state.next_step != FIT_REPORT:
+        steps.append(state.next_step)
+        state = run.run_step(state.next_step, state)
+    assert steps == [("crystal", 0), ("crystal", 1)]
+    check = state.host_check
     kept = check["kept_round"]
-    assert len(check["rounds"]) == 2 and refitted == (kept == 1)
+    assert len(check["rounds"]) == 2 and (state.refitted_by == "crystal rounds") == (kept == 1)
     assert min(check["rounds"][kept]) == max(min(r) for r in check["rounds"])
     assert check["crystalline_fraction_per_sample"] == check["rounds"][kept]
-    assert len(grown) == len(train) + 2 * kept and np.allclose(coeff, first) == (kept == 0)
+    assert len(state.train) == len(train) + 2 * kept and np.allclose(state.coeff, first) == (kept == 0)
     if kept:
-        assert [d["label"] for d in grown[-2:]] == ["own npt 300 K Si #0 round 0", "own npt 300 K Si #1 round 0"]
-        assert all(d["weight"] == maker.crystal_round_weight for d in grown[-2:])
+        assert [d["label"] for d in state.train[-2:]] == ["own npt 300 K Si #0 round 0", "own npt 300 K Si #1 round 0"]
+        assert all(d["weight"] == maker.crystal_round_weight for d in state.train[-2:])
     assert check["n_atoms"] == 64 and check["time_ps"] == 2.0 and check["crystalline_fraction"] > 0.95
     reload_registry()
 
@@ -207,3 +213,45 @@ def test_a_carrier_teacher_labels_the_carrier_alone_on_the_teachers_scale(tmp_pa
     silicon = bulk("Si", "diamond", a=5.43)
     silicon.rattle(0.05, seed=5)
     assert run.teacher_labels(silicon)[0] == pytest.approx(teacher_labels(silicon, run.calc)[0], abs=1e-8)
+
+
+def test_a_fit_is_a_chain_of_jobs_that_restarts_after_its_last_finished_step(tmp_path, monkeypatch):
+    """``make`` gives one job per step (training set, each crystal round, report), each replacing itself with the
+    next. A fit killed after its first step and run again with the same settings (here: in a fresh process's
+    state, with the first step made to fail if called) starts at the crystal round, computes its rows from the
+    checkpoint, and ends with the fit of an uninterrupted run; the finished fit leaves no checkpoint (Li-Si,
+    Cui MEAM as the teacher, whose diamond Si its copy keeps: one crystal round)."""
+    from anodeflow.potentials.registry import reload_registry
+    from anodeflow.workflows import fitting
+    from anodeflow.workflows.fitting import FIT_REPORT, FIT_START, FitPotentialMaker, _FitRun, fit_step_job, rows_rmse
+    from anodeflow.workflows.run import run_flow
+
+    settings = dict(teacher="LiSi-Cui2012-MEAM", cell_A=5.0, progress=False, crystal_rounds=1,
+                    crystal_round_cell_A=10.0, crystal_round_ps=1.0, crystal_round_threshold=0.5)
+    maker = FitPotentialMaker(output_dir=str(tmp_path / "chain"), **settings)
+    (tmp_path / "killed").mkdir()
+    monkeypatch.chdir(tmp_path / "killed")
+    response = fit_step_job.original(maker, "Li-Si", FIT_START)  # the first job; its successor never runs
+    assert response.replace.name == "fit potential: crystal round 1"
+    checkpoint = _FitRun(maker, "Li-Si", tmp_path / "killed", None, None).checkpoint_path
+    assert checkpoint.is_file()
+
+    fitting._SAVED_STATES.clear()  # as in a new process
+    monkeypatch.setattr(_FitRun, "start", lambda *_: pytest.fail("the finished first step ran again"))
+    flow = maker.make("Li-Si")
+    assert flow.name == "fit potential: training set"
+    restarted = run_flow(flow, root_dir=tmp_path / "runs")
+    assert not checkpoint.exists()
+    monkeypatch.undo()
+
+    whole = _FitRun(FitPotentialMaker(output_dir=str(tmp_path / "whole"), **settings), "Li-Si", tmp_path / "whole",
+                    None, None)
+    state = whole.run_step(FIT_START)
+    while state.next_step != FIT_REPORT:
+        state = whole.run_step(state.next_step, state)
+    assert restarted["n_train"] == len(state.train) and restarted["n_test"] == len(state.test)
+    assert restarted["host_crystal_md"]["rounds"] == state.host_check["rounds"] and state.host_check["kept_round"] == 0
+    assert restarted["energy_rmse_train_meV_atom"] == pytest.approx(1000 * rows_rmse(state.coeff, state.train, "energy"),
+                                                                    rel=1e-6)
+    assert restarted["force_rmse_test_eV_A"] == pytest.approx(rows_rmse(state.coeff, state.test, "forces"), rel=1e-6)
+    reload_registry()
