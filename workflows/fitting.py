@@ -821,8 +821,8 @@ class FitState:
     wall_time_s: float = 0.0  # of the steps so far
 
 
-#: the state each checkpoint was saved from, in this process: the next step's job takes it from here instead of
-#: computing every entry's rows again
+#: the state the last checkpoint was saved from, in this process: the next step's job takes it from here instead
+#: of computing every entry's rows again
 _SAVED_STATES: dict[str, FitState] = {}
 
 
@@ -989,8 +989,8 @@ class _FitRun:
                          "after": state.refitted_by}
         files, commands = self.write(state.coeff)
         if state.host_check is None:  # else the kept round's check is this fit's (same coefficients, same seed)
-            state.host_check, _ = crystal_md(self.system, commands, HOST_CRYSTALS[self.host], self.maker.crystal_check_K,
-                                             self.maker.crystal_check_ps, self.workdir)
+            state.host_check, _ = crystal_md(self.system, commands, HOST_CRYSTALS[self.host],
+                                             self.maker.crystal_check_K, self.maker.crystal_check_ps, self.workdir)
         coeff, train, test = state.coeff, state.train, state.test
         record_path = self.register(coeff, files, train, test, state.own, state.host_check, state.stability)
         crystals, speedup = {}, None
@@ -1016,17 +1016,15 @@ class _FitRun:
     def checkpoint_path(self) -> Path:
         """The fit's checkpoint in its output folder, named by a hash of the system and every setting that
         changes the result (not ``name``, ``progress``)."""
-        settings = {f.name: getattr(self.maker, f.name) for f in fields(self.maker) if f.name not in ("name", "progress")}
+        settings = {f.name: getattr(self.maker, f.name) for f in fields(self.maker)
+                    if f.name not in ("name", "progress")}
         key = hashlib.sha1(repr((self.system, sorted(settings.items()))).encode()).hexdigest()[:16]
         return self.folder / f"fit_checkpoint_{key}.pkl"
 
     def save(self, state: FitState) -> None:
-        """Write ``state`` to the checkpoint (entries as cell, labels, weight and kinds of rows; the rows are
-        computed again on loading in another process), replacing the last one only once it is whole."""
-        light = lambda entries: [{"label": d["label"], "weight": d["weight"], "atoms": d["atoms"],  # noqa: E731
-                                  "labels": d["labels"], "kinds": [k for k in self.weights if k in d]}
-                                 for d in entries]
-        saved = replace(state, train=light(state.train), test=light(state.test))
+        """Write ``state`` to the checkpoint, its entries without their rows, replacing the last checkpoint only
+        once the new one is whole."""
+        saved = replace(state, train=self.without_rows(state.train), test=self.without_rows(state.test))
         partial = self.checkpoint_path.with_suffix(".partial")
         partial.write_bytes(pickle.dumps(saved))
         partial.replace(self.checkpoint_path)
@@ -1038,12 +1036,20 @@ class _FitRun:
         path = self.checkpoint_path
         if not path.is_file():
             return None
-        if str(path) in _SAVED_STATES:
-            return _SAVED_STATES[str(path)]
+        if (state := _SAVED_STATES.pop(str(path), None)) is not None:  # taken: a step that fails leaves only the file
+            return state
         saved = pickle.loads(path.read_bytes())
-        rows = lambda entries: [{k: v for k, v in self.entry(d["label"], d["atoms"], d["labels"], d["weight"]).items()  # noqa: E731
-                                 if k not in self.weights or k in d["kinds"]} for d in entries]
-        return replace(saved, train=rows(saved.train), test=rows(saved.test))
+        return replace(saved, train=self.with_rows(saved.train), test=self.with_rows(saved.test))
+
+    def without_rows(self, entries: list[dict]) -> list[dict]:
+        """Entries as their label, weight, cell, labels and kinds of rows (what a checkpoint holds)."""
+        return [{"label": d["label"], "weight": d["weight"], "atoms": d["atoms"], "labels": d["labels"],
+                 "kinds": [k for k in self.weights if k in d]} for d in entries]
+
+    def with_rows(self, entries: list[dict]) -> list[dict]:
+        """Entries of :meth:`without_rows` with their rows computed again, of their kinds only."""
+        full = [(d["kinds"], self.entry(d["label"], d["atoms"], d["labels"], d["weight"])) for d in entries]
+        return [{k: v for k, v in entry.items() if k not in self.weights or k in kinds} for kinds, entry in full]
 
     def write(self, coeff: np.ndarray) -> tuple[dict[str, str], list[str]]:
         """The potential files of ``coeff`` and the LAMMPS pair commands that read them."""
