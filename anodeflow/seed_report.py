@@ -58,7 +58,9 @@ def _wall_time_rows(doc: dict) -> list[list[str]]:
 def methods(doc: dict) -> list[str]:
     scale = doc["scale"]
     return [
-        f"- Couples: host | carrier metal, {scale['couple_size_nm']:g} nm in plane, {scale['couple_time_ps']:g} ps of "
+        f"- Couples: host | carrier metal, {scale['couple_size_nm']:g} nm in plane, host slab "
+        f"{1.25 * scale['couple_size_nm']:g} nm, reservoir {scale.get('reservoir_factor', 1.25) * scale['couple_size_nm']:g} nm "
+        f"thick, {scale['couple_time_ps']:g} ps of "
         f"NPT MD (LAMMPS) at T = {scale['homologous_temperature']:g} Tm of the host (Tm of the potential itself from "
         "solid-liquid coexistence where the scale runs it, else the experimental one; see the table below), "
         f"{scale['replicas']} replica seeds per orientation; Li/Si (110), (100), (111); beta-Sn (100) and A7 Sb (001), "

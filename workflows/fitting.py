@@ -1245,7 +1245,7 @@ class _FitRun:
             last = stability[-1]["relaxations"]
             kept = ", ".join(f"{sum(r['passed'] for r in last if r['crystal'] == c)} of "
                              f"{sum(r['crystal'] == c for r in last)} {c}" for c in dict.fromkeys(r["crystal"] for r in last))
-            learned = sum("after" not in r for r in stability[:-1])
+            learned = sum("after" not in r for r in stability) - 1  # the last relaxation round only measures
             own_text += (f" Rattled supercells relaxed with the cell free keep their crystal ({kept}) after "
                          f"{learned} round(s) of learning their relaxations.")
         host_text = (f"{crystal} blew up (lost atoms) within {host_check['time_ps']:g} ps of zero-pressure MD at "

@@ -56,7 +56,9 @@ class StudyScale(BaseModel):
     model_config = {"arbitrary_types_allowed": True}
 
     name: str = Field(description="quick, workstation or hpc")
-    couple_size_nm: float = Field(gt=0, description="in-plane size of each couple (nm); slab and reservoir 1.25x")
+    couple_size_nm: float = Field(gt=0, description="in-plane size of each couple (nm); the host slab is 1.25x this")
+    reservoir_factor: float = Field(1.25, gt=0, description="thickness of the carrier reservoir / couple_size_nm: "
+                                                            "enough carrier that the front does not slow as it runs out")
     couple_time_ps: float = Field(gt=0, description="MD time of each couple (ps)")
     dump_every_ps: float = Field(gt=0, description="frame interval of the couple trajectories (ps)")
     replicas: int = Field(ge=1, description="independent seeds per orientation")
@@ -81,7 +83,8 @@ SCALES = {
                         rattled_repeats=(2, 2, 3), screening=False, max_md_hours=1 / 6,
                         melting=CoexistenceMeltingMaker(repeats=(2, 2, 4), time_ps=2.0, melt_ps=1.5,
                                                         temperatures=(0.6, 1.3, 2.0))),
-    "workstation": StudyScale(name="workstation", couple_size_nm=2.0, couple_time_ps=20.0, dump_every_ps=0.2,
+    "workstation": StudyScale(name="workstation", couple_size_nm=2.0, reservoir_factor=2.5, couple_time_ps=20.0,
+                              dump_every_ps=0.2,
                               replicas=3, homologous_temperature=0.85, diffusion_atoms=256, diffusion_time_ps=20.0,
                               diffusion_temperatures=(0.45, 0.6, 0.75, 0.9), melt_ps=5.0, quench_rate_K_ps=200.0,
                               rattled_repeats=(3, 3, 4), screening=True, max_md_hours=3.0,
@@ -131,7 +134,7 @@ def couple_maker(scale: StudyScale, potential: str | None, miller: str, temperat
     size = scale.couple_size_nm
     return InterfaceMDMaker(
         build=BuildCoupleMaker(miller=miller, size_nm=size, host_thickness_nm=1.25 * size,
-                               reservoir_thickness_nm=1.25 * size, seed=seed),
+                               reservoir_thickness_nm=scale.reservoir_factor * size, seed=seed),
         md=LammpsMDMaker(temperature_K=temperature_K, time_ps=scale.couple_time_ps, seed=seed, potential=potential,
                          dump_every_ps=scale.dump_every_ps, dump_stress=True, progress=progress,
                          restart_every_ps=min(scale.couple_time_ps, max(1.0, scale.couple_time_ps / 10))),
@@ -241,8 +244,8 @@ def estimated_md_hours(system: str, scale: StudyScale, potential) -> float | Non
     if not potential.md_speed_atom_steps_per_s:
         return None
     size, steps_per_ps = scale.couple_size_nm, 1000.0 / potential.timestep_fs
-    couples = (len(ORIENTATIONS[system]) * scale.replicas * couple_atoms(system, size, 1.25 * size, 1.25 * size)
-               * scale.couple_time_ps * steps_per_ps)
+    atoms = couple_atoms(system, size, 1.25 * size, scale.reservoir_factor * size)
+    couples = len(ORIENTATIONS[system]) * scale.replicas * atoms * scale.couple_time_ps * steps_per_ps
     tm = EXPERIMENTAL_MELTING_K[parse_system(system)[1]]
     glass_ps = 1.5 * scale.melt_ps + (1.5 * tm - 300.0) / scale.quench_rate_K_ps
     diffusion = scale.diffusion_atoms * (glass_ps + len(scale.diffusion_temperatures) * scale.diffusion_time_ps)

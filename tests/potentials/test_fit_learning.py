@@ -221,12 +221,14 @@ def test_a_fit_is_a_chain_of_jobs_that_restarts_after_its_last_finished_step(tmp
     state, with the first step made to fail if called) starts at the crystal round, computes its rows from the
     checkpoint, and ends with the fit of an uninterrupted run; the finished fit leaves no checkpoint (Li-Si,
     Cui MEAM as the teacher, whose diamond Si its copy keeps: one crystal round)."""
+    from anodeflow.potentials import registry
     from anodeflow.potentials.registry import reload_registry
     from anodeflow.workflows import fitting
     from anodeflow.workflows.fitting import FIT_REPORT, FIT_START, FitPotentialMaker, _FitRun, fit_step_job, rows_rmse
     from anodeflow.workflows.run import run_flow
 
-    settings = dict(teacher="LiSi-Cui2012-MEAM", cell_A=5.0, progress=False, crystal_rounds=1,
+    monkeypatch.setattr(registry, "_registered", [])  # the fit registers its folder for this process only
+    settings = dict(teacher="LiSi-Cui2012-MEAM", cell_A=5.0, progress=False, crystal_rounds=1, output_name="LiSi-chain",
                     crystal_round_cell_A=10.0, crystal_round_ps=1.0, crystal_round_threshold=0.5)
     maker = FitPotentialMaker(output_dir=str(tmp_path / "chain"), **settings)
     (tmp_path / "killed").mkdir()
@@ -237,12 +239,13 @@ def test_a_fit_is_a_chain_of_jobs_that_restarts_after_its_last_finished_step(tmp
     assert checkpoint.is_file()
 
     fitting._SAVED_STATES.clear()  # as in a new process
+    start = _FitRun.start
     monkeypatch.setattr(_FitRun, "start", lambda *_: pytest.fail("the finished first step ran again"))
     flow = maker.make("Li-Si")
     assert flow.name == "fit potential: training set"
     restarted = run_flow(flow, root_dir=tmp_path / "runs")
     assert not checkpoint.exists()
-    monkeypatch.undo()
+    monkeypatch.setattr(_FitRun, "start", start)
 
     whole = _FitRun(FitPotentialMaker(output_dir=str(tmp_path / "whole"), **settings), "Li-Si", tmp_path / "whole",
                     None, None)
