@@ -491,7 +491,7 @@ class FitPotentialMaker(Maker):
         self.checked_teacher(system)
         if self.carrier_teacher:
             self.checked_teacher(system, carrier_only=True)
-        fit = fit_step_job(self, system, FIT_START)
+        fit = fit_step_job(self, system)
         fit.name = f"{self.name}: {step_name(FIT_START)}"
         return fit
 
@@ -584,11 +584,11 @@ class FitPotentialMaker(Maker):
 
 
 @job
-def fit_step_job(maker: FitPotentialMaker, system: str, step: tuple[str, int] | None = None):
+def fit_step_job(maker: FitPotentialMaker, system: str):
     """One step of the fit of :meth:`FitPotentialMaker.make`, in the job's folder: the step its checkpoint
-    names next (``step`` when the fit runs through; a later one when a fit killed after that step runs again
-    with the same settings). Replaced by the job of the step after; the last returns the :class:`FitReport`
-    and removes the checkpoint."""
+    names next (the start if there is none; after a kill, the step after the last finished one). Replaced by
+    the job of the step after, named for that step; the last returns the :class:`FitReport` and removes the
+    checkpoint."""
     run = _FitRun(maker, system, Path.cwd(), None, None)
     state = run.load()
     if state is not None and state.next_step == FIT_REPORT:
@@ -597,7 +597,7 @@ def fit_step_job(maker: FitPotentialMaker, system: str, step: tuple[str, int] | 
         return report
     state = run.run_step(state.next_step if state is not None else FIT_START, state)
     run.save(state)
-    follow = fit_step_job(maker, system, state.next_step)
+    follow = fit_step_job(maker, system)
     follow.name = f"{maker.name}: {step_name(state.next_step)}"
     return Response(replace=follow)
 
@@ -943,11 +943,11 @@ class _FitRun:
     def solve(self, train: list[dict]) -> np.ndarray:
         return solve_fit(train, self.weights, self.maker.ridge, self.penalty)
 
-    def start(self, labelled) -> FitState:
-        """The first step: the training set labelled and split, the teacher's relaxed crystals and the PBE
-        anchors added, the first fit solved."""
+    def start(self) -> FitState:
+        """The first step: the training set labelled (or given) and split, the teacher's relaxed crystals and the
+        PBE anchors added, the first fit solved."""
         maker = self.maker
-        train, test = self.split(self.initial_data(labelled))
+        train, test = self.split(self.initial_data(self.labelled))
         if maker.teacher_crystal_weight > 0 and self.calc is not None:
             train += self.label(teacher_crystals(self.system, self.calc, self.carrier_calc),
                                 "the teacher's relaxed crystals", maker.teacher_crystal_weight)
@@ -964,13 +964,12 @@ class _FitRun:
         begin = time.perf_counter()
         stage, round_ = step
         if step == FIT_START:
-            state = self.start(self.labelled)
-            more = False
+            state = self.start()
+        elif getattr(self, f"{stage}_round")(state, round_):
+            state.next_step = (stage, round_ + 1)
         else:
-            more = getattr(self, f"{stage}_round")(state, round_)
-            if not more:
-                getattr(self, f"{stage}_finish")(state)
-        state.next_step = (stage, round_ + 1) if more else self.first_round_after(stage)
+            getattr(self, f"{stage}_finish")(state)
+            state.next_step = self.first_round_after(stage)
         state.wall_time_s += time.perf_counter() - begin
         return state
 

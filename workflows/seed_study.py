@@ -75,6 +75,16 @@ class StudyScale(BaseModel):
     max_md_hours: float | None = Field(description="a system whose MD would take longer on one core (estimated from "
                                                    "its potential's measured speed) is not run; None: no limit")
 
+    @property
+    def host_thickness_nm(self) -> float:
+        """Thickness of each couple's host slab (nm): 1.25 x the in-plane size."""
+        return 1.25 * self.couple_size_nm
+
+    @property
+    def reservoir_thickness_nm(self) -> float:
+        """Thickness of each couple's carrier reservoir (nm)."""
+        return self.reservoir_factor * self.couple_size_nm
+
 
 SCALES = {
     "quick": StudyScale(name="quick", couple_size_nm=1.2, couple_time_ps=1.0, dump_every_ps=0.1, replicas=2,
@@ -84,8 +94,7 @@ SCALES = {
                         melting=CoexistenceMeltingMaker(repeats=(2, 2, 4), time_ps=2.0, melt_ps=1.5,
                                                         temperatures=(0.6, 1.3, 2.0))),
     "workstation": StudyScale(name="workstation", couple_size_nm=2.0, reservoir_factor=2.5, couple_time_ps=20.0,
-                              dump_every_ps=0.2,
-                              replicas=3, homologous_temperature=0.85, diffusion_atoms=256, diffusion_time_ps=20.0,
+                              dump_every_ps=0.2, replicas=3, homologous_temperature=0.85, diffusion_atoms=256, diffusion_time_ps=20.0,
                               diffusion_temperatures=(0.45, 0.6, 0.75, 0.9), melt_ps=5.0, quench_rate_K_ps=200.0,
                               rattled_repeats=(3, 3, 4), screening=True, max_md_hours=3.0,
                               melting=CoexistenceMeltingMaker(repeats=(3, 3, 8), time_ps=10.0,
@@ -131,10 +140,9 @@ def check_host(system: str, potential: str | None, repeats: tuple[int, int, int]
 def couple_maker(scale: StudyScale, potential: str | None, miller: str, temperature_K: float, seed: int,
                  progress: bool) -> InterfaceMDMaker:
     """One replica couple of the study."""
-    size = scale.couple_size_nm
     return InterfaceMDMaker(
-        build=BuildCoupleMaker(miller=miller, size_nm=size, host_thickness_nm=1.25 * size,
-                               reservoir_thickness_nm=scale.reservoir_factor * size, seed=seed),
+        build=BuildCoupleMaker(miller=miller, size_nm=scale.couple_size_nm, host_thickness_nm=scale.host_thickness_nm,
+                               reservoir_thickness_nm=scale.reservoir_thickness_nm, seed=seed),
         md=LammpsMDMaker(temperature_K=temperature_K, time_ps=scale.couple_time_ps, seed=seed, potential=potential,
                          dump_every_ps=scale.dump_every_ps, dump_stress=True, progress=progress,
                          restart_every_ps=min(scale.couple_time_ps, max(1.0, scale.couple_time_ps / 10))),
@@ -244,7 +252,7 @@ def estimated_md_hours(system: str, scale: StudyScale, potential) -> float | Non
     if not potential.md_speed_atom_steps_per_s:
         return None
     size, steps_per_ps = scale.couple_size_nm, 1000.0 / potential.timestep_fs
-    atoms = couple_atoms(system, size, 1.25 * size, scale.reservoir_factor * size)
+    atoms = couple_atoms(system, size, scale.host_thickness_nm, scale.reservoir_thickness_nm)
     couples = len(ORIENTATIONS[system]) * scale.replicas * atoms * scale.couple_time_ps * steps_per_ps
     tm = EXPERIMENTAL_MELTING_K[parse_system(system)[1]]
     glass_ps = 1.5 * scale.melt_ps + (1.5 * tm - 300.0) / scale.quench_rate_K_ps

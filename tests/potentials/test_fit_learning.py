@@ -163,7 +163,7 @@ def test_crystal_rounds_learn_the_frames_and_stop(tmp_path):
                               crystal_rounds=1, crystal_round_cell_A=10.0, crystal_round_ps=2.0, crystal_round_frames=2,
                               crystal_round_threshold=1.01)
     run = _FitRun(maker, "Li-Si", tmp_path / "work", None, None)
-    state = run.start(None)
+    state = run.start()
     first, train = state.coeff, list(state.train)
     assert run.first_round_after("start") == ("crystal", 0)
     steps = []
@@ -233,7 +233,7 @@ def test_a_fit_is_a_chain_of_jobs_that_restarts_after_its_last_finished_step(tmp
     maker = FitPotentialMaker(output_dir=str(tmp_path / "chain"), **settings)
     (tmp_path / "killed").mkdir()
     monkeypatch.chdir(tmp_path / "killed")
-    response = fit_step_job.original(maker, "Li-Si", FIT_START)  # the first job; its successor never runs
+    response = fit_step_job.original(maker, "Li-Si")  # the first job; its successor never runs
     assert response.replace.name == "fit potential: crystal round 1"
     checkpoint = _FitRun(maker, "Li-Si", tmp_path / "killed", None, None).checkpoint_path
     assert checkpoint.is_file()
