@@ -134,17 +134,38 @@ def _couple_summary(front: FrontAdvance, per_frame: list[dict], final_fraction: 
     )
 
 
+def final_dislocations(frames: Sequence[Frame], host: str) -> tuple[dict | None, str | None]:
+    """Dislocation content of the last of ``frames`` (host atoms): DXA where the host has its lattice, otherwise
+    (beta-Sn, A7 Sb) line-like core clusters in the positions averaged over ``frames``
+    (:class:`~anodeflow.analysis.dislocations.LineDefects`, no Burgers vectors). Returns (summary or None, the
+    reason it is None or how it was measured)."""
+    from dataclasses import replace
+
+    from anodeflow.analysis.dislocations import averaged_positions, dislocation_frame, uses_dxa
+
+    try:
+        if uses_dxa(host):
+            frame, note = frames[-1], None
+        else:
+            frame = replace(frames[-1], positions=averaged_positions(frames))
+            note = f"line defects of {host} from core clusters in positions averaged over {len(frames)} frames"
+        summary = dislocation_frame(frame, host)
+    except InputError as exc:
+        return None, str(exc)
+    del summary["step"]
+    return summary, note
+
+
 def analyse_final_state(frames: Sequence[Frame], host: str, carrier: str, stress_prefix: str | None = None,
                         bin_nm: float = 0.2, axis: int = 2) -> dict:
     """Bonds (partial RDFs), stress profile and dislocation content of the last frames of a run.
 
     Returns ``{"bonds": {pair: {first_peak_A, coordination}}, "stress": {...} | None,
     "dislocations": {...} | None, "notes": [...]}``. RDFs average all ``frames``; stress (needs
-    the ``stress_prefix[1..6]`` per-atom columns) and DXA use the last one. A host without a DXA
-    lattice or a cell DXA cannot map gives ``dislocations = None`` and the reason in ``notes``.
+    the ``stress_prefix[1..6]`` per-atom columns) uses the last one; dislocations are :func:`final_dislocations`
+    (``None`` and the reason in ``notes`` when they cannot be measured).
     """
     from anodeflow.analysis.bonds import PartialRDF
-    from anodeflow.analysis.dislocations import DislocationContent
     from anodeflow.analysis.stress import analyse_stress, stress_columns
 
     if not frames:
@@ -163,11 +184,7 @@ def analyse_final_state(frames: Sequence[Frame], host: str, carrier: str, stress
         result = analyse_stress(last.positions, last.cell, last.symbols, tensor, host, carrier, crystalline,
                                 axis=axis, bin_nm=bin_nm)
         stress = asdict(result)
-    dislocations = None
-    try:
-        dxa = DislocationContent(host).compute(last.positions, last.cell, host_mask=last.mask(host))
-        dislocations = {"line_length_nm": dxa.line_length_nm, "density_m2": dxa.density_m2,
-                        "n_segments": dxa.n_segments, "burgers_families": dxa.burgers_families}
-    except InputError as exc:
-        notes.append(f"dislocations: {exc}")
+    dislocations, message = final_dislocations(frames, host)
+    if message:
+        notes.append(f"dislocations: {message}")
     return {"bonds": bonds, "stress": stress, "dislocations": dislocations, "notes": notes}

@@ -114,6 +114,14 @@ def classify_motif(positions: np.ndarray, cell: np.ndarray, lattice: str) -> np.
     return _grow(nearest_host < nearest_other, nearest_host < nearest_glass, neighbours)
 
 
+def motif_distortion(positions: np.ndarray, cell: np.ndarray, lattice: str) -> np.ndarray:
+    """Per atom: the distance of its motif descriptor (:func:`motif_descriptors`, dimensionless) to the nearest
+    template of the host crystal ``lattice`` (beta-Sn or Sb); thermal crystals at 300 K stay below about 0.1."""
+    descriptors, _ = motif_descriptors(positions, cell)
+    templates, is_host, _ = motif_templates(lattice)
+    return _nearest_templates(descriptors, templates, [is_host])[0]
+
+
 def _nearest_templates(descriptors: np.ndarray, templates: np.ndarray, groups: list[np.ndarray],
                        chunk: int = 1 << 14) -> list[np.ndarray]:
     """Per atom and per group of templates (boolean masks): the Euclidean distance of its descriptor to the

@@ -372,7 +372,8 @@ def stress(
 @handle_errors
 def dislocations(
     file: FileArg,
-    host: Annotated[str, typer.Option("--host", help="host element (diamond or bcc lattices)")],
+    host: Annotated[str, typer.Option("--host", help="host element (DXA for diamond or bcc lattices, core clusters "
+                                                     "for beta-Sn and A7 Sb)")],
     lattice: Annotated[str | None, typer.Option("--lattice", help="diamond, fcc, bcc or hcp (default from host)")] = None,
     nonperiodic: Annotated[str, typer.Option("--nonperiodic", help="axes without periodicity, e.g. xy for a cylinder")] = "",
     types: TypesOpt = None,
@@ -380,18 +381,20 @@ def dislocations(
     progress: ProgressOpt = True,
     workers: WorkersOpt = None,
 ):
-    """Dislocation lines per frame (OVITO DXA): line length, density, Burgers-vector families."""
-    from anodeflow.analysis.dislocations import DislocationContent, dislocation_frame
+    """Dislocation lines per frame: line length, density and Burgers-vector families (OVITO DXA), or for beta-Sn
+    and A7 Sb line-like clusters of distorted host atoms (no Burgers vectors; thermal noise above about 0.1 A rms
+    hides a core, so give quenched or time-averaged frames)."""
+    from anodeflow.analysis.dislocations import dislocation_frame, uses_dxa
     from anodeflow.progress import progress_bar
 
     if not set(nonperiodic) <= set("xyz"):
         raise InputError(f"--nonperiodic '{nonperiodic}' must name axes among x, y and z, e.g. xy")
-    DislocationContent(host, lattice)  # an unsupported host fails before any frame is read
+    method = "DXA" if uses_dxa(host, lattice) else "core clusters"  # an unsupported host fails before any frame
     pbc = tuple(axis not in nonperiodic for axis in "xyz")
     work = partial(dislocation_frame, host=host, lattice=lattice, pbc=pbc)
     mapper = _mapper(workers, file)
     per_frame = []
-    with progress_bar(progress and not as_json, "DXA frames", _count_frames(file), "frames") as advance:
+    with progress_bar(progress and not as_json, f"{method} frames", _count_frames(file), "frames") as advance:
         for i, record in enumerate(mapper(work, _frames(file, types))):
             per_frame.append(record)
             advance(i + 1)
@@ -401,7 +404,7 @@ def dislocations(
     if as_json:
         print_json(out)
         return
-    table = Table(title=f"dislocations in {file.name} ({host}, DXA)")
+    table = Table(title=f"dislocations in {file.name} ({host}, {method})")
     for col in ("step", "line length (nm)", "density (m^-2)", "segments", "Burgers families (nm)"):
         table.add_column(col)
     for r in per_frame:

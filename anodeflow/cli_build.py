@@ -201,17 +201,24 @@ def endpoints(host: Annotated[str, typer.Argument(help="host crystal: Si, Ge, al
 
 @build_app.command("dislocation")
 @handle_errors
-def dislocation(host: Annotated[str, typer.Argument(help="Si, Ge or alpha-Sn")], output: OutOpt,
+def dislocation(host: Annotated[str, typer.Argument(help="Si, Ge or alpha-Sn; beta-Sn for its [001] screw")],
+                output: OutOpt,
                 kind: Annotated[str, typer.Option("--kind", help="60 or screw")] = "60",
                 radius_nm: Annotated[float, typer.Option("--radius-nm", help="cylinder radius")] = 2.0,
                 length_cells: Annotated[int, typer.Option("--length-cells", help="line periods along z")] = 5,
                 dipole: Annotated[bool, typer.Option("--dipole", help="a +b/-b dipole in a fully periodic cell instead of a cylinder")] = False,
                 separation: Annotated[int, typer.Option("--separation", help="dipole: glide distances between the cores")] = 8):
-    """A straight dislocation in a cylinder, or a periodic dipole (matscipy, anisotropic elasticity)."""
-    from anodeflow.structures.dislocations import build_dislocation, build_dislocation_dipole
+    """A straight dislocation in a cylinder, or a periodic dipole (matscipy, anisotropic elasticity); for beta-Sn
+    the [001] screw (b = c) in a cylinder."""
+    from anodeflow.structures.dislocations import build_c_screw_dislocation, build_dislocation, build_dislocation_dipole
 
     check_output(output)
-    if dipole:
+    if host == "beta-Sn":
+        if kind != "screw" or dipole:
+            raise InputError(f"beta-Sn: only --kind screw in a cylinder is built (got --kind {kind}"
+                             f"{' --dipole' if dipole else ''})")
+        atoms = build_c_screw_dislocation(host, radius_nm, length_cells)
+    elif dipole:
         atoms = build_dislocation_dipole(host, kind, separation, length_cells)
     else:
         atoms = build_dislocation(host, kind, radius_nm, length_cells)

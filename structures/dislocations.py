@@ -129,3 +129,47 @@ def build_dislocation_dipole(host: str = "Si", kind: str = "60", separation: int
                        core_A=[[float(c[0]), float(c[1])] for c in info["core_positions"]],
                        line_direction=list(map(int, quadrupole.axes[2])), kind=kind, line_period_A=period)
     return dipole
+
+
+def build_c_screw_dislocation(crystal: str = "beta-Sn", radius_nm: float = 2.0, length_cells: int = 5,
+                              vacuum_nm: float = 1.0) -> Atoms:
+    """A straight screw dislocation along the c axis of ``crystal`` (b = c, e.g. [001] in beta-Sn, one of its
+    slip directions) in a cylinder of ``radius_nm``, periodic along the line with ``length_cells`` repeats of c
+    and free surfaces at least ``vacuum_nm`` from the cell faces in x and y.
+
+    The displacement is Volterra's u_z = b theta / (2 pi) about the line, which is exact in anisotropic elasticity
+    for a screw along a 4-fold axis (C44 = C55). For crystals whose c axis is normal to a and b (beta-Sn and the
+    cubic ones). ``atoms.info`` holds ``burgers_A``, ``line_direction``, ``core_A`` (x, y) and ``line_period_A``,
+    as :func:`build_dislocation` does.
+    """
+    from anodeflow.structures.crystals import bulk_crystal
+
+    if crystal not in CRYSTALS:
+        raise InputError(f"unknown crystal '{crystal}'; known: {', '.join(CRYSTALS)}")
+    unit = bulk_crystal(crystal)
+    cell = unit.cell.array
+    if not np.allclose([cell[0, 2], cell[1, 2], cell[2, 0], cell[2, 1]], 0.0, atol=1e-6):
+        raise InputError(f"crystal '{crystal}': its c axis is not normal to a and b; a c-axis screw needs one that is")
+    if not radius_nm > 0 or length_cells < 1 or not vacuum_nm >= 0:
+        raise InputError(f"need radius_nm > 0, length_cells >= 1 and vacuum_nm >= 0, got {radius_nm}, "
+                         f"{length_cells}, {vacuum_nm}")
+    period = float(cell[2, 2])
+    check_atoms(atoms_in_volume(crystal, math.pi * radius_nm**2 * period / 10 * length_cells),
+                f"a {crystal} screw dislocation cylinder of radius_nm={radius_nm:g} and length_cells={length_cells}")
+    radius = 10 * radius_nm
+    side = 2 * radius + 20 * vacuum_nm
+    repeats = [int(math.ceil(2 * radius / np.linalg.norm(cell[i]))) + 2 for i in range(2)] + [length_cells]
+    block = unit.repeat(repeats)
+    centre = block.cell.array[:2, :2].sum(axis=0) / 2 + 0.25 * (cell[0, :2] + cell[1, :2]) + 0.1  # between columns
+    xy = block.positions[:, :2] - centre
+    keep = np.hypot(*xy.T) <= radius
+    block = block[keep]
+    xy = xy[keep]
+    block.positions[:, 2] += period * np.arctan2(xy[:, 1], xy[:, 0]) / (2 * math.pi)
+    block.positions[:, :2] = xy + side / 2
+    block.set_cell([side, side, period * length_cells])
+    block.wrap()
+    block.pbc = (False, False, True)
+    block.info.update(burgers_A=[0.0, 0.0, period], line_direction=[0, 0, 1], kind="screw", core_A=[side / 2, side / 2],
+                      line_period_A=period)
+    return block

@@ -147,12 +147,15 @@ class LammpsMDDocument(BaseModel):
 
 
 class DislocationSummary(BaseModel):
-    """Dislocation lines of the last frame of a run (DXA on the host atoms)."""
+    """Dislocation lines at the end of a run: DXA on the host atoms of the last frame (diamond hosts), or line-like
+    core clusters in the host positions averaged over the final frames (beta-Sn, A7 Sb; no Burgers vectors)."""
 
     line_length_nm: float = Field(description="total dislocation line length in the cell (nm)")
     density_m2: float = Field(description="line length per cell volume (m^-2)")
-    n_segments: int = Field(description="number of dislocation segments")
-    burgers_families: dict[str, float] = Field(description="Burgers vector family -> its line length (nm)")
+    n_segments: int = Field(description="number of dislocation segments (DXA) or line-like core clusters")
+    burgers_families: dict[str, float] = Field(description="Burgers vector family -> its line length (nm); empty "
+                                                           "for core clusters")
+    method: str = Field("DXA", description="'DXA' or 'core clusters' (analysis.dislocations.LineDefects)")
 
 
 class InterfaceMDDocument(BaseModel):
@@ -213,8 +216,8 @@ class InterfaceMDDocument(BaseModel):
                           "None without an activation volume), z_nm (nm), mean_stress_profile_GPa (GPa); None "
                           "without per-atom stresses in the dump")
     dislocations: DislocationSummary | None = Field(
-        None, description="DXA line length (nm), density (m^-2), Burgers families of the last frame; None where DXA "
-                          "cannot run (the reason in notes)")
+        None, description="line length (nm), density (m^-2) and Burgers families at the end of the run (DXA, or "
+                          "core clusters in beta-Sn and A7 Sb); None where neither can run (the reason in notes)")
     notes: list[str] = Field(default_factory=list, description="remarks of the analysis, e.g. why dislocations is None")
     restart_dir: str | None = Field(None, description="MD folder a resumed run continued in; None when not resumed")
     wall_time_s: float = Field(description="wall time of the MD job (s)")
@@ -463,8 +466,8 @@ class NanowireMDDocument(BaseModel):
         default_factory=dict, description="pair (e.g. Si-Si) -> first_peak_A (first peak of the partial RDF, A) and "
                                           "coordination (neighbours up to the first minimum), over the final frames")
     dislocations: DislocationSummary | None = Field(
-        None, description="DXA line length (nm), density (m^-2), Burgers families of the last frame; None where DXA "
-                          "cannot run (the reason in notes)")
+        None, description="line length (nm), density (m^-2) and Burgers families at the end of the run (DXA, or "
+                          "core clusters in beta-Sn and A7 Sb); None where neither can run (the reason in notes)")
     notes: list[str] = Field(default_factory=list, description="remarks of the analysis, e.g. why dislocations is None")
     potential: PotentialSummary = Field(description="the potential")
     versions: Versions = Field(description="software versions of the MD")
@@ -562,6 +565,11 @@ class OrientationResult(BaseModel):
     host_bond_shift_A: MeasuredValue = Field(description="front minus bulk host-host bond, per replica (A)")
     eq1_stress_term_eV: MeasuredValue = Field(description="stress term of the seed's Eq. (1) per inserted carrier (eV)")
     host_mean_stress_GPa: MeasuredValue = Field(description="mean stress of the crystalline host (GPa)")
+    dislocation_density_m2: MeasuredValue | None = Field(
+        None, description="dislocation line length per cell volume at the end of the run (m^-2); None in documents "
+                          "stored before it was measured")
+    dislocation_method: str = Field("", description="how: 'DXA' (diamond hosts), 'core clusters' (beta-Sn, A7 Sb; "
+                                                    "analysis.dislocations.LineDefects), or why it could not be measured")
     times_ps: list[float] = Field(description="times of the replica-averaged L(t) (ps)")
     front_advance_nm: list[float] = Field(description="replica-averaged front advance L(t) (nm)")
     wall_time_s: float = Field(description="MD and analysis wall time of all replicas (s)")

@@ -297,7 +297,11 @@ def orientation_result(miller: str, docs: list[InterfaceMDDocument]) -> Orientat
         return _measured(replica_estimate(values, errs))
 
     n_times = min(len(d.times_ps) for d in docs)
+    measured = [d.dislocations for d in docs if d.dislocations is not None]
+    reasons = [n.removeprefix("dislocations: ") for d in docs for n in d.notes if n.startswith("dislocations: ")]
     return OrientationResult(
+        dislocation_density_m2=over([d.dislocations.density_m2 if d.dislocations else float("nan") for d in docs]),
+        dislocation_method=measured[0].method if measured else (reasons[0] if reasons else ""),
         miller=miller, exponent_n=over(exponents, exponent_errs),
         front_velocity_nm_ps=over([d.front_velocity_nm_ps for d in docs]),
         amorphous_thickness_nm=over([d.amorphous_thickness_nm for d in docs]),

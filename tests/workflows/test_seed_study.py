@@ -49,6 +49,7 @@ def test_report_folder_and_stored_document(quick_study, monkeypatch):
     report = (out / "report.md").read_text()
     assert "| claim | quantity measured | value +- 1 sigma | the seed | verdict |" in report
     assert "## Wall time of each part (s)" in report and "anodeflow study seed --scale quick" in report
+    assert "## Dislocations at the end of the couples" in report and "| Li-Si | (110) |" in report
     assert len(summary["claims"]) == 8
 
     from anodeflow.store import open_store
@@ -77,6 +78,11 @@ def test_li_si_measured_with_replicas_and_error_bars(quick_study):
         # bulk Si-Si bond at 1434 K: the MEAM's 0 K bond, lengthened by thermal expansion and by the thermal
         # spread of bond vectors (a mean |r| exceeds the lattice distance): measured here 2.40 A, +2.4 %
         assert MEAM_SI_BOND_A < o["bulk_host_bond_A"]["value"] < 1.04 * MEAM_SI_BOND_A
+        # DXA on each replica's last frame, or the reason it could not map the cell
+        if o["dislocation_method"] == "DXA":
+            assert o["dislocation_density_m2"]["n"] >= 1 and o["dislocation_density_m2"]["value"] >= 0
+        else:
+            assert o["dislocation_method"].startswith("DXA cannot analyse this cell")
     D = li_si["D_300K_cm2_s"]
     assert D["value"] > 0 and D["err"] > 0 and D["n"] == 3
     assert li_si["reacted_phase"] == "Li15Si4" and li_si["carrier_fraction"] == pytest.approx(15 / 19)
