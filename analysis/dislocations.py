@@ -83,7 +83,7 @@ class DislocationContent:
 #: medians 0.056 / 0.055 and 99.9th percentiles 0.113 / 0.119, so excesses of 0.057 / 0.064
 CORE_DISTORTION_EXCESS = 0.09
 #: distinct neighbour distances in the coordination shell of each crystal (4 + 2 in beta-Sn, 3 + 3 in A7 Sb)
-COORDINATION_SHELLS = {"Si": 1, "Ge": 1, "alpha-Sn": 1, "beta-Sn": 2, "Sb": 2}
+COORDINATION_SHELLS = {"beta-Sn": 2, "Sb": 2}
 
 
 def core_cutoff_A(lattice: str) -> float:
@@ -134,18 +134,21 @@ class LineDefects:
     (compute-object style): dislocation cores in hosts that DXA has no reference lattice for (beta-Sn, A7 Sb).
 
     Core atoms are the host atoms that the host's crystallinity classifier
-    (:class:`~anodeflow.analysis.structure.CrystallineHost`) calls non-crystalline or whose descriptor lies farther than ``max_distortion`` from the crystal's templates
-    (:func:`~anodeflow.analysis.structure.motif_distortion`; a dislocation core keeps its coordination, so the
-    classifier alone reads it as crystal). Core atoms closer than :func:`core_cutoff_A` form clusters. A cluster is a
-    line when it has at least ``min_atoms``, no carrier atom within the cutoff (so the amorphous layer at a front is
-    not one), no atom at a free surface or a void (:func:`open_space`) or next to one, wraps through the cell along at most one direction (a slab wraps along two), has its atoms within
-    ``max_width_A`` rms of its axis and wraps through the cell (an infinite line) or is at least ``min_length_nm``
-    long. ``compute(positions, cell, host_mask)``
-    sets ``lines`` (:class:`LineDefect`), ``n_segments``, ``line_length_nm`` (total) and ``density_m2`` (line
-    length per cell volume). It gives no Burgers vector, misses cores the classifier reads as crystalline, and
-    cannot tell a dislocation from another line-like defect (a row of vacancies or interstitials). Thermal motion
-    hides a core once it exceeds about 0.1 A rms per coordinate (beta-Sn well below room temperature): give it
-    positions averaged over several frames (:func:`averaged_positions`).
+    (:class:`~anodeflow.analysis.structure.CrystallineHost`) calls non-crystalline, or whose descriptor lies
+    farther from the crystal's templates (:func:`~anodeflow.analysis.structure.motif_distortion`) than the frame's
+    median crystalline atom by more than ``distortion_excess``: a dislocation core keeps its coordination, so the
+    classifier alone reads it as crystal, and the median takes out a potential's own lattice. Core atoms closer
+    than :func:`core_cutoff_A` form clusters. A cluster is a line when it has at least ``min_atoms``; has no carrier
+    atom within the cutoff (so the amorphous layer at a front is not one); has no atom at a free surface or a void
+    (:func:`open_space`) or next to one; wraps through the cell along at most one direction (a slab wraps along
+    two); has its atoms within ``max_width_A`` rms of its axis; and wraps through the cell (an infinite line) or is
+    at least ``min_length_nm`` long.
+
+    ``compute(positions, cell, host_mask)`` sets ``lines`` (:class:`LineDefect`), ``n_segments``, ``line_length_nm``
+    (total) and ``density_m2`` (line length per cell volume). It gives no Burgers vector, misses cores the
+    classifier reads as crystalline, and cannot tell a dislocation from another line-like defect (a row of
+    vacancies or interstitials). Thermal motion hides a core once it exceeds about 0.1 A rms per coordinate (beta-Sn
+    well below room temperature): give it positions averaged over several frames (:func:`averaged_positions`).
     """
 
     def __init__(self, host: str, lattice: str | None = None, min_atoms: int = 5, min_length_nm: float = 1.0,
@@ -220,7 +223,7 @@ def _line(members: np.ndarray, i: np.ndarray, j: np.ndarray, vectors: np.ndarray
     ends = np.searchsorted(i[order], members, side="right")
     bonds_of = {int(m): order[s:e] for m, s, e in zip(members, starts, ends, strict=True)}
     queue = [int(members[0])]
-    while queue:  # breadth first: each atom placed by the minimum-image bond that reached it
+    while queue:  # walk the bonds: each atom placed by the minimum-image bond that reached it first
         a = queue.pop()
         for b_index in bonds_of[a]:
             b, at = int(j[b_index]), unwrapped[a] + vectors[b_index]

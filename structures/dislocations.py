@@ -1,4 +1,5 @@
-"""Dislocations in diamond hosts (matscipy): cylinders periodic along the line, and periodic dipoles."""
+"""Dislocations: in diamond hosts with matscipy (cylinders periodic along the line, and periodic dipoles), and the
+[001] screw of beta-Sn (Volterra field in a cylinder)."""
 
 from __future__ import annotations
 
