@@ -76,3 +76,38 @@ def study_seed(
         table.add_row(claim["claim"], claim["verdict"], claim["reason"])
     console.print(table)
     console.print(f"report: {out / 'report.md'}; result id {flow.output.uuid}")
+
+
+@study_app.command("merge")
+@handle_errors
+def study_merge(
+    studies: Annotated[list[Path], typer.Argument(help="study.json files of seed studies of one scale, each system once")],
+    out: Annotated[Path, typer.Option("--out", help="report folder of the merged study")] = Path("seed-study"),
+    as_json: JsonOpt = False,
+):
+    """One seed-study report from studies run separately for different systems (same scale): the systems side by
+    side and the claims table made again from all of them. The total wall time is the sum of the parts'."""
+    import json
+
+    from anodeflow.outputs import check_output_path
+    from anodeflow.seed_report import parts_wall_time_s, write_report
+    from anodeflow.workflows.seed_study import merge_studies
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out '{out}' is a file; give a folder for the report")
+    docs = []
+    for path in studies:
+        try:
+            docs.append(json.loads(path.read_text()))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"study '{path}' is not a readable study.json: {exc}") from None
+    check_output_path(out / "report.md", "report")
+    doc = merge_studies(docs).model_dump(mode="json")
+    command = shlex.join(["anodeflow", "study", "merge", *map(str, studies), "--out", str(out)])
+    files = write_report(doc, out, parts_wall_time_s(doc), command)
+    if as_json:
+        print_json({"report_files": [str(f) for f in files], "claims": doc["claims"]})
+        return
+    for claim in doc["claims"]:
+        console.print(f"{claim['verdict']:>12}  {claim['claim']}")
+    console.print(f"report: {out / 'report.md'}")

@@ -66,6 +66,11 @@ def _dislocation_rows(doc: dict) -> list[list[str]]:
     return rows
 
 
+def parts_wall_time_s(doc: dict) -> float:
+    """Sum (s) of the wall times of the study's parts (host checks, melting points, couples, diffusion)."""
+    return sum(float(row[2]) for row in _wall_time_rows(doc))
+
+
 def methods(doc: dict) -> list[str]:
     scale = doc["scale"]
     return [

@@ -167,11 +167,15 @@ def diffusion_flow(system: str, scale: StudyScale, potential: str | None, tm: fl
 
 
 @job
-def run_system(system: str, potential: str | None, scale: StudyScale, check: HostCheck, progress: bool = False):
-    """When the potential kept the host: its melting point (``scale.melting``), then the couples and the
-    diffusion study; else the result that says the system has no valid potential."""
+def run_system(system: str, potential: str | None, scale: StudyScale, check: HostCheck, progress: bool = False,
+               over_budget_hours: float | None = None):
+    """When the potential kept the host and its MD fits the scale's budget (``over_budget_hours`` None): its
+    melting point (``scale.melting``), then the couples and the diffusion study; else the result that says the
+    system has no valid potential, or that its MD would take ``over_budget_hours``."""
     if not check.passed:
         return invalid_system(system, check, scale.homologous_temperature * melting_point_K(system, None))
+    if over_budget_hours is not None:
+        return over_budget(system, check, scale, over_budget_hours)
     if scale.melting is None:
         return Response(replace=measurements_flow(system, potential, scale, check, None, progress))
     melt = replace(scale.melting, potential=potential).make(system)
@@ -232,14 +236,13 @@ def invalid_system(system: str, check: HostCheck, temperature_K: float) -> Syste
                         temperature_K=temperature_K)
 
 
-@job
-def over_budget(system: str, potential: str, scale: StudyScale, hours: float) -> SystemResult:
-    """The result of a system whose MD would exceed the scale's time budget (not run, not checked)."""
-    reason = (f"{potential}'s MD for the {scale.name} scale would take about {hours:.1f} h on one core "
+def over_budget(system: str, check: HostCheck, scale: StudyScale, hours: float) -> SystemResult:
+    """The result of a system whose potential kept the host but whose MD would exceed the scale's time budget."""
+    reason = (f"{check.potential}'s MD for the {scale.name} scale would take about {hours:.1f} h on one core "
               f"(budget {scale.max_md_hours:.2g} h); give a faster valid potential (--potential {system}=NAME) or "
               "run a larger scale where there are more cores")
-    return SystemResult(system=system, potential=potential, valid=False, status="over budget", reason=reason,
-                        **melting_fields(system, None),
+    return SystemResult(system=system, potential=check.potential, valid=False, status="over budget", reason=reason,
+                        host_check=check, **melting_fields(system, None),
                         temperature_K=scale.homologous_temperature * melting_point_K(system, None))
 
 
@@ -348,6 +351,26 @@ def assemble_study(scale: StudyScale, systems: list[SystemResult], screening: di
                              screening=screening, references=REFERENCES)
 
 
+def merge_studies(docs: list[dict]) -> SeedStudyDocument:
+    """One study from seed-study documents of the same scale run for different systems (one run per system, or
+    on different machines): their systems side by side, the first screen found, and the claims table made again
+    from them (:func:`anodeflow.workflows.seed_claims.claim_rows`)."""
+    from anodeflow.workflows.seed_claims import REFERENCES, claim_rows
+
+    studies = [_as(SeedStudyDocument, d) for d in docs]
+    scales = sorted({study.scale.name for study in studies})
+    if len(scales) != 1:
+        raise InputError(f"the studies are of different scales ({', '.join(scales)}); merge studies of one scale")
+    systems = [system for study in studies for system in study.systems]
+    names = [system.system for system in systems]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"system {', '.join(repeated)} is in more than one study; give each system once")
+    screening = next((study.screening for study in studies if study.screening), None)
+    return SeedStudyDocument(scale=studies[0].scale, systems=systems, claims=claim_rows(systems, screening),
+                             screening=screening, references=REFERENCES)
+
+
 @dataclass
 class SeedStudyMaker(Maker):
     """The seed study over ``systems`` at ``scale`` (a key of ``SCALES``); ``potentials`` maps a system to a
@@ -374,13 +397,9 @@ class SeedStudyMaker(Maker):
             record = resolve_potential(potential, system)
             record.check_elements(parse_system(system))
             hours = estimated_md_hours(system, scale, record)
-            if scale.max_md_hours is not None and hours is not None and hours > scale.max_md_hours:
-                skipped = over_budget(system, record.name, scale, hours)
-                jobs.append(skipped)
-                results.append(skipped.output)
-                continue
-            check = check_host(system, potential, scale.rattled_repeats)
-            run = run_system(system, potential, scale, check.output, self.progress)
+            over = scale.max_md_hours is not None and hours is not None and hours > scale.max_md_hours
+            check = check_host(system, potential, scale.rattled_repeats)  # first: is the potential valid at all?
+            run = run_system(system, potential, scale, check.output, self.progress, hours if over else None)
             jobs += [check, run]
             results.append(run.output)
         screening = None

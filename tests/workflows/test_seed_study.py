@@ -120,3 +120,29 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists() and "Traceback" not in result.stderr
+
+
+def test_studies_run_separately_merge_into_one_report(quick_study, tmp_path):
+    """The quick study split into one study per system and merged again gives the same claims table; a system
+    given twice, or studies of two scales, are refused with one line and exit code 2, and nothing is written."""
+    out, summary, _ = quick_study
+    doc = json.loads((out / "study.json").read_text())
+    parts = []
+    for system in doc["systems"]:
+        part = tmp_path / f"{system['system']}.json"
+        part.write_text(json.dumps({**doc, "systems": [system]}))
+        parts.append(part)
+    merged = anodeflow("study", "merge", *parts, "--out", tmp_path / "merged", "--json")
+    assert merged.returncode == 0, merged.stderr[-2000:]
+    assert json.loads(merged.stdout)["claims"] == summary["claims"]
+    report = (tmp_path / "merged" / "report.md").read_text()
+    assert "anodeflow study merge" in report and "| Li-Si | (110) |" in report
+
+    twice = anodeflow("study", "merge", parts[0], parts[0], "--out", tmp_path / "twice")
+    assert twice.returncode == 2 and twice.stderr.strip() == \
+        "error: system Li-Si is in more than one study; give each system once"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**doc, "scale": {**doc["scale"], "name": "workstation"}, "systems": doc["systems"][1:]}))
+    scales = anodeflow("study", "merge", parts[0], other, "--out", tmp_path / "scales")
+    assert scales.returncode == 2 and "different scales (quick, workstation)" in scales.stderr
+    assert not (tmp_path / "twice").exists() and not (tmp_path / "scales").exists()
