@@ -234,7 +234,7 @@ def test_line_defects_find_the_relaxed_core_through_thermal_noise(tmp_path):
     built = build_c_screw_dislocation("beta-Sn", radius_nm=2.5, length_cells=4)
     with Lammps(tmp_path, log=False) as lmp:
         binding = lammps_with(lmp, built, get_potential("Na-Sn-UF3SNAP-SevenNet-l3i5"), ["Na", "Sn"], tmp_path)
-        lmp.commands(["minimize 0 1e-3 1000 10000"])
+        lmp.commands(["minimize 0 1e-3 300 3000"])
         relaxed = lmp.atoms(["Na", "Sn"])
     del binding
     relaxed.info = built.info
