@@ -86,7 +86,8 @@ def study_merge(
     as_json: JsonOpt = False,
 ):
     """One seed-study report from studies run separately for different systems (same scale): the systems side by
-    side and the claims table made again from all of them. The total wall time is the sum of the parts'."""
+    side and the claims table made again from all of them, with the screen of the first study that has one. The
+    total wall time is the sum of the parts'."""
     import json
 
     from anodeflow.outputs import check_output_path
