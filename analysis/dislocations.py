@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anodeflow.analysis.structure import motif_distortion, ovito_data
+from anodeflow.analysis.structure import ovito_data
 from anodeflow.analysis.trajectory import Frame
 from anodeflow.errors import InputError
 
@@ -135,7 +135,7 @@ class LineDefects:
 
     Core atoms are the host atoms that the host's crystallinity classifier
     (:class:`~anodeflow.analysis.structure.CrystallineHost`) calls non-crystalline, or whose descriptor lies
-    farther from the crystal's templates (:func:`~anodeflow.analysis.structure.motif_distortion`) than the frame's
+    farther from the crystal's templates (the classifier's ``distortion``) than the frame's
     median crystalline atom by more than ``distortion_excess``: a dislocation core keeps its coordination, so the
     classifier alone reads it as crystal, and the median takes out a potential's own lattice. Core atoms closer
     than :func:`core_cutoff_A` form clusters. A cluster is a line when it has at least ``min_atoms``; has no carrier
@@ -170,12 +170,11 @@ class LineDefects:
 
         positions, cell = np.asarray(positions, float), np.asarray(cell, float)
         host_mask = np.asarray(host_mask, bool)
-        crystalline = self.classifier.compute(positions, cell, host_mask).crystalline
+        classified = self.classifier.compute(positions, cell, host_mask)
+        crystalline, distortion = classified.crystalline, classified.distortion
         core = host_mask & ~crystalline
         if crystalline.any():
-            distortion = motif_distortion(positions[host_mask], cell, self.classifier.lattice)
-            typical = np.median(distortion[crystalline[host_mask]])
-            core[host_mask] |= distortion > typical + self.distortion_excess
+            core |= host_mask & (distortion > np.median(distortion[crystalline]) + self.distortion_excess)
         i, j, vectors = neighbour_list("ijD", positions=positions, cell=cell, pbc=np.asarray(pbc, bool),
                                        cutoff=self.cutoff_A)
         exposed = open_space(positions, cell, pbc, self.classifier.lattice)  # a free surface or a void

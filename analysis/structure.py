@@ -107,19 +107,18 @@ def classify_motif(positions: np.ndarray, cell: np.ndarray, lattice: str) -> np.
     """Per atom: True where the motif descriptor lies nearer a template of the host crystal
     ``lattice`` (beta-Sn or Sb) than any other template, grown into boundary atoms
     (``MOTIF_GROW_NEIGHBOURS``, ``MOTIF_GROW_PASSES``)."""
+    return motif_classes(positions, cell, lattice)[0]
+
+
+def motif_classes(positions: np.ndarray, cell: np.ndarray, lattice: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per atom: crystalline as :func:`classify_motif` says, and the distance of its motif descriptor
+    (:func:`motif_descriptors`, dimensionless) to the nearest template of the host crystal ``lattice``, its
+    distortion (thermal crystals at 300 K stay below about 0.1), from one computation of the descriptors."""
     descriptors, neighbours = motif_descriptors(positions, cell)
     templates, is_host, is_glass = motif_templates(lattice)
     nearest_host, nearest_other, nearest_glass = _nearest_templates(descriptors, templates,
                                                                     [is_host, ~is_host, is_glass])
-    return _grow(nearest_host < nearest_other, nearest_host < nearest_glass, neighbours)
-
-
-def motif_distortion(positions: np.ndarray, cell: np.ndarray, lattice: str) -> np.ndarray:
-    """Per atom: the distance of its motif descriptor (:func:`motif_descriptors`, dimensionless) to the nearest
-    template of the host crystal ``lattice`` (beta-Sn or Sb); thermal crystals at 300 K stay below about 0.1."""
-    descriptors, _ = motif_descriptors(positions, cell)
-    templates, is_host, _ = motif_templates(lattice)
-    return _nearest_templates(descriptors, templates, [is_host])[0]
+    return _grow(nearest_host < nearest_other, nearest_host < nearest_glass, neighbours), nearest_host
 
 
 def _nearest_templates(descriptors: np.ndarray, templates: np.ndarray, groups: list[np.ndarray],
@@ -148,7 +147,9 @@ class CrystallineHost:
     not amorphize its host.
 
     ``compute(positions, cell, host_mask)`` sets ``crystalline`` (bool per atom; False for
-    non-host atoms) and ``n_crystalline``.
+    non-host atoms), ``n_crystalline`` and, for the motif lattices, ``distortion`` (per atom, the distance of
+    its descriptor to the host crystal's nearest template, :func:`motif_classes`; NaN for non-host atoms and
+    for diamond lattices).
     """
 
     def __init__(self, host: str, lattice: str | None = None):
@@ -162,16 +163,19 @@ class CrystallineHost:
         self.lattice = lattice
         self.method = "IdentifyDiamond" if CRYSTALS[lattice].structure == "diamond" else "motif"
         self.crystalline: np.ndarray | None = None
+        self.distortion: np.ndarray | None = None
         self.n_crystalline = 0
 
     def compute(self, positions: np.ndarray, cell: np.ndarray, host_mask: np.ndarray) -> CrystallineHost:
         host_mask = np.asarray(host_mask, dtype=bool)
+        self.distortion = np.full(len(positions), np.nan)
         if self.method == "IdentifyDiamond":
             self.crystalline = _identify_diamond(positions, cell, host_mask)
         else:
             self.crystalline = np.zeros(len(positions), dtype=bool)
             if host_mask.sum() > RADIAL_NEIGHBOURS:
-                self.crystalline[host_mask] = classify_motif(np.asarray(positions)[host_mask], cell, self.lattice)
+                self.crystalline[host_mask], self.distortion[host_mask] = motif_classes(
+                    np.asarray(positions)[host_mask], cell, self.lattice)
         self.n_crystalline = int(self.crystalline.sum())
         return self
 

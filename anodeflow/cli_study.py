@@ -15,6 +15,15 @@ from anodeflow.errors import InputError
 study_app = typer.Typer(help="Studies that put published claims to the test, with a report.", no_args_is_help=True)
 
 
+def check_report_folder(out: Path) -> None:
+    """A one-line error unless ``out`` can take a report folder (not a file, ``report.md`` writable)."""
+    from anodeflow.outputs import check_output_path
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out '{out}' is a file; give a folder for the report")
+    check_output_path(out / "report.md", "report")
+
+
 def parse_potentials(items: list[str]) -> dict[str, str]:
     """``SYSTEM=NAME`` items as a dict; :class:`InputError` for any other form."""
     out = {}
@@ -42,16 +51,13 @@ def study_seed(
 ):
     """The seed's claims (ICR/DCR, amorphous layer, bonds, front width, anisotropy, diffusivities, stress,
     screening) measured with replicas and error bars, each with a verdict; stored as one seed_study document."""
-    from anodeflow.outputs import check_output_path
     from anodeflow.seed_report import write_report
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store
     from anodeflow.workflows.run import run_flow, run_root
     from anodeflow.workflows.seed_study import SeedStudyMaker
 
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out '{out}' is a file; give a folder for the report")
-    check_output_path(out / "report.md", "report")
+    check_report_folder(out)
     maker = SeedStudyMaker(scale=scale, systems=tuple(s.strip() for s in systems.split(",") if s.strip()),
                            potentials=parse_potentials(potential or []), progress=progress and not as_json)
     flow = maker.make()  # every input checked before anything runs
@@ -90,19 +96,16 @@ def study_merge(
     total wall time is the sum of the parts'."""
     import json
 
-    from anodeflow.outputs import check_output_path
     from anodeflow.seed_report import parts_wall_time_s, write_report
     from anodeflow.workflows.seed_study import merge_studies
 
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out '{out}' is a file; give a folder for the report")
+    check_report_folder(out)
     docs = []
     for path in studies:
         try:
             docs.append(json.loads(path.read_text()))
         except (OSError, ValueError) as exc:
             raise InputError(f"study '{path}' is not a readable study.json: {exc}") from None
-    check_output_path(out / "report.md", "report")
     doc = merge_studies(docs).model_dump(mode="json")
     command = shlex.join(["anodeflow", "study", "merge", *map(str, studies), "--out", str(out)])
     files = write_report(doc, out, parts_wall_time_s(doc), command)

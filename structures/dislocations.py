@@ -11,7 +11,7 @@ from ase import Atoms
 
 from anodeflow.errors import InputError
 from anodeflow.structures.couples import REGIONS
-from anodeflow.structures.crystals import CRYSTALS
+from anodeflow.structures.crystals import CRYSTALS, bulk_crystal
 from anodeflow.structures.sizes import atoms_in_volume, check_atoms, check_length
 
 #: cubic elastic constants C11, C12, C44 (GPa) at room temperature
@@ -143,8 +143,6 @@ def build_c_screw_dislocation(crystal: str = "beta-Sn", radius_nm: float = 2.0, 
     cubic ones). ``atoms.info`` holds ``burgers_A``, ``line_direction``, ``core_A`` (x, y) and ``line_period_A``,
     as :func:`build_dislocation` does.
     """
-    from anodeflow.structures.crystals import bulk_crystal
-
     if crystal not in CRYSTALS:
         raise InputError(f"unknown crystal '{crystal}'; known: {', '.join(CRYSTALS)}")
     unit = bulk_crystal(crystal)

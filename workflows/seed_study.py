@@ -341,22 +341,25 @@ def summarise_system(system: str, check: HostCheck, temperature_K: float, couple
 
 @job
 def assemble_study(scale: StudyScale, systems: list[SystemResult], screening: dict | None = None) -> SeedStudyDocument:
-    """The claims table from every system's results (:func:`anodeflow.workflows.seed_claims.claim_rows`)."""
-    from anodeflow.workflows.seed_claims import REFERENCES, claim_rows
-
-    results = [_as(SystemResult, s) for s in systems]
+    """The claims table from every system's results (:func:`study_document`)."""
     if screening is not None and not isinstance(screening, dict):
         screening = screening.model_dump()
-    return SeedStudyDocument(scale=scale, systems=results, claims=claim_rows(results, screening),
+    return study_document(scale, [_as(SystemResult, s) for s in systems], screening)
+
+
+def study_document(scale: StudyScale, systems: list[SystemResult], screening: dict | None) -> SeedStudyDocument:
+    """The seed-study document of ``systems``, with its claims table
+    (:func:`anodeflow.workflows.seed_claims.claim_rows`) and the sources it cites."""
+    from anodeflow.workflows.seed_claims import REFERENCES, claim_rows
+
+    return SeedStudyDocument(scale=scale, systems=systems, claims=claim_rows(systems, screening),
                              screening=screening, references=REFERENCES)
 
 
 def merge_studies(docs: list[dict]) -> SeedStudyDocument:
     """One study from seed-study documents of the same scale run for different systems (one run per system, or
     on different machines): their systems side by side, the first screen found, and the claims table made again
-    from them (:func:`anodeflow.workflows.seed_claims.claim_rows`)."""
-    from anodeflow.workflows.seed_claims import REFERENCES, claim_rows
-
+    from them (:func:`study_document`)."""
     studies = [_as(SeedStudyDocument, d) for d in docs]
     scales = sorted({study.scale.name for study in studies})
     if len(scales) != 1:
@@ -366,9 +369,7 @@ def merge_studies(docs: list[dict]) -> SeedStudyDocument:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise InputError(f"system {', '.join(repeated)} is in more than one study; give each system once")
-    screening = next((study.screening for study in studies if study.screening), None)
-    return SeedStudyDocument(scale=studies[0].scale, systems=systems, claims=claim_rows(systems, screening),
-                             screening=screening, references=REFERENCES)
+    return study_document(studies[0].scale, systems, next((s.screening for s in studies if s.screening), None))
 
 
 @dataclass
