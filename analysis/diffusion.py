@@ -432,7 +432,7 @@ def diffusion_from_frames(frames, species: str, timestep_ps: float, region: str 
 
     if not timestep_ps > 0:
         raise InputError(f"timestep must be > 0 ps, got {timestep_ps}")
-    if region and region not in NAMED_REGIONS:
+    if region and region not in NAMED_REGIONS and not region.startswith("core:"):
         parse_region(region)
     selected_path, com_path, steps = [], [], []
     prev_frac = unwrapped_frac = None

@@ -442,6 +442,114 @@ def run_neb(
     _execute(flow, f"{system} {kind} hop", keys, out, as_json, f"NEB {system} {kind}")
 
 
+# ------------------------------------------------------------------------------------ network
+#: longest hop a network measures (A): beyond it a straight band crosses other sites
+MAX_NETWORK_HOP_A = 6.0
+
+
+def _network_rows(doc: dict) -> list[tuple[str, str]]:
+    sites, hops = doc["sites"], doc["hops"]
+    unsure = sum(not s["reproducible"] for s in sites)
+    rows = [("carrier minima", f"{len(sites)} in {len({s['site_class'] for s in sites})} symmetry classes; "
+                               f"largest host displacement {max(s['host_shift_A'] for s in sites):.2f} A"
+                               + (f"; {unsure} not reproducible (the host reconstructs around the carrier)"
+                                  if unsure else "")),
+            ("hops", f"{len(hops)} up to {doc['max_hop_A']:g} A: " + ", ".join(
+                f"{sum(h['status'] == status for h in hops)} {status}" for status in ("measured", "skipped", "not a hop"))
+             + f"; {doc['n_bands']} NEB bands, {sum(h['status'] == 'measured' and not h['converged'] for h in hops)} "
+               "hops unconverged")]
+    if not doc["percolates"]:
+        return [*rows, ("percolates", f"no: no path of hops up to {doc['max_hop_A']:g} A winds along "
+                                      f"{doc['percolation_axes']}")]
+    trap, neck = doc["sites"][doc["trap_site"]], doc["bottleneck"]
+    return [*rows,
+            ("percolation threshold (saddle)", f"{doc['threshold_eV']:.3f} eV above the lowest site"),
+            ("long-range migration barrier", f"{doc['barrier_eV']:.3f} eV"),
+            ("bottleneck hop", f"{neck['distance_A']:.2f} A, sites {neck['i']} -> {neck['j']}"),
+            ("deepest site of the path", f"site {doc['trap_site']}, {trap['energy_eV']:.3f} eV"
+             + (f", {trap['line_distance_A']:.2f} A from the line" if trap["line_distance_A"] is not None else "")),
+            ("potential", doc["potential"]["name"]),
+            ("wall time", f"{doc['wall_time_s']:.1f} s")]
+
+
+@run_app.command("network")
+@handle_errors
+def run_network(
+    system: SystemArg,
+    kind: Annotated[str, typer.Option("--kind", help="bulk (the host crystal) or dislocation (sites near a core, "
+                                      "diamond hosts)")] = "bulk",
+    dislocation: Annotated[str, typer.Option("--dislocation", help="60 or screw, dislocation networks")] = "60",
+    max_hop: Annotated[float, typer.Option("--max-hop-A", help="longest hop between minima measured (A)")] = 3.5,
+    site_radius: Annotated[float, typer.Option("--site-radius-A", help="sites within this of the line (A), "
+                                               "dislocation networks")] = 6.0,
+    min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest supercell edge (A), bulk networks")] = 10.0,
+    images: Annotated[int, typer.Option("--images", help="intermediate NEB images per hop")] = 5,
+    every_hop: Annotated[bool, typer.Option("--every-hop", help="measure every hop, also those above the "
+                                            "percolation threshold (each site's escape)")] = False,
+    potential: PotentialOpt = None,
+    out: OutOpt = None,
+    progress: ProgressOpt = True,
+    as_json: JsonOpt = False,
+):
+    """A carrier's network of minima and hops (CI-NEB each) and the barrier at which it first percolates:
+    the long-range migration energy in the crystal, or along a dislocation core (pipe diffusion)."""
+    from anodeflow.workflows.site_network import SiteNetworkMaker
+
+    from anodeflow.structures.sizes import check_length
+
+    check_option("--max-hop-A", max_hop, gt=0, le=MAX_NETWORK_HOP_A, unit="A")
+    check_option("--site-radius-A", site_radius, gt=0, le=MAX_NETWORK_HOP_A * 2, unit="A")
+    check_option("--min-cell-A", min_cell, gt=0, unit="A")
+    check_length("--min-cell-A", min_cell, unit="A")
+    check_option("--images", images, gt=0, le=20)
+    maker = SiteNetworkMaker(kind=kind, potential=potential, dislocation=dislocation, max_hop_A=max_hop,
+                             site_radius_A=site_radius, min_cell_A=min_cell, num_images=images, every_hop=every_hop,
+                             progress=progress and not as_json)
+    keys = ["system", "kind", "percolates", "threshold_eV", "barrier_eV", "trap_site", "bottleneck", "winding",
+            "sites", "hops", "n_bands", "wall_time_s"]
+    _execute(maker.make(system), f"{system} {kind} site network", keys, out, as_json, f"site network {system} {kind}",
+             rows=_network_rows)
+
+
+@run_app.command("pipe")
+@handle_errors
+def run_pipe(
+    system: SystemArg,
+    temperature: TemperatureOpt = 1200.0,
+    time_ps: TimeOpt = 100.0,
+    dislocation: Annotated[str, typer.Option("--dislocation", help="60 or screw")] = "60",
+    separation: Annotated[int, typer.Option("--separation", help="glide distances between the dipole's cores")] = 6,
+    length_cells: Annotated[int, typer.Option("--length-cells", help="line periods along the line (one carrier "
+                                              "per period in each core)")] = 6,
+    core_radius: Annotated[float, typer.Option("--core-radius-A", help="carriers starting within this of a line "
+                                               "are core carriers (A)")] = 4.0,
+    dump_every: Annotated[float, typer.Option("--dump-every-ps", help="frame interval (ps)")] = 0.5,
+    seed: SeedOpt = 1,
+    potential: PotentialOpt = None,
+    out: OutOpt = None,
+    progress: ProgressOpt = True,
+    as_json: JsonOpt = False,
+):
+    """Carrier D along dislocation cores (dipole cell) against the perfect crystal, from the same MD: pipe
+    diffusion, traps, or undetermined (diamond hosts)."""
+    from anodeflow.workflows.md import LammpsMDMaker
+    from anodeflow.workflows.pipe_diffusion import PipeDiffusionMaker
+
+    check_option("--temperature", temperature, gt=0, unit="K")
+    check_option("--core-radius-A", core_radius, gt=0, unit="A")
+    check_option("--dump-every-ps", dump_every, gt=0, unit="ps")
+    _check_time(time_ps, dump_every)
+    md = LammpsMDMaker(temperature_K=temperature, time_ps=time_ps, dump_every_ps=dump_every, ensemble="nvt", seed=seed,
+                       potential=potential, progress=progress and not as_json)
+    maker = PipeDiffusionMaker(dislocation=dislocation, separation=separation, length_cells=length_cells,
+                               core_radius_A=core_radius, md=md)
+    keys = ["system", "dislocation", "temperature_K", "time_ps", "n_core_carriers", "n_crystal_carriers",
+            "D_core_line_cm2_s", "D_core_line_err_cm2_s", "D_crystal_cm2_s", "D_crystal_err_cm2_s", "ratio", "ratio_err",
+            "fraction_still_in_core", "picture", "wall_time_s"]
+    _execute(maker.make(system), f"{system} pipe diffusion, {temperature:g} K", keys, out, as_json,
+             f"pipe diffusion {system} ({dislocation}), {temperature:g} K, {time_ps:g} ps")
+
+
 # ---------------------------------------------------------------------------------------- dft
 @run_app.command("dft")
 @handle_errors

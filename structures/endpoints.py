@@ -254,3 +254,35 @@ def _nearest_equivalent(cell: Atoms, site: np.ndarray, min_hop_A: float) -> np.n
     if not ok.any():
         raise InputError(f"no equivalent site within reach of {site}; lower min_hop_A ({min_hop_A} A)")
     return candidates[ok][np.argmin(distances[ok])]
+
+
+def most_open_point(atoms: Atoms, target_A, radius_A: float = 3.0, spacing_A: float = 0.25) -> tuple[np.ndarray, float]:
+    """The point within ``radius_A`` of ``target_A`` (A) farthest from every atom of ``atoms`` (any
+    cell, minimum image), on a grid of ``spacing_A``; returns (point A, its clearance A)."""
+    from ase.geometry import find_mic
+
+    if not radius_A > 0 or not 0 < spacing_A <= radius_A:
+        raise InputError(f"need radius_A > 0 and 0 < spacing_A <= radius_A, got {radius_A}, {spacing_A}")
+    target = np.asarray(target_A, float)
+    around, r = find_mic(atoms.positions - target, atoms.cell, atoms.pbc)  # atoms seen from the target
+    around = around[r <= radius_A + 6.0]
+    steps = np.arange(-radius_A, radius_A + 1e-9, spacing_A)
+    grid = np.array(np.meshgrid(steps, steps, steps, indexing="ij")).reshape(3, -1).T
+    grid = grid[np.linalg.norm(grid, axis=1) <= radius_A]
+    clearance = np.linalg.norm(grid[:, None, :] - around[None, :, :], axis=-1).min(axis=1)
+    best = int(np.argmax(clearance))
+    return target + grid[best], float(clearance[best])
+
+
+def with_carriers(atoms: Atoms, carrier: str, targets_A, radius_A: float = 3.0) -> Atoms:
+    """``atoms`` with one ``carrier`` atom at the most open point within ``radius_A`` of each target
+    (:func:`most_open_point`, against the host and the carriers placed before it); carriers appended
+    last, in the order of ``targets_A``."""
+    if carrier not in CARRIERS:
+        raise InputError(f"unknown carrier '{carrier}'; carriers: {', '.join(CARRIERS)}")
+    out = atoms.copy()
+    for target in np.atleast_2d(targets_A):
+        point = most_open_point(out, target, radius_A)[0]
+        out += Atoms(carrier, positions=[point], cell=out.cell, pbc=out.pbc)
+    out.wrap()
+    return out

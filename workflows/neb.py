@@ -195,6 +195,26 @@ FRONT_FREE_RADIUS_A = 6.0
 CORE_HOP_CYLINDER = {"radius_nm": 1.5, "length_cells": 3, "vacuum_nm": 0.5, "fixed_width_nm": 0.5}
 
 
+def relaxed_core_cylinder(crystal: str, dislocation: str, calculator, deform: np.ndarray) -> Atoms:
+    """The core-hop cylinder (:data:`CORE_HOP_CYLINDER`) scaled onto the potential's lattice by
+    ``deform`` and relaxed with its outer shell fixed (a ``FixAtoms`` constraint, kept); ``info``
+    holds the scaled line position ``core_A`` (x, y) and period ``line_period_A`` (A)."""
+    from ase.constraints import FixAtoms
+
+    from anodeflow.structures.couples import REGIONS
+    from anodeflow.structures.dislocations import build_dislocation
+
+    cylinder = build_dislocation(crystal, dislocation, **CORE_HOP_CYLINDER)
+    cylinder.set_cell(cylinder.cell.array @ deform, scale_atoms=True)
+    core = np.asarray(cylinder.info["core_A"]) @ deform[:2, :2]
+    period = float(cylinder.info["line_period_A"] * deform[2, 2])
+    cylinder.info.update(core_A=core.tolist(), line_period_A=period)
+    cylinder.set_constraint(FixAtoms(mask=cylinder.arrays["region"] == REGIONS["fixed"]))
+    relax(cylinder, calculator, fmax=0.01, steps=2000, cell=False)
+    cylinder.calc = None
+    return cylinder
+
+
 def core_hop_states(crystal: str, carrier: str, dislocation: str, calculator, deform: np.ndarray, n_images: int,
                     drag_steps: int = 8, passes: int = 3) -> dict:
     """Relaxed ends and a starting band of a carrier hop one line period along a dislocation core.
@@ -210,22 +230,15 @@ def core_hop_states(crystal: str, carrier: str, dislocation: str, calculator, de
     carrier's coordinate along the line held (the drag's own frames push core atoms along and do
     not lead into the translated state; a straight band runs the carrier into core atoms).
     """
-    from ase.constraints import FixAtoms, FixedPlane
+    from ase.constraints import FixedPlane
     from ase.geometry import find_mic
 
-    from anodeflow.structures.couples import REGIONS
-    from anodeflow.structures.dislocations import build_dislocation
     from anodeflow.structures.endpoints import core_hop_endpoints, translated_state
 
-    cylinder = build_dislocation(crystal, dislocation, **CORE_HOP_CYLINDER)
-    cylinder.set_cell(cylinder.cell.array @ deform, scale_atoms=True)
-    core = np.asarray(cylinder.info["core_A"]) @ deform[:2, :2]
-    period = float(cylinder.info["line_period_A"] * deform[2, 2])
-    cylinder.info.update(core_A=core.tolist(), line_period_A=period)
-    fixed = FixAtoms(mask=cylinder.arrays["region"] == REGIONS["fixed"])
-    cylinder.set_constraint(fixed)
-    relax(cylinder, calculator, fmax=0.01, steps=2000, cell=False)
-    cylinder.calc = None
+    cylinder = relaxed_core_cylinder(crystal, dislocation, calculator, deform)
+    fixed = cylinder.constraints[0]
+    core = np.asarray(cylinder.info["core_A"])
+    period = float(cylinder.info["line_period_A"])
     cylinder.set_constraint()
     initial, _, record = core_hop_endpoints(cylinder, carrier)
     carrier_index = len(initial) - 1  # appended last; the fixed shell keeps its indices

@@ -324,6 +324,119 @@ class NebDocument(BaseModel):
     images: list[AtomsModel] | None = Field(None, description="final images (data store)")
 
 
+# -- site networks -------------------------------------------------------------------------
+
+
+class NetworkSite(BaseModel):
+    """One carrier minimum of a site network."""
+
+    position_A: list[float] = Field(description="carrier position, folded into the network's unit cell (A)")
+    energy_eV: float = Field(description="energy of the relaxed cell with the carrier here, relative to the lowest "
+                                         "site (eV)")
+    site_class: int = Field(description="symmetry class of the site (sites of one class are equivalent)")
+    reproducible: bool = Field(description="a second relaxation from 0.2 A off the relaxed carrier position, the host "
+                                           "started afresh, lands within 0.3 A and 5 meV of the first; False at a "
+                                           "saddle or where the host reconstructs around the carrier into several "
+                                           "states")
+    host_shift_A: float = Field(description="largest host-atom displacement the relaxed carrier causes (A)")
+    line_distance_A: float | None = Field(None, description="distance from the dislocation line (A); None in bulk")
+
+
+class NetworkHop(BaseModel):
+    """One hop of a site network, from site i to the image of site j ``offset`` unit cells away."""
+
+    i: int = Field(description="index of the start site in ``sites``")
+    j: int = Field(description="index of the end site in ``sites``")
+    offset: list[int] = Field(description="lattice offset of the end site's image (unit-cell vectors)")
+    distance_A: float = Field(description="straight distance between the two minima (A)")
+    hop_class: int = Field(description="symmetry class of the hop (one NEB per class)")
+    status: str = Field(description="measured; skipped (both ends above the percolation threshold); or not a hop "
+                                    "(an end relaxed away from its site, or the engine stopped both bands)")
+    saddle_eV: float | None = Field(description="highest NEB image, relative to the lowest site (eV); None unless "
+                                                "measured")
+    image_energies_eV: list[float] = Field(description="NEB image energies, relative to the lowest site (eV); empty "
+                                                       "when not measured")
+    converged: bool = Field(description="the climbing-image NEB reached its force criterion (0.05 eV/A); False when "
+                                        "not measured")
+
+
+class NetworkHopRef(BaseModel):
+    """A hop named in a percolation result."""
+
+    i: int = Field(description="start site index")
+    j: int = Field(description="end site index")
+    offset: list[int] = Field(description="lattice offset of the end site's image (unit-cell vectors)")
+    saddle_eV: float = Field(description="saddle relative to the lowest site (eV)")
+    distance_A: float = Field(description="straight distance between the two minima (A)")
+
+
+class SiteNetworkDocument(BaseModel):
+    """A carrier's network of minima and hops in a host crystal or a dislocation core, and the barrier
+    of long-range migration: where the network first percolates."""
+
+    schema_version: str = Field(SCHEMA_VERSION, description=_SCHEMA_VERSION_TEXT)
+    doc_type: str = Field("site_network", description="document kind")
+    system: str = Field(description=_SYSTEM_TEXT)
+    host: str = Field(description="host element")
+    carrier: str = Field(description="carrier element")
+    kind: str = Field(description="bulk (host crystal) or dislocation (sites near a dislocation line)")
+    dislocation: str | None = Field(None, description="60 or screw for dislocation networks")
+    percolation_axes: str = Field(description="cell axes along which a winding path counts (xyz in bulk, z along "
+                                              "a dislocation line)")
+    unit_cell_A: list[list[float]] = Field(description="period of the network, cell vectors as rows (A)")
+    n_host_atoms: int = Field(description="host atoms in the cell the carrier relaxes in")
+    sites: list[NetworkSite] = Field(description="carrier minima")
+    hops: list[NetworkHop] = Field(description="hops between minima up to max_hop_A apart, with their saddles")
+    max_hop_A: float = Field(description="longest hop measured (A)")
+    n_relaxations: int = Field(description="carrier relaxations (two per symmetry class of candidate sites)")
+    n_bands: int = Field(description="NEB bands run (one per symmetry class of hops measured)")
+    every_hop: bool = Field(description="every hop measured; otherwise hops whose both ends lie above the "
+                                        "percolation threshold are skipped")
+    percolates: bool = Field(description="a path of measured hops winds through the cell along the axes")
+    threshold_eV: float | None = Field(None, description="saddle of the hop that first closes a winding path, "
+                                                         "relative to the lowest site (eV)")
+    barrier_eV: float | None = Field(None, description="long-range migration energy: threshold less the lowest "
+                                                       "site of the percolating cluster (eV)")
+    trap_site: int | None = Field(None, description="lowest site of the percolating cluster")
+    bottleneck: NetworkHopRef | None = Field(None, description="the hop that closes the winding path")
+    winding: list[int] | None = Field(None, description="net lattice offset of the winding path (unit-cell vectors)")
+    cycle: list[NetworkHopRef] = Field(default_factory=list, description="hops of the winding path, in order")
+    percolating_sites: list[int] = Field(default_factory=list, description="sites of the percolating cluster")
+    escape_eV: list[float | None] = Field(default_factory=list, description="per site: its lowest saddle out less "
+                                          "its energy over the measured hops (single-hop escape, eV); None for a site without one")
+    potential: PotentialSummary = Field(description="the potential")
+    wall_time_s: float = Field(description="wall time of the whole network (s)")
+
+
+class PipeDiffusionDocument(BaseModel):
+    """Carrier diffusion along dislocation cores against the perfect crystal, from MD at one temperature."""
+
+    schema_version: str = Field(SCHEMA_VERSION, description=_SCHEMA_VERSION_TEXT)
+    doc_type: str = Field("pipe_diffusion", description="document kind")
+    system: str = Field(description=_SYSTEM_TEXT)
+    host: str = Field(description="host element")
+    carrier: str = Field(description="carrier element")
+    dislocation: str = Field(description="60 or screw")
+    temperature_K: float = Field(description="MD temperature (K)")
+    time_ps: float = Field(description="MD time of each run (ps)")
+    equilibration_ps: float = Field(description="MD time dropped before the MSD (ps)")
+    core_radius_A: float = Field(description="carriers starting within this of a dislocation line count as core "
+                                             "carriers (A)")
+    n_core_carriers: int = Field(description="carriers starting in the cores")
+    n_crystal_carriers: int = Field(description="carriers in the perfect crystal")
+    D_core_line_cm2_s: float = Field(description="D of the core carriers along the line, z (cm^2/s)")
+    D_core_line_err_cm2_s: float = Field(description="1-sigma error of D_core_line (cm^2/s)")
+    D_crystal_cm2_s: float = Field(description="D of the carriers in the perfect crystal, 3-D (cm^2/s)")
+    D_crystal_err_cm2_s: float = Field(description="1-sigma error of D_crystal (cm^2/s)")
+    ratio: float = Field(description="D_core_line / D_crystal (dimensionless)")
+    ratio_err: float = Field(description="1-sigma error of the ratio (dimensionless)")
+    fraction_still_in_core: float = Field(description="core carriers within core_radius_A of a line at the end "
+                                                      "(fraction)")
+    picture: str = Field(description="pipe (core faster by > 2 sigma), trap (slower by > 2 sigma) or undetermined")
+    potential: PotentialSummary = Field(description="the potential")
+    wall_time_s: float = Field(description="wall time of the two MD runs (s)")
+
+
 # -- melting -------------------------------------------------------------------------------
 
 

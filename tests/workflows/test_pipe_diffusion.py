@@ -1,0 +1,70 @@
+"""Carrier diffusion along dislocation cores against the crystal (workflows.pipe_diffusion, ``run pipe``).
+
+A short MD cannot measure D well; this test checks what the set-up decides and one prediction
+that the site network makes independently (tests/workflows/test_site_network.py and
+docs/site_networks/): Li in the 60-degree core of Si (Cui MEAM) sits in traps whose long-range
+barrier along the line exceeds 1 eV, so at 1500 K (kT = 0.129 eV) a core Li escapes at about
+1e13 exp(-1/0.129) = 4e9 per s: none of 6 should leave the core in 2 ps.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from anodeflow.errors import InputError
+from anodeflow.workflows.pipe_diffusion import PipeDiffusionMaker, pipe_picture
+from tests.conftest import home_env
+
+pytestmark = pytest.mark.usefixtures("lammps_available")
+
+
+def test_cells_put_one_carrier_per_period_in_each_core():
+    from anodeflow.analysis.dislocations import DislocationContent, distance_to_lines_A
+    from anodeflow.workflows.pipe_diffusion import pipe_cells
+
+    cells = pipe_cells.original("Li-Si", "60", separation=4, length_cells=3)
+    core, crystal = cells["core"].to_atoms(), cells["crystal"].to_atoms()
+    assert cells["n_carriers"] == 6
+    li = np.array(core.get_chemical_symbols()) == "Li"
+    assert li.sum() == 6 and (np.array(crystal.get_chemical_symbols()) == "Li").sum() == 6
+    dxa = DislocationContent("Si").compute(core.positions, core.cell.array, host_mask=~li)
+    assert len(dxa.lines_A) == 2
+    assert distance_to_lines_A(core.positions[li], core.cell.array, dxa.lines_A).max() < 2.6  # placed within 2.5 A
+    assert abs(len(crystal) - len(core)) / len(core) < 0.3  # comparable cells (216 + 6 against 288 + 6)
+    # the crystal's carriers sit in cages: at least 2.2 A from every Si (Td clearance is a sqrt(3)/4 = 2.35 A)
+    from ase.geometry import get_distances
+
+    d = get_distances(crystal.positions[-6:], crystal.positions[:-6], cell=crystal.cell, pbc=True)[1]
+    assert d.min() > 2.2
+
+
+def test_core_lithium_stays_in_the_core_at_1500_K(tmp_path):
+    env = home_env(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "anodeflow.cli", "run", "pipe", "Li-Si", "--temperature", "1500",
+                          "--time-ps", "2", "--dump-every-ps", "0.02", "--separation", "4", "--length-cells", "3",
+                          "--json"], capture_output=True, text=True, env=env, timeout=900)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["n_core_carriers"] == 6 and doc["n_crystal_carriers"] == 6
+    assert doc["fraction_still_in_core"] == 1.0
+    assert doc["picture"] in ("pipe", "trap", "undetermined")
+    assert doc["D_crystal_cm2_s"] > 0 and np.isfinite(doc["ratio"])
+
+
+def test_picture_needs_two_sigma():
+    assert pipe_picture(3.0, 0.5) == "pipe"
+    assert pipe_picture(0.2, 0.1) == "trap"
+    assert pipe_picture(1.5, 0.3) == "undetermined"
+    assert pipe_picture(float("nan"), 0.1) == "undetermined"
+
+
+def test_bad_pipe_settings_are_refused():
+    with pytest.raises(InputError, match="length_cells >= 3"):
+        PipeDiffusionMaker(length_cells=2).make("Li-Si")
+    with pytest.raises(InputError):
+        PipeDiffusionMaker(dislocation="edge").make("Li-Si")

@@ -1,0 +1,138 @@
+"""Carrier diffusion along dislocation cores against the crystal, in MD (pipe diffusion or traps).
+
+Flow of :class:`PipeDiffusionMaker`: :func:`pipe_cells` (a fully periodic dislocation dipole with
+one carrier per line period in each core, and the perfect crystal with as many carriers in its
+cages) -> the same LAMMPS MD of both -> :func:`compare_pipe_diffusion`: D along the line (z) of the
+carriers that start within ``core_radius_A`` of a line (the ``core:R`` region, DXA on the first
+frame) against D of the carriers in the crystal -> :class:`PipeDiffusionDocument`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from jobflow import Flow, Maker, job
+
+from anodeflow.errors import InputError
+from anodeflow.structures import parse_system
+from anodeflow.structures.crystals import HOST_CRYSTALS
+from anodeflow.workflows.md import LammpsMDMaker
+from anodeflow.workflows.schemas import AtomsModel, LammpsMDDocument, PipeDiffusionDocument
+
+
+def _pipe_md() -> LammpsMDMaker:
+    return LammpsMDMaker(temperature_K=1200.0, time_ps=100.0, dump_every_ps=0.5, ensemble="nvt", progress=False)
+
+
+@job
+def pipe_cells(system: str, dislocation: str = "60", separation: int = 6, length_cells: int = 6) -> dict:
+    """The dipole (:func:`~anodeflow.structures.dislocations.build_dislocation_dipole`) with one
+    carrier at the most open point within 2.5 A of each line in every line period, and the host
+    crystal (cubic supercell of about as many atoms) with as many carriers on a regular grid of its
+    cages. Returns {"core": AtomsModel, "crystal": AtomsModel, "n_carriers": int}."""
+    from anodeflow.structures.crystals import bulk_crystal
+    from anodeflow.structures.dislocations import build_dislocation_dipole
+    from anodeflow.structures.endpoints import with_carriers
+
+    carrier, host = parse_system(system)
+    crystal_name = HOST_CRYSTALS[host]
+    dipole = build_dislocation_dipole(crystal_name, dislocation, separation, length_cells)
+    period = float(dipole.info["line_period_A"])
+    targets = [(x, y, (k + 0.5) * period) for x, y in dipole.info["core_A"] for k in range(length_cells)]
+    core = with_carriers(dipole, carrier, targets, radius_A=2.5)
+    unit = bulk_crystal(crystal_name)
+    repeats = max(1, round((len(dipole) / len(unit)) ** (1 / 3)))
+    crystal = unit.repeat(repeats)
+    per_side = int(np.ceil(len(targets) ** (1 / 3)))
+    grid = (np.indices((per_side,) * 3).reshape(3, -1).T[:len(targets)] + 0.5) / per_side
+    crystal = with_carriers(crystal, carrier, grid @ crystal.cell.array, radius_A=unit.cell.lengths()[0] / 2)
+    return {"core": AtomsModel.from_atoms(core), "crystal": AtomsModel.from_atoms(crystal), "n_carriers": len(targets)}
+
+
+@job
+def compare_pipe_diffusion(core_md: LammpsMDDocument, crystal_md: LammpsMDDocument, core_radius_A: float,
+                           dislocation: str, equilibration_ps: float = 0.0) -> PipeDiffusionDocument:
+    """D along the line of the carriers starting in the cores against D in the crystal, and the
+    fraction of core carriers still within ``core_radius_A`` of a line at the end."""
+    from anodeflow.analysis import read_frames
+    from anodeflow.analysis.diffusion import diffusion_from_frames, region_mask
+    from anodeflow.analysis.dislocations import DislocationContent, distance_to_lines_A
+
+    carrier, host = parse_system(core_md.system)
+    dt_ps = core_md.timestep_fs / 1000.0
+    region = f"core:{core_radius_A:g}"
+
+    def frames(md):
+        return (f for f in read_frames(md.trajectory) if f.step * dt_ps >= equilibration_ps)
+
+    core = diffusion_from_frames(frames(core_md), carrier, dt_ps, region=region, host=host, axes="z")
+    crystal = diffusion_from_frames(frames(crystal_md), carrier, dt_ps, axes="xyz")  # cubic host: D is isotropic
+    first = next(frames(core_md))
+    last = None
+    for last in frames(core_md):
+        pass
+    selected = region_mask(first, region, host) & first.mask(carrier)
+    lines = DislocationContent(host).compute(first.positions, first.cell, host_mask=first.mask(host)).lines_A
+    kept = distance_to_lines_A(last.positions[selected], last.cell, lines) <= core_radius_A
+    ratio = core.D_cm2_s / crystal.D_cm2_s if crystal.D_cm2_s > 0 else float("nan")
+    ratio_err = abs(ratio) * float(np.hypot(core.D_err_cm2_s / max(abs(core.D_cm2_s), 1e-300),
+                                            crystal.D_err_cm2_s / max(crystal.D_cm2_s, 1e-300)))
+    return PipeDiffusionDocument(
+        system=core_md.system, host=host, carrier=carrier, dislocation=dislocation,
+        temperature_K=core_md.temperature_K, time_ps=core_md.time_ps, equilibration_ps=equilibration_ps,
+        core_radius_A=core_radius_A, n_core_carriers=int(selected.sum()), n_crystal_carriers=int(first.mask(carrier).sum()),
+        D_core_line_cm2_s=core.D_cm2_s, D_core_line_err_cm2_s=core.D_err_cm2_s, D_crystal_cm2_s=crystal.D_cm2_s,
+        D_crystal_err_cm2_s=crystal.D_err_cm2_s, ratio=ratio, ratio_err=ratio_err,
+        fraction_still_in_core=float(kept.mean()) if len(kept) else float("nan"),
+        picture=pipe_picture(ratio, ratio_err), potential=core_md.potential,
+        wall_time_s=core_md.wall_time_s + crystal_md.wall_time_s)
+
+
+def pipe_picture(ratio: float, ratio_err: float) -> str:
+    """``pipe`` when D along the core exceeds D in the crystal by more than 2 sigma, ``trap`` when it
+    is below by more than 2 sigma, else ``undetermined``."""
+    if not np.isfinite(ratio) or not np.isfinite(ratio_err):
+        return "undetermined"
+    if ratio - 2 * ratio_err > 1:
+        return "pipe"
+    if ratio + 2 * ratio_err < 1:
+        return "trap"
+    return "undetermined"
+
+
+@dataclass
+class PipeDiffusionMaker(Maker):
+    """Carrier D along dislocation cores against the crystal at one temperature (one Flow).
+
+    A dipole of ``dislocation`` (60 or screw; diamond hosts) ``separation`` glide distances apart,
+    ``length_cells`` line periods long, one carrier per period in each core; the crystal with as
+    many carriers; ``md`` runs both (default NVT 1200 K, 100 ps, frames every 0.5 ps).
+    """
+
+    name: str = "pipe diffusion"
+    dislocation: str = "60"
+    separation: int = 6
+    length_cells: int = 6
+    core_radius_A: float = 4.0
+    equilibration_ps: float = 0.0
+    md: LammpsMDMaker = field(default_factory=_pipe_md)
+
+    def make(self, system: str) -> Flow:
+        from anodeflow.structures.dislocations import check_dislocation
+
+        carrier, host = parse_system(system)
+        check_dislocation(HOST_CRYSTALS[host], self.dislocation)
+        if self.separation < 2 or self.length_cells < 3:
+            raise InputError(f"need separation >= 2 glide distances and length_cells >= 3 (DXA finds the lines), got "
+                             f"{self.separation}, {self.length_cells}")
+        if not self.core_radius_A > 0:
+            raise InputError(f"core_radius_A must be > 0 A, got {self.core_radius_A}")
+        if not 0 <= self.equilibration_ps < self.md.time_ps:
+            raise InputError(f"equilibration_ps must be in [0, {self.md.time_ps:g}) ps, got {self.equilibration_ps}")
+        cells = pipe_cells(system, self.dislocation, self.separation, self.length_cells)
+        core_md = self.md.make(cells.output["core"], system)
+        crystal_md = self.md.make(cells.output["crystal"], system)
+        doc = compare_pipe_diffusion(core_md.output, crystal_md.output, self.core_radius_A, self.dislocation,
+                                     self.equilibration_ps)
+        return Flow([cells, core_md, crystal_md, doc], output=doc.output, name=f"{self.name} {system}")
