@@ -458,6 +458,9 @@ def _network_rows(doc: dict) -> list[tuple[str, str]]:
                 f"{sum(h['status'] == status for h in hops)} {status}" for status in ("measured", "skipped", "not a hop"))
              + f"; {doc['n_bands']} NEB bands, {sum(h['status'] == 'measured' and not h['converged'] for h in hops)} "
                "hops unconverged")]
+    if not doc["well_posed"]:
+        rows.append(("well posed", "no: sites not reproducible or pairs that are not hops; the barrier below depends "
+                                   "on the relaxation path, not only on the potential"))
     if not doc["percolates"]:
         return [*rows, ("percolates", f"no: no path of hops up to {doc['max_hop_A']:g} A winds along "
                                       f"{doc['percolation_axes']}")]
@@ -505,8 +508,8 @@ def run_network(
     maker = SiteNetworkMaker(kind=kind, potential=potential, dislocation=dislocation, max_hop_A=max_hop,
                              site_radius_A=site_radius, min_cell_A=min_cell, num_images=images, every_hop=every_hop,
                              progress=progress and not as_json)
-    keys = ["system", "kind", "percolates", "threshold_eV", "barrier_eV", "trap_site", "bottleneck", "winding",
-            "sites", "hops", "n_bands", "wall_time_s"]
+    keys = ["system", "kind", "well_posed", "percolates", "threshold_eV", "barrier_eV", "trap_site", "bottleneck",
+            "winding", "sites", "hops", "n_bands", "wall_time_s"]
     _execute(maker.make(system), f"{system} {kind} site network", keys, out, as_json, f"site network {system} {kind}",
              rows=_network_rows)
 

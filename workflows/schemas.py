@@ -392,6 +392,9 @@ class SiteNetworkDocument(BaseModel):
     n_bands: int = Field(description="NEB bands run (one per symmetry class of hops measured)")
     every_hop: bool = Field(description="every hop measured; otherwise hops whose both ends lie above the "
                                         "percolation threshold are skipped")
+    well_posed: bool = Field(description="every site reproducible and every pair tried a hop: the network is a "
+                                         "property of the potential; False where the host reconstructs around the "
+                                         "carrier, and the barrier then depends on the relaxation path")
     percolates: bool = Field(description="a path of measured hops winds through the cell along the axes")
     threshold_eV: float | None = Field(None, description="saddle of the hop that first closes a winding path, "
                                                          "relative to the lowest site (eV)")

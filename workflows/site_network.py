@@ -370,7 +370,8 @@ def site_network(system: str, kind: str = "bulk", potential: str | None = None, 
         system=system, host=host, carrier=carrier, kind=kind, dislocation=dislocation if kind != "bulk" else None,
         percolation_axes=axes, unit_cell_A=cell.unit.tolist(), n_host_atoms=len(cell.host), sites=network_sites,
         hops=rows, max_hop_A=max_hop_A, n_relaxations=minima.n_relaxations, n_bands=len({r.hop_class for r in measured}),
-        every_hop=every_hop, **result.as_dict(),
+        every_hop=every_hop, well_posed=bool(minima.reproducible.all() and all(r.status != "not a hop" for r in rows)),
+        **result.as_dict(),
         potential=PotentialSummary(name=pot.name, form=pot.form, citation=pot.citation),
         wall_time_s=time.perf_counter() - start)
 
