@@ -66,12 +66,17 @@ def compare_pipe_diffusion(core_md: LammpsMDDocument, crystal_md: LammpsMDDocume
     def frames(md):
         return (f for f in read_frames(md.trajectory) if f.step * dt_ps >= equilibration_ps)
 
-    core = diffusion_from_frames(frames(core_md), carrier, dt_ps, region=region, host=host, axes="z")
+    ends = {}
+
+    def keep_ends(stream):  # the first and last frames, taken on the one pass the MSD makes
+        for frame in stream:
+            ends.setdefault("first", frame)
+            ends["last"] = frame
+            yield frame
+
+    core = diffusion_from_frames(keep_ends(frames(core_md)), carrier, dt_ps, region=region, host=host, axes="z")
     crystal = diffusion_from_frames(frames(crystal_md), carrier, dt_ps, axes="xyz")  # cubic host: D is isotropic
-    first = next(frames(core_md))
-    last = None
-    for last in frames(core_md):
-        pass
+    first, last = ends["first"], ends["last"]
     selected = region_mask(first, region, host) & first.mask(carrier)
     lines = DislocationContent(host).compute(first.positions, first.cell, host_mask=first.mask(host)).lines_A
     kept = distance_to_lines_A(last.positions[selected], last.cell, lines) <= core_radius_A
