@@ -9,7 +9,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from anodeflow.cli_common import JsonOpt, Table, check_option, console, handle_errors, print_json
+from anodeflow.cli_common import JsonOpt, PlotOpt, Table, check_option, console, handle_errors, print_json
 from anodeflow.cli_inputs import MAX_BINS, arrhenius_inputs, check_plot, check_region, front_from_csv, image_size
 from anodeflow.errors import InputError
 
@@ -18,7 +18,6 @@ analyze_app = typer.Typer(help="Analyse trajectories and data files (frames in, 
 
 FileArg = Annotated[Path, typer.Argument(help="LAMMPS dump or extxyz file")]
 TypesOpt = Annotated[str | None, typer.Option("--types", help="map dump types to elements, e.g. 1=Li,2=Si")]
-PlotOpt = Annotated[Path | None, typer.Option("--plot", help="write a PNG figure")]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")]
 WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", help="processes analysing frames at once (default: every available core)")]

@@ -32,6 +32,7 @@ from anodeflow.errors import AnodeflowError, InputError
 console = Console(emoji=False, highlight=False)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (units in key names)")]
+PlotOpt = Annotated[Path | None, typer.Option("--plot", help="write a PNG figure")]
 
 
 class Table(RichTable):

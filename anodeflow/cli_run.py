@@ -10,6 +10,7 @@ from rich.text import Text
 
 from anodeflow.cli_common import (
     JsonOpt,
+    PlotOpt,
     Table,
     check_atom_option,
     check_option,
@@ -20,6 +21,7 @@ from anodeflow.cli_common import (
     print_json,
     read_structures,
 )
+from anodeflow.cli_inputs import check_plot
 from anodeflow.errors import InputError
 
 run_app = typer.Typer(help="Run workflows into the results store.", no_args_is_help=True)
@@ -491,6 +493,7 @@ def run_network(
                                             "percolation threshold (each site's escape)")] = False,
     potential: PotentialOpt = None,
     out: OutOpt = None,
+    plot: PlotOpt = None,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ):
@@ -500,6 +503,7 @@ def run_network(
 
     from anodeflow.structures.sizes import check_length
 
+    check_plot(plot)
     check_option("--max-hop-A", max_hop, gt=0, le=MAX_NETWORK_HOP_A, unit="A")
     check_option("--site-radius-A", site_radius, gt=0, le=MAX_NETWORK_HOP_A * 2, unit="A")
     check_option("--min-cell-A", min_cell, gt=0, unit="A")
@@ -509,9 +513,13 @@ def run_network(
                              site_radius_A=site_radius, min_cell_A=min_cell, num_images=images, every_hop=every_hop,
                              progress=progress and not as_json)
     keys = ["system", "kind", "well_posed", "percolates", "threshold_eV", "barrier_eV", "trap_site", "bottleneck",
-            "winding", "sites", "hops", "n_bands", "wall_time_s"]
-    _execute(maker.make(system), f"{system} {kind} site network", keys, out, as_json, f"site network {system} {kind}",
-             rows=_network_rows)
+            "winding", "cycle", "sites", "hops", "n_bands", "wall_time_s"]
+    doc = _execute(maker.make(system), f"{system} {kind} site network", keys, out, as_json,
+                   f"site network {system} {kind}", rows=_network_rows)
+    if plot:
+        from anodeflow.plots import plot_site_network
+
+        plot_site_network(doc, plot)
 
 
 @run_app.command("pipe")

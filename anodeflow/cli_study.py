@@ -45,21 +45,27 @@ def study_seed(
         "Li-Si,Na-Sn,Na-Sb"),
     potential: Annotated[list[str] | None, typer.Option(
         "--potential", help="SYSTEM=NAME, repeatable (default: each system's default potential)")] = None,
+    parts: Annotated[str, typer.Option("--parts", help="comma-separated, from couples, diffusion, network, pipe "
+                                                       "(studies of different parts merge with 'study merge')")] = (
+        "couples,diffusion,network,pipe"),
     runs: Annotated[Path | None, typer.Option("--runs", help="folder for the run folders (default: settings work_dir)")] = None,
     as_json: JsonOpt = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")] = True,
 ):
     """The seed's claims (ICR/DCR, amorphous layer, bonds, front width, anisotropy, diffusivities, stress,
-    screening) measured with replicas and error bars, each with a verdict; stored as one seed_study document."""
+    screening, bulk barriers, pipe diffusion) measured with replicas and error bars, each with a verdict;
+    stored as one seed_study document."""
     from anodeflow.seed_report import write_report
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store
     from anodeflow.workflows.run import run_flow, run_root
-    from anodeflow.workflows.seed_study import SeedStudyMaker
+    from anodeflow.workflows.seed_study import PARTS, SeedStudyMaker
 
     check_report_folder(out)
     maker = SeedStudyMaker(scale=scale, systems=tuple(s.strip() for s in systems.split(",") if s.strip()),
-                           potentials=parse_potentials(potential or []), progress=progress and not as_json)
+                           potentials=parse_potentials(potential or []),
+                           parts=tuple(p.strip() for p in parts.split(",") if p.strip()),
+                           progress=progress and not as_json)
     flow = maker.make()  # every input checked before anything runs
     store = open_store()
     run_root(runs, get_settings().work_dir)
@@ -69,7 +75,9 @@ def study_seed(
     doc = run_flow(flow, store=store, root_dir=runs)
     wall = time.perf_counter() - start
     command = shlex.join(["anodeflow", "study", "seed", "--scale", scale, "--systems", ",".join(maker.systems),
-                          *(w for p in potential or [] for w in ("--potential", p)), "--out", str(out)])
+                          *(w for p in potential or [] for w in ("--potential", p)),
+                          *(("--parts", ",".join(maker.parts)) if set(maker.parts) != set(PARTS) else ()),
+                          "--out", str(out)])
     files = write_report(doc, out, wall, command)
     if as_json:
         print_json({"id": flow.output.uuid, "report_files": [str(f) for f in files], "wall_time_s": wall,
@@ -87,13 +95,14 @@ def study_seed(
 @study_app.command("merge")
 @handle_errors
 def study_merge(
-    studies: Annotated[list[Path], typer.Argument(help="study.json files of seed studies of one scale, each system once")],
+    studies: Annotated[list[Path], typer.Argument(help="study.json files of seed studies of one scale, each part "
+                                                        "of a system once")],
     out: Annotated[Path, typer.Option("--out", help="report folder of the merged study")] = Path("seed-study"),
     as_json: JsonOpt = False,
 ):
-    """One seed-study report from studies run separately for different systems (same scale): the systems side by
-    side and the claims table made again from all of them, with the screen of the first study that has one. The
-    total wall time is the sum of the parts'."""
+    """One seed-study report from studies run separately for different systems or different parts of a system
+    (same scale): the systems side by side and the claims table made again from all of them, with the screen of
+    the first study that has one. The total wall time is the sum of the parts'."""
     import json
 
     from anodeflow.seed_report import parts_wall_time_s, write_report

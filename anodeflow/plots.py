@@ -179,7 +179,8 @@ def render_frame(frame, path, host: str | None = None, size=(800, 600)) -> Path:
     return Path(path)
 
 
-def plot_claim_bars(values: dict[str, dict], label: str, path) -> Path:
+def plot_claim_bars(values: dict[str, dict], label: str, path,
+                    title: str = "mean over replicas +- 1 standard error") -> Path:
     """One bar per key with its 1-sigma error bar; ``values`` maps a label to ``{value, err, n}``."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     names = list(values)
@@ -188,7 +189,7 @@ def plot_claim_bars(values: dict[str, dict], label: str, path) -> Path:
     ax.bar(names, means, yerr=errs, capsize=5, color=[f"C{i}" for i in range(len(names))])
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_ylabel(label)
-    ax.set_title("mean over replicas +- 1 standard error", fontsize=9)
+    ax.set_title(title, fontsize=9)
     return _save(fig, path)
 
 
@@ -232,4 +233,71 @@ def plot_study_arrhenius(systems: list[dict], path) -> Path:
     ax.set_xlabel("1000 / T (1/K)")
     ax.set_ylabel("carrier D (cm2/s)")
     ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_pipe_diffusion(docs: list[dict], path) -> Path:
+    """Carrier D along dislocation cores (filled) and in the perfect crystal (open) against 1000/T, from
+    pipe-diffusion documents."""
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, system in enumerate(sorted({d["system"] for d in docs})):
+        runs = sorted((d for d in docs if d["system"] == system), key=lambda d: d["temperature_K"])
+        x = 1000 / np.array([d["temperature_K"] for d in runs])
+        for key, marker, where in (("D_core_line", "o", "along the core"), ("D_crystal", "s", "in the crystal")):
+            ax.errorbar(x, [d[f"{key}_cm2_s"] for d in runs], yerr=[d[f"{key}_err_cm2_s"] for d in runs],
+                        fmt=marker + "-", color=f"C{i}", mfc="none" if key == "D_crystal" else f"C{i}",
+                        label=f"{system}: {where}")
+    ax.set_yscale("symlog", linthresh=1e-8)
+    ax.set_xlabel("1000 / T (1/K)")
+    ax.set_ylabel("carrier D (cm2/s)")
+    ax.set_title("D of the carriers that start in the cores, along the line, +- 1 sigma", fontsize=9)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _cycle_profile(doc: dict) -> tuple[list[float], list[float]]:
+    """Path length (A) and energy (eV) along the winding path of a site-network document (with a
+    ``cycle``): its NEB image energies where the hop's band is stored, else site -> saddle -> site."""
+    import numpy as np
+
+    sites, hops, cycle = doc["sites"], doc["hops"], doc["cycle"]
+    current = cycle[0]["i"]
+    x, y = [0.0], [sites[current]["energy_eV"]]
+    for ref in cycle:
+        end = ref["j"] if ref["i"] == current else ref["i"]
+        band = next((h for h in hops if {h["i"], h["j"]} == {ref["i"], ref["j"]} and h["image_energies_eV"]), None)
+        if band:
+            energies = band["image_energies_eV"] if band["i"] == current else band["image_energies_eV"][::-1]
+            x += list(x[-1] + np.linspace(0, ref["distance_A"], len(energies))[1:])
+            y += list(energies[1:])
+        else:
+            x += [x[-1] + ref["distance_A"] / 2, x[-1] + ref["distance_A"]]
+            y += [ref["saddle_eV"], sites[end]["energy_eV"]]
+        current = end
+    return x, y
+
+
+def plot_site_network(doc: dict, path) -> Path:
+    """A site network: energy along the path that first winds through the cell (left) and the saddle of
+    every measured hop against its length (right), with the percolation threshold."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    if doc["cycle"]:
+        x, y = _cycle_profile(doc)
+        left.plot(x, y, "o-", ms=3)
+        left.set_title(f"winding path: barrier {doc['barrier_eV']:.3f} eV", fontsize=9)
+    else:
+        left.text(0.5, 0.5, "no path winds through the cell", ha="center", transform=left.transAxes)
+    left.set_xlabel("path length (A)")
+    left.set_ylabel("energy relative to the lowest site (eV)")
+    measured = [h for h in doc["hops"] if h["status"] == "measured"]
+    right.plot([h["distance_A"] for h in measured], [h["saddle_eV"] for h in measured], "o", label="measured hops")
+    if doc.get("threshold_eV") is not None:
+        right.axhline(doc["threshold_eV"], color="C3", ls="--", label="percolation threshold")
+    right.set_xlabel("hop length (A)")
+    right.set_ylabel("saddle relative to the lowest site (eV)")
+    right.set_title(f"{doc['system']} {doc['kind']}: {len(doc['sites'])} minima, "
+                    f"{'well posed' if doc['well_posed'] else 'not well posed'}", fontsize=9)
+    right.legend(fontsize=8)
     return _save(fig, path)

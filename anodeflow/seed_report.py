@@ -9,7 +9,7 @@ import platform
 from pathlib import Path
 
 from anodeflow.outputs import output_file
-from anodeflow.plots import plot_claim_bars, plot_front_advance, plot_study_arrhenius
+from anodeflow.plots import plot_claim_bars, plot_front_advance, plot_pipe_diffusion, plot_study_arrhenius
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -50,8 +50,41 @@ def _wall_time_rows(doc: dict) -> list[list[str]]:
             rows.append([s["system"], "melting point (coexistence)", f"{s['melting_wall_time_s']:.0f}"])
         for o in s["orientations"]:
             rows.append([s["system"], f"couples ({o['miller']}), all replicas", f"{o['wall_time_s']:.0f}"])
-        if s["valid"]:
+        if s["valid"] and "diffusion" in s.get("parts", ("diffusion",)):
             rows.append([s["system"], "melt-quench and diffusion", f"{s['diffusion_wall_time_s']:.0f}"])
+        if s.get("network"):
+            rows.append([s["system"], "site network (relaxations and CI-NEB)", f"{s['network']['wall_time_s']:.0f}"])
+        for d in s.get("pipe", []):
+            rows.append([s["system"], f"pipe diffusion at {d['temperature_K']:.0f} K (both cells)",
+                         f"{d['wall_time_s']:.0f}"])
+    return rows
+
+
+def _network_rows(doc: dict) -> list[list[str]]:
+    rows = []
+    for s in doc["systems"]:
+        n = s.get("network")
+        if not n:
+            rows.append([s["system"], f"not run: {s.get('network_status') or s['reason']}", *"-----"])
+            continue
+        sites = f"{len(n['sites'])} in {len({x['site_class'] for x in n['sites']})} classes, " \
+                f"{sum(not x['reproducible'] for x in n['sites'])} not reproducible"
+        shift = max((x["host_shift_A"] for x in n["sites"]), default=float("nan"))
+        barrier = f"{n['barrier_eV']:.3f}" if n.get("barrier_eV") is not None else "no path"
+        rows.append([s["system"], n["potential"]["name"], sites, f"{shift:.2f}",
+                     f"{len(n['hops'])} hops, {n['n_bands']} CI-NEB bands", "yes" if n["well_posed"] else "no", barrier])
+    return rows
+
+
+def _pipe_rows(doc: dict) -> list[list[str]]:
+    rows = []
+    for s in doc["systems"]:
+        if not s.get("pipe"):
+            rows.append([s["system"], f"not run: {s.get('pipe_status') or s['reason']}", *"-----"])
+        for d in s.get("pipe", []):
+            rows.append([s["system"], f"{d['temperature_K']:.0f}", f"{d['D_core_line_cm2_s']:.2g} +- {d['D_core_line_err_cm2_s']:.2g}",
+                         f"{d['D_crystal_cm2_s']:.2g} +- {d['D_crystal_err_cm2_s']:.2g}", f"{d['ratio']:.2g} +- {d['ratio_err']:.2g}",
+                         d["picture"], f"{d['fraction_still_in_core']:.2f}"])
     return rows
 
 
@@ -95,6 +128,17 @@ def methods(doc: dict) -> list[str]:
         "Arrhenius fit extrapolated to 300 K with the propagated error. Picosecond runs need temperatures where "
         "the alloy is liquid-like; the extrapolation assumes one activation energy down to 300 K, across any "
         "glass transition, so it tests the ordering of the systems more than each value.",
+        "- Site networks: every Voronoi vertex of the host's conventional cell is a candidate; one carrier "
+        "relaxation per symmetry class from 0.2 A off it, and a second from another direction with the host started "
+        "afresh (a site that does not return within 0.3 A and 5 meV is not reproducible); CI-NEB of one hop per "
+        "symmetry class; the barrier is where the network of hops first winds through the cell "
+        "(workflows.site_network). A network with a site that is not reproducible, or a pair that is not a hop, "
+        "is not well posed and gives no barrier.",
+        "- Pipe diffusion (diamond hosts): a periodic dipole of 60-degree dislocations with one carrier per line "
+        "period in each core, and the perfect crystal with as many carriers in its cages, NVT MD of both at "
+        f"{', '.join(f'{f:g}' for f in (scale.get('pipe') or {}).get('temperatures', ()))} Tm; D along the line of the carriers "
+        "that start within the core radius of a line (DXA on the first frame) against 3-D D in the crystal "
+        "(workflows.pipe_diffusion).",
         "- A claim is decided only when the measurement separates its outcomes by more than 2 standard errors; "
         "otherwise it is undetermined.",
         f"- Host check: the host crystal and a {'x'.join(map(str, scale['rattled_repeats']))} supercell rattled by "
@@ -115,6 +159,12 @@ def report_markdown(doc: dict, wall_time_s: float, command: str) -> str:
              "## Dislocations at the end of the couples", "",
              *_table(["system", "orientation", "line length per volume (m^-2) +- 1 sigma", "method"],
                     _dislocation_rows(doc)), "",
+             "## Carrier site networks in the host crystals", "",
+             *_table(["system", "potential", "minima", "largest host shift (A)", "hops", "well posed",
+                      "percolation barrier (eV)"], _network_rows(doc)), "",
+             "## Pipe diffusion along dislocation cores", "",
+             *_table(["system", "T (K)", "D along the core (cm^2/s)", "D in the crystal (cm^2/s)", "ratio",
+                      "picture", "core carriers still in a core"], _pipe_rows(doc)), "",
              "## Methods", "", *methods(doc), "", "## Settings", "",
              *(f"- {k}: {v}" for k, v in doc["scale"].items()), "", "## Wall time of each part (s)", "",
              *_table(["system", "part", "wall time (s)"], _wall_time_rows(doc)), "", "## Sources", "",
@@ -141,6 +191,14 @@ def claim_figures(doc: dict, out: Path) -> list[Path]:
                                          out / f"{name}.png"))
     if any(s.get("diffusion") for s in systems):
         paths.append(plot_study_arrhenius(systems, out / "claim6_diffusivity.png"))
+    barriers = {s["system"]: {"value": s["network"]["barrier_eV"], "err": 0.0, "n": 1} for s in systems
+                if s.get("network") and s["network"]["well_posed"] and s["network"].get("barrier_eV") is not None}
+    if barriers:
+        paths.append(plot_claim_bars(barriers, "percolation barrier in the host crystal (eV)",
+                                     out / "claim9_barriers.png", title="carrier site network, CI-NEB at 0 K"))
+    pipes = [d for s in systems for d in s.get("pipe", [])]
+    if pipes:
+        paths.append(plot_pipe_diffusion(pipes, out / "claim10_pipe_diffusion.png"))
     return paths
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from ase import Atoms
 
 from anodeflow.structures.crystals import parse_system
@@ -57,3 +58,16 @@ def cohesive_energy_eV(crystal: Atoms, calculator) -> float:
     element = crystal.get_chemical_symbols()[0]
     crystal.calc = calculator
     return isolated_atom_energy_eV(element, calculator) - float(crystal.get_potential_energy() / len(crystal))
+
+
+def lattice_deformation(crystal: str, calculator) -> np.ndarray:
+    """3x3 map of the tabulated ``crystal`` cell onto the potential's relaxed one (cell used = tabulated
+    @ this); shear below 1e-4 from the relaxation's numerical noise is dropped, so an orthorhombic
+    crystal stays orthorhombic."""
+    from anodeflow.structures.crystals import bulk_crystal
+
+    relaxed = bulk_crystal(crystal)
+    relax(relaxed, calculator, fmax=1e-4)
+    deform = np.linalg.solve(bulk_crystal(crystal).cell.array, relaxed.cell.array)
+    deform[np.abs(deform) < 1e-4] = 0.0
+    return deform

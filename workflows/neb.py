@@ -28,7 +28,7 @@ from anodeflow.structures import parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
 from anodeflow.structures.sizes import atoms_in_volume, check_atoms, check_length, couple_atoms
 from anodeflow.workflows.dft import CP2K_CITATION, cp2k_calculator
-from anodeflow.workflows.calculators import lammps_calculator, relax
+from anodeflow.workflows.calculators import lammps_calculator, lattice_deformation, relax
 from anodeflow.workflows.md import resolve_potential, type_elements_for
 from anodeflow.workflows.schemas import AtomsModel, NebDocument, PotentialSummary
 from anodeflow.workflows.vasp import VASP_CITATION, VASP_INCAR, VASP_KPOINT_DENSITY
@@ -304,10 +304,8 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
         raise InputError(f"strain applies to bulk hops only, got strain {strain} for a {kind} hop")
     crystal = HOST_CRYSTALS[host]
     calculator = hop_calculator(system, potential, engine, dft)
-    cell = bulk_crystal(crystal)
-    if engine == "potential":
-        relax(cell, calculator, fmax=1e-4)
-    deform = np.linalg.solve(bulk_crystal(crystal).cell.array, cell.cell.array) * (1.0 + strain)
+    # the potential's own lattice; DFT runs on the tabulated one
+    deform = (lattice_deformation(crystal, calculator) if engine == "potential" else np.eye(3)) * (1.0 + strain)
     if kind == "dislocation":
         return core_hop_states(crystal, carrier, dislocation, calculator, deform, num_images)
     if kind == "bulk":
@@ -315,7 +313,8 @@ def neb_endpoints(system: str, kind: str = "bulk", strain: float = 0.0, potentia
         for atoms in (initial, final):
             atoms.set_cell(atoms.cell.array @ deform, scale_atoms=True)
     else:
-        couple = build_couple(system, miller, host_a_A=cell.cell.lengths()[0], **FRONT_HOP_COUPLE)
+        host_a_A = float(np.linalg.norm(bulk_crystal(crystal).cell.array[0] @ deform))  # strain is 0 here
+        couple = build_couple(system, miller, host_a_A=host_a_A, **FRONT_HOP_COUPLE)
         relax(couple, calculator, fmax=0.01, steps=2000, cell=False)
         couple.calc = None
         initial, final, record = front_hop_endpoints(couple, carrier)

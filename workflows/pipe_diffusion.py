@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from jobflow import Flow, Maker, job
 
+from anodeflow.analysis.diffusion import MIN_FRAMES
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
@@ -135,6 +136,10 @@ class PipeDiffusionMaker(Maker):
             raise InputError(f"core_radius_A must be > 0 A, got {self.core_radius_A}")
         if not 0 <= self.equilibration_ps < self.md.time_ps:
             raise InputError(f"equilibration_ps must be in [0, {self.md.time_ps:g}) ps, got {self.equilibration_ps}")
+        frames = int((self.md.time_ps - self.equilibration_ps) / self.md.dump_every_ps + 1e-9) + 1
+        if frames < MIN_FRAMES:
+            raise InputError(f"{frames} frames after equilibration ({self.md.time_ps:g} ps, one every "
+                             f"{self.md.dump_every_ps:g} ps); D needs at least {MIN_FRAMES}: run longer or dump more often")
         cells = pipe_cells(system, self.dislocation, self.separation, self.length_cells)
         core_md = self.md.make(cells.output["core"], system)
         crystal_md = self.md.make(cells.output["crystal"], system)

@@ -714,6 +714,13 @@ class SystemResult(BaseModel):
     D_300K_cm2_s: MeasuredValue | None = Field(None, description="carrier D extrapolated to 300 K (cm^2/s)")
     Ea_eV: MeasuredValue | None = Field(None, description="carrier activation energy in the alloy (eV)")
     diffusion_wall_time_s: float = Field(0.0, description="wall time of the melt-quench and diffusion MD (s)")
+    parts: list[str] = Field(default_factory=lambda: ["couples", "diffusion"],
+                             description="parts of the study run for this system (couples, diffusion, network, pipe)")
+    network: SiteNetworkDocument | None = Field(None, description="the carrier's site network in the host crystal")
+    network_status: str = Field("", description="why there is no network, where there is none")
+    pipe: list[PipeDiffusionDocument] = Field(default_factory=list, description="carrier D along dislocation cores "
+                                                                                "against the crystal, per temperature")
+    pipe_status: str = Field("", description="why there is no pipe-diffusion run, where there is none")
 
 
 class ClaimRow(BaseModel):

@@ -5,7 +5,10 @@ cell free must keep its space group); if it passes, the potential's own melting 
 (solid-liquid coexistence, :mod:`anodeflow.workflows.melting`), couples at the same homologous
 temperature T/Tm of each host over orientations and replica seeds, and the carrier's tracer diffusivity
 in an amorphous alloy at the composition of the reacted phase at 3-5 temperatures, extrapolated to
-300 K. Systems whose MD would exceed the scale's budget are reported, not run. Then one
+300 K; the carrier's site network in the host crystal (its bulk migration barrier,
+:mod:`anodeflow.workflows.site_network`); and its D along dislocation cores against the crystal
+(:mod:`anodeflow.workflows.pipe_diffusion`, diamond hosts). ``parts`` selects among these four.
+Systems whose MD would exceed the scale's budget are reported, not run. Then one
 ``seed_study`` document: every claim with the measured values +- their standard errors and a verdict
 (agrees / disagrees / undetermined, with the reason) from :mod:`anodeflow.analysis.claims`.
 """
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from jobflow import Flow, Maker, Response, job
+from jobflow import Flow, Job, Maker, Response, job
 from pydantic import BaseModel, Field
 
 from anodeflow.errors import InputError
@@ -24,6 +27,7 @@ from anodeflow.structures import parse_system
 from anodeflow.workflows.couple import AnalyseCoupleMaker, BuildCoupleMaker, InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker, MeltQuenchMaker, resolve_potential
 from anodeflow.workflows.melting import CRC, EXPERIMENTAL_MELTING_K, CoexistenceMeltingMaker
+from anodeflow.workflows.pipe_diffusion import PipeDiffusionMaker
 from anodeflow.workflows.schemas import (
     ClaimRow,  # noqa: F401 - stored seed_study documents name this module for their claim rows
     DiffusionStudyDocument,
@@ -33,9 +37,12 @@ from anodeflow.workflows.schemas import (
     MeasuredValue,
     MeltingPointDocument,
     OrientationResult,
+    PipeDiffusionDocument,
     SeedStudyDocument,
+    SiteNetworkDocument,
     SystemResult,
 )
+from anodeflow.workflows.site_network import SiteNetworkMaker
 from anodeflow.workflows.studies import AmorphousAlloyMaker, DiffusionFlowMaker
 
 #: the fully reacted phase of each couple (name, carrier fraction, source): the diffusion composition
@@ -48,6 +55,30 @@ REACTED_PHASES = {
 #: period normal to the interface
 ORIENTATIONS = {"Li-Si": ("110", "100", "111"), "Na-Sn": ("100",), "Na-Sb": ("001",)}
 SYSTEMS = ("Li-Si", "Na-Sn", "Na-Sb")
+#: parts of the study per system (the host check always runs, the melting point wherever a part needs a
+#: temperature): replica couples, diffusion in the amorphous alloy, the site network, pipe diffusion
+PARTS = ("couples", "diffusion", "network", "pipe")
+#: parts run at a temperature set from the host's melting point
+THERMAL_PARTS = ("couples", "diffusion", "pipe")
+
+
+class PipeSettings(BaseModel):
+    """Pipe diffusion of a study scale (:class:`~anodeflow.workflows.pipe_diffusion.PipeDiffusionMaker`)."""
+
+    dislocation: str = Field("60", description="dislocation kind of the dipole: 60 or screw")
+    separation: int = Field(ge=2, description="distance between the two lines of the dipole (glide distances)")
+    length_cells: int = Field(ge=3, description="dipole length along the line (line periods)")
+    time_ps: float = Field(gt=0, description="NVT time of each of the two cells (ps)")
+    dump_every_ps: float = Field(gt=0, description="frame interval (ps)")
+    temperatures: tuple[float, ...] = Field(description="MD temperatures / the host's melting point")
+
+    def maker(self, temperature_K: float, potential: str | None, progress: bool) -> PipeDiffusionMaker:
+        """The pipe-diffusion Maker at ``temperature_K`` (K) with ``potential``."""
+        return PipeDiffusionMaker(dislocation=self.dislocation, separation=self.separation,
+                                  length_cells=self.length_cells, md=LammpsMDMaker(
+                                      temperature_K=temperature_K, time_ps=self.time_ps,
+                                      dump_every_ps=self.dump_every_ps, ensemble="nvt", potential=potential,
+                                      progress=progress))
 
 
 class StudyScale(BaseModel):
@@ -71,6 +102,10 @@ class StudyScale(BaseModel):
     rattled_repeats: tuple[int, int, int] = Field(description="supercell of the host crystal for the host check")
     melting: CoexistenceMeltingMaker | None = Field(
         description="solid-liquid coexistence run for the potential's own melting point; None: the experimental one")
+    network: SiteNetworkMaker | None = Field(
+        description="the carrier's site network in the host crystal (its potential is the study's); None: not run")
+    pipe: PipeSettings | None = Field(description="carrier D along dislocation cores against the crystal, "
+                                                  "diamond hosts; None: not run")
     screening: bool = Field(description="also run the ICR/DCR screen of hosts")
     max_md_hours: float | None = Field(description="a system whose MD would take longer on one core (estimated from "
                                                    "its potential's measured speed) is not run; None: no limit")
@@ -91,12 +126,17 @@ SCALES = {
                         homologous_temperature=0.85, diffusion_atoms=64, diffusion_time_ps=2.0,
                         diffusion_temperatures=(0.7, 0.85, 1.0), melt_ps=1.0, quench_rate_K_ps=1000.0,
                         rattled_repeats=(2, 2, 3), screening=False, max_md_hours=1 / 6,
+                        network=SiteNetworkMaker(), pipe=PipeSettings(separation=3, length_cells=3, time_ps=2.0,
+                                                                      dump_every_ps=0.02, temperatures=(0.62,)),
                         melting=CoexistenceMeltingMaker(repeats=(2, 2, 4), time_ps=2.0, melt_ps=1.5,
                                                         temperatures=(0.6, 1.3, 2.0))),
     "workstation": StudyScale(name="workstation", couple_size_nm=2.0, reservoir_factor=2.5, couple_time_ps=20.0,
                               dump_every_ps=0.2, replicas=3, homologous_temperature=0.85, diffusion_atoms=256, diffusion_time_ps=20.0,
                               diffusion_temperatures=(0.45, 0.6, 0.75, 0.9), melt_ps=5.0, quench_rate_K_ps=200.0,
                               rattled_repeats=(3, 3, 4), screening=True, max_md_hours=3.0,
+                              network=SiteNetworkMaker(),
+                              pipe=PipeSettings(separation=4, length_cells=6, time_ps=60.0, dump_every_ps=0.5,
+                                                temperatures=(0.5, 0.56, 0.62)),
                               melting=CoexistenceMeltingMaker(repeats=(3, 3, 8), time_ps=10.0,
                                                               temperatures=(0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6,
                                                                             1.8))),
@@ -104,6 +144,9 @@ SCALES = {
                       homologous_temperature=0.85, diffusion_atoms=4000, diffusion_time_ps=500.0,
                       diffusion_temperatures=(0.35, 0.45, 0.6, 0.75, 0.9), melt_ps=20.0, quench_rate_K_ps=10.0,
                       rattled_repeats=(4, 4, 6), screening=True, max_md_hours=None,
+                      network=SiteNetworkMaker(every_hop=True),
+                      pipe=PipeSettings(separation=6, length_cells=12, time_ps=1000.0, dump_every_ps=2.0,
+                                        temperatures=(0.35, 0.4, 0.45, 0.5, 0.55, 0.6)),
                       melting=CoexistenceMeltingMaker(repeats=(6, 6, 18), time_ps=100.0,
                                                       temperatures=(0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4,
                                                                    1.6, 1.8))),
@@ -168,44 +211,95 @@ def diffusion_flow(system: str, scale: StudyScale, potential: str | None, tm: fl
 
 @job
 def run_system(system: str, potential: str | None, scale: StudyScale, check: HostCheck, progress: bool = False,
-               over_budget_hours: float | None = None):
+               over_budget_hours: float | None = None, parts: tuple[str, ...] = PARTS):
     """When the potential kept the host and its MD fits the scale's budget (``over_budget_hours`` None): its
-    melting point (``scale.melting``), then the couples and the diffusion study; else the result that says the
-    system has no valid potential, or that its MD would take ``over_budget_hours``."""
+    melting point (``scale.melting``, where a part needs a temperature), then the ``parts``; else the result
+    that says the system has no valid potential, or that its MD would take ``over_budget_hours``."""
     if not check.passed:
         return invalid_system(system, check, scale.homologous_temperature * melting_point_K(system, None))
     if over_budget_hours is not None:
         return over_budget(system, check, scale, over_budget_hours)
-    if scale.melting is None:
-        return Response(replace=measurements_flow(system, potential, scale, check, None, progress))
+    if scale.melting is None or not thermal_parts(system, scale, parts):
+        return Response(replace=measurements_flow(system, potential, scale, check, None, progress, parts))
     melt = replace(scale.melting, potential=potential).make(system)
-    measure = run_measurements(system, potential, scale, check, melt.output, progress)
+    measure = run_measurements(system, potential, scale, check, melt.output, progress, parts)
     return Response(replace=Flow([melt, measure], output=measure.output, name=f"seed study {system}"))
 
 
 @job
 def run_measurements(system: str, potential: str | None, scale: StudyScale, check: HostCheck,
-                     melting: MeltingPointDocument, progress: bool = False):
-    """The couples and the diffusion study at the homologous temperature of the measured melting point."""
+                     melting: MeltingPointDocument, progress: bool = False, parts: tuple[str, ...] = PARTS):
+    """The ``parts`` at the homologous temperatures of the measured melting point."""
     melting = _as(MeltingPointDocument, melting)
-    return Response(replace=measurements_flow(system, potential, scale, check, melting, progress))
+    return Response(replace=measurements_flow(system, potential, scale, check, melting, progress, parts))
 
 
-def measurements_flow(system: str, potential: str | None, scale: StudyScale, check: HostCheck,
-                      melting: MeltingPointDocument | None, progress: bool) -> Flow:
-    """Replica couples over the system's orientations and the diffusion study, then the system's summary."""
-    tm = melting_point_K(system, melting)
-    temperature = scale.homologous_temperature * tm
+def pipe_unavailable(system: str, scale: StudyScale) -> str:
+    """Why pipe diffusion cannot run for ``system`` at ``scale``; "" when it can."""
+    from anodeflow.structures.crystals import HOST_CRYSTALS
+    from anodeflow.structures.dislocations import check_dislocation
+
+    if scale.pipe is None or not scale.pipe.temperatures:
+        return f"the {scale.name} scale has none"
+    crystal = HOST_CRYSTALS[parse_system(system)[1]]
+    try:
+        check_dislocation(crystal, scale.pipe.dislocation)
+    except InputError:
+        return f"periodic dislocation dipoles are built in diamond hosts only, not in {crystal}"
+    return ""
+
+
+def thermal_parts(system: str, scale: StudyScale, parts: tuple[str, ...]) -> list[str]:
+    """The ``parts`` that will run at a temperature set from the host's melting point."""
+    return [p for p in parts if p in THERMAL_PARTS and not (p == "pipe" and pipe_unavailable(system, scale))]
+
+
+def couple_flows(system: str, potential: str | None, scale: StudyScale, temperature_K: float,
+                 progress: bool) -> tuple[list[Flow], dict[str, list]]:
+    """Replica couples over the system's orientations: (the Flows, orientation -> their outputs)."""
     jobs, couples = [], {}
     for miller in ORIENTATIONS[system]:
         couples[miller] = []
         for seed in range(1, scale.replicas + 1):
-            flow = couple_maker(scale, potential, miller, temperature, seed, progress).make(system)
+            flow = couple_maker(scale, potential, miller, temperature_K, seed, progress).make(system)
             jobs.append(flow)
             couples[miller].append(flow.output)
-    diffusion = diffusion_flow(system, scale, potential, tm, progress)
-    summary = summarise_system(system, check, temperature, couples, diffusion.output, melting)
-    return Flow([*jobs, diffusion, summary], output=summary.output, name=f"seed study {system}")
+    return jobs, couples
+
+
+def network_job(system: str, potential: str | None, scale: StudyScale, progress: bool) -> tuple[Job | None, str]:
+    """The carrier's site network in the host crystal, or none and the reason."""
+    if scale.network is None:
+        return None, f"the {scale.name} scale has none"
+    return replace(scale.network, potential=potential, progress=progress).make(system), ""
+
+
+def pipe_flows(system: str, potential: str | None, scale: StudyScale, tm: float,
+               progress: bool) -> tuple[list[Flow], str]:
+    """One pipe-diffusion Flow per temperature of the scale (fractions of ``tm``, K), or none and the reason."""
+    reason = pipe_unavailable(system, scale)
+    if reason:
+        return [], reason
+    flows = [scale.pipe.maker(round(f * tm, 1), potential, progress).make(system) for f in scale.pipe.temperatures]
+    return flows, ""
+
+
+def measurements_flow(system: str, potential: str | None, scale: StudyScale, check: HostCheck,
+                      melting: MeltingPointDocument | None, progress: bool, parts: tuple[str, ...] = PARTS) -> Flow:
+    """The ``parts`` (replica couples, the diffusion study, the site network, pipe diffusion), then the
+    system's summary."""
+    tm = melting_point_K(system, melting)
+    temperature = scale.homologous_temperature * tm
+    skipped = "not among the parts run"
+    jobs, couples = couple_flows(system, potential, scale, temperature, progress) if "couples" in parts else ([], {})
+    diffusion = diffusion_flow(system, scale, potential, tm, progress) if "diffusion" in parts else None
+    network, network_status = network_job(system, potential, scale, progress) if "network" in parts else (None, skipped)
+    pipes, pipe_status = pipe_flows(system, potential, scale, tm, progress) if "pipe" in parts else ([], skipped)
+    summary = summarise_system(system, check, temperature, couples, None if diffusion is None else diffusion.output,
+                               melting, None if network is None else network.output, [p.output for p in pipes],
+                               list(parts), {"network": network_status, "pipe": pipe_status})
+    parts_run = [j for j in (*jobs, diffusion, network, *pipes) if j is not None]
+    return Flow([*parts_run, summary], output=summary.output, name=f"seed study {system}")
 
 
 def melting_point_K(system: str, melting: MeltingPointDocument | None) -> float:
@@ -246,25 +340,34 @@ def over_budget(system: str, check: HostCheck, scale: StudyScale, hours: float) 
                         temperature_K=scale.homologous_temperature * melting_point_K(system, None))
 
 
-def estimated_md_hours(system: str, scale: StudyScale, potential) -> float | None:
-    """MD time (h, one core) of ``system``'s couples and diffusion runs at ``scale`` with the record
-    ``potential``, from its measured ``md_speed_atom_steps_per_s``; None where the speed is not measured."""
+def estimated_md_hours(system: str, scale: StudyScale, potential, parts: tuple[str, ...] = PARTS) -> float | None:
+    """MD time (h, one core) of ``system``'s melting point, couples, diffusion and pipe-diffusion runs among
+    ``parts`` at ``scale`` with the record ``potential``, from its measured ``md_speed_atom_steps_per_s``; None
+    where the speed is not measured. The site network (relaxations and NEB) is not counted."""
     from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal
     from anodeflow.structures.sizes import couple_atoms
 
     if not potential.md_speed_atom_steps_per_s:
         return None
+    host = parse_system(system)[1]
     size, steps_per_ps = scale.couple_size_nm, 1000.0 / potential.timestep_fs
-    atoms = couple_atoms(system, size, scale.host_thickness_nm, scale.reservoir_thickness_nm)
-    couples = len(ORIENTATIONS[system]) * scale.replicas * atoms * scale.couple_time_ps * steps_per_ps
-    tm = EXPERIMENTAL_MELTING_K[parse_system(system)[1]]
-    glass_ps = 1.5 * scale.melt_ps + (1.5 * tm - 300.0) / scale.quench_rate_K_ps
-    diffusion = scale.diffusion_atoms * (glass_ps + len(scale.diffusion_temperatures) * scale.diffusion_time_ps)
-    melting = 0.0
-    if scale.melting is not None:
-        cell_atoms = len(bulk_crystal(HOST_CRYSTALS[parse_system(system)[1]])) * np.prod(scale.melting.repeats)
-        melting = cell_atoms * (scale.melting.melt_ps + len(scale.melting.temperatures) * scale.melting.time_ps)
-    return (couples + (diffusion + melting) * steps_per_ps) / potential.md_speed_atom_steps_per_s / 3600.0
+    atom_ps = 0.0
+    if "couples" in parts:
+        atoms = couple_atoms(system, size, scale.host_thickness_nm, scale.reservoir_thickness_nm)
+        atom_ps += len(ORIENTATIONS[system]) * scale.replicas * atoms * scale.couple_time_ps
+    if "diffusion" in parts:
+        glass_ps = 1.5 * scale.melt_ps + (1.5 * EXPERIMENTAL_MELTING_K[host] - 300.0) / scale.quench_rate_K_ps
+        atom_ps += scale.diffusion_atoms * (glass_ps + len(scale.diffusion_temperatures) * scale.diffusion_time_ps)
+    if "pipe" in parts and not pipe_unavailable(system, scale):
+        from anodeflow.structures.dislocations import build_dislocation_dipole
+
+        dipole = build_dislocation_dipole(HOST_CRYSTALS[host], scale.pipe.dislocation, scale.pipe.separation,
+                                          scale.pipe.length_cells)
+        atom_ps += 2 * len(dipole) * len(scale.pipe.temperatures) * scale.pipe.time_ps  # dipole and crystal
+    if scale.melting is not None and thermal_parts(system, scale, parts):
+        cell_atoms = len(bulk_crystal(HOST_CRYSTALS[host])) * np.prod(scale.melting.repeats)
+        atom_ps += cell_atoms * (scale.melting.melt_ps + len(scale.melting.temperatures) * scale.melting.time_ps)
+    return atom_ps * steps_per_ps / potential.md_speed_atom_steps_per_s / 3600.0
 
 
 def _as(model, value):
@@ -318,12 +421,9 @@ def orientation_result(miller: str, docs: list[InterfaceMDDocument]) -> Orientat
         wall_time_s=float(sum(d.wall_time_s for d in docs)))
 
 
-@job
-def summarise_system(system: str, check: HostCheck, temperature_K: float, couples: dict[str, list],
-                     diffusion: dict, melting: MeltingPointDocument | None = None) -> SystemResult:
-    """One system's :class:`SystemResult` from its couples and diffusion study."""
+def diffusion_fields(system: str, diffusion: dict) -> dict:
+    """The diffusion fields of a :class:`SystemResult` from :func:`diffusion_flow`'s output."""
     carrier, _ = parse_system(system)
-    melting = None if melting is None else _as(MeltingPointDocument, melting)
     study = _as(DiffusionStudyDocument, diffusion["diffusion"])
     fit = study.arrhenius.get(carrier, {})
     D300 = Ea = None
@@ -331,12 +431,29 @@ def summarise_system(system: str, check: HostCheck, temperature_K: float, couple
         D300 = MeasuredValue(value=fit["D_300K_cm2_s"], err=fit["D_300K_err_cm2_s"], n=len(study.runs))
         Ea = MeasuredValue(value=fit["Ea_eV"], err=fit["Ea_err_eV"], n=len(study.runs))
     phase, x, _ = REACTED_PHASES[system]
+    return {"reacted_phase": phase, "carrier_fraction": x, "diffusion": study, "D_300K_cm2_s": D300, "Ea_eV": Ea,
+            "diffusion_wall_time_s": _as(LammpsMDDocument, diffusion["glass"]).wall_time_s
+            + sum(r.wall_time_s for r in study.runs)}
+
+
+@job
+def summarise_system(system: str, check: HostCheck, temperature_K: float, couples: dict[str, list],
+                     diffusion: dict | None, melting: MeltingPointDocument | None = None,
+                     network: SiteNetworkDocument | None = None, pipe: list | None = None,
+                     parts: list[str] | None = None, statuses: dict[str, str] | None = None) -> SystemResult:
+    """One system's :class:`SystemResult` from the parts it ran (``statuses``: why the network or the
+    pipe-diffusion runs are missing, where they are)."""
+    melting = None if melting is None else _as(MeltingPointDocument, melting)
+    statuses = statuses or {}
     return SystemResult(
         system=system, potential=check.potential, valid=True, status="measured", host_check=check,
         **melting_fields(system, melting), temperature_K=temperature_K,
         orientations=[orientation_result(m, [_as(InterfaceMDDocument, d) for d in docs]) for m, docs in couples.items()],
-        reacted_phase=phase, carrier_fraction=x, diffusion=study, D_300K_cm2_s=D300, Ea_eV=Ea,
-        diffusion_wall_time_s=_as(LammpsMDDocument, diffusion["glass"]).wall_time_s + sum(r.wall_time_s for r in study.runs))
+        **(diffusion_fields(system, diffusion) if diffusion is not None else {}),
+        parts=list(PARTS if parts is None else parts),
+        network=None if network is None else _as(SiteNetworkDocument, network),
+        network_status=statuses.get("network", ""), pipe=[_as(PipeDiffusionDocument, d) for d in pipe or []],
+        pipe_status=statuses.get("pipe", ""))
 
 
 @job
@@ -356,31 +473,62 @@ def study_document(scale: StudyScale, systems: list[SystemResult], screening: di
                              screening=screening, references=REFERENCES)
 
 
+#: fields of a :class:`SystemResult` that each part fills
+PART_FIELDS = {"couples": ("orientations", "temperature_K"),
+               "diffusion": ("reacted_phase", "carrier_fraction", "diffusion", "D_300K_cm2_s", "Ea_eV",
+                             "diffusion_wall_time_s"),
+               "network": ("network", "network_status"), "pipe": ("pipe", "pipe_status")}
+
+
+def merge_system_results(results: list[SystemResult]) -> SystemResult:
+    """One system's results from studies that ran different parts of it with the same potential: each part's
+    fields from the study that ran it; the melting point of the one that ran the couples (else the first), with
+    the wall times of all coexistence runs added."""
+    if len(results) == 1:
+        return results[0]
+    name = results[0].system
+    potentials = sorted({r.potential for r in results})
+    if len(potentials) > 1:
+        raise InputError(f"system {name} was run with different potentials ({', '.join(potentials)}); "
+                         "merge studies of one potential per system")
+    parts = [p for r in results if r.valid for p in r.parts]
+    if not all(r.valid for r in results) or len(parts) != len(set(parts)):
+        raise InputError(f"system {name} is in more than one study with the same parts; give each part of a system once")
+    base = next((r for r in results if "couples" in r.parts), results[0])
+    merged = base.model_copy(update={"parts": [p for p in PARTS if p in parts],
+                                     "melting_wall_time_s": sum(r.melting_wall_time_s for r in results)})
+    for result in (r for r in results if r is not base):
+        merged = merged.model_copy(update={f: getattr(result, f) for p in result.parts for f in PART_FIELDS[p]})
+    return merged
+
+
 def merge_studies(docs: list[dict]) -> SeedStudyDocument:
-    """One study from seed-study documents of the same scale run for different systems (one run per system, or
-    on different machines): their systems side by side, the first screen found, and the claims table made again
-    from them (:func:`study_document`)."""
+    """One study from seed-study documents of the same scale run for different systems, or for different parts
+    of a system (one run per system or part, or on different machines): their systems side by side, the first
+    screen found, and the claims table made again from them (:func:`study_document`)."""
     studies = [_as(SeedStudyDocument, d) for d in docs]
     scales = sorted({study.scale.name for study in studies})
     if len(scales) != 1:
         raise InputError(f"the studies are of different scales ({', '.join(scales)}); merge studies of one scale")
-    systems = [system for study in studies for system in study.systems]
-    names = [system.system for system in systems]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise InputError(f"system {', '.join(repeated)} is in more than one study; give each system once")
+    by_name: dict[str, list[SystemResult]] = {}
+    for system in (system for study in studies for system in study.systems):
+        by_name.setdefault(system.system, []).append(system)
+    systems = [merge_system_results(results) for results in by_name.values()]
     return study_document(studies[0].scale, systems, next((s.screening for s in studies if s.screening), None))
 
 
 @dataclass
 class SeedStudyMaker(Maker):
     """The seed study over ``systems`` at ``scale`` (a key of ``SCALES``); ``potentials`` maps a system to a
-    potential name (default: the system's default potential)."""
+    potential name (default: the system's default potential). ``parts`` (from ``PARTS``) selects what runs per
+    system; the screen of hosts, at the scales that have one, runs with every part. Studies of the same systems
+    with different parts merge into one (:func:`merge_studies`)."""
 
     name: str = "seed study"
     scale: str = "quick"
     systems: tuple[str, ...] = SYSTEMS
     potentials: dict[str, str] = field(default_factory=dict)
+    parts: tuple[str, ...] = PARTS
     progress: bool = False
 
     def make(self) -> Flow:
@@ -388,6 +536,9 @@ class SeedStudyMaker(Maker):
 
         if self.scale not in SCALES:
             raise InputError(f"unknown scale '{self.scale}'; choose one of {', '.join(SCALES)}")
+        unknown_parts = [p for p in self.parts if p not in PARTS]
+        if unknown_parts or not self.parts:
+            raise InputError(f"unknown part '{','.join(unknown_parts)}'; choose from {', '.join(PARTS)}")
         unknown = [s for s in self.systems if s not in SYSTEMS] + [s for s in self.potentials if s not in self.systems]
         if unknown:
             raise InputError(f"system {', '.join(unknown)} is not in the study; choose from {', '.join(SYSTEMS)}")
@@ -397,14 +548,15 @@ class SeedStudyMaker(Maker):
             potential = self.potentials.get(system)
             record = resolve_potential(potential, system)
             record.check_elements(parse_system(system))
-            hours = estimated_md_hours(system, scale, record)
+            hours = estimated_md_hours(system, scale, record, self.parts)
             over = scale.max_md_hours is not None and hours is not None and hours > scale.max_md_hours
             check = check_host(system, potential, scale.rattled_repeats)  # first: is the potential valid at all?
-            run = run_system(system, potential, scale, check.output, self.progress, hours if over else None)
+            run = run_system(system, potential, scale, check.output, self.progress, hours if over else None,
+                             tuple(self.parts))
             jobs += [check, run]
             results.append(run.output)
         screening = None
-        if scale.screening:
+        if scale.screening and set(self.parts) == set(PARTS):
             screen = ScreeningFlowMaker(systems=("Li-Si", "Na-Sb", "Na-Sn", "Li-Ge"), potentials=self.potentials).make()
             jobs.append(screen)
             screening = screen.output

@@ -25,7 +25,7 @@ from anodeflow.progress import progress_bar
 from anodeflow.structures import parse_system
 from anodeflow.structures.couples import REGIONS
 from anodeflow.structures.crystals import HOST_CRYSTALS
-from anodeflow.workflows.calculators import relax
+from anodeflow.workflows.calculators import lattice_deformation, relax
 from anodeflow.workflows.engine import engine_message
 from anodeflow.workflows.schemas import NetworkHop, NetworkSite, PotentialSummary, SiteNetworkDocument
 
@@ -61,19 +61,6 @@ def space_group_operations(unit: Atoms, symprec: float = 1e-3) -> list[tuple[np.
         rotation = to_cart @ op.rotation_matrix @ np.linalg.inv(to_cart)
         operations.append((rotation, op.translation_vector @ cell))
     return operations
-
-
-def lattice_deformation(crystal: str, calculator) -> np.ndarray:
-    """3x3 map of the tabulated ``crystal`` cell onto the potential's relaxed one (cell used = tabulated
-    @ this); shear below 1e-4 from the relaxation's numerical noise is dropped, so an orthorhombic
-    crystal stays orthorhombic."""
-    from anodeflow.structures.crystals import bulk_crystal
-
-    relaxed = bulk_crystal(crystal)
-    relax(relaxed, calculator, fmax=1e-4)
-    deform = np.linalg.solve(bulk_crystal(crystal).cell.array, relaxed.cell.array)
-    deform[np.abs(deform) < 1e-4] = 0.0
-    return deform
 
 
 def bulk_network_cell(crystal: str, calculator, min_cell_A: float = 10.0) -> NetworkCell:

@@ -22,7 +22,7 @@ SB_BONDS_A = (2.908, 3.355)
 #: bulk carrier migration barriers (eV) from DFT
 BARRIERS_EV = {
     "Li-Si": (0.58, "PBE, Td -> Hex -> Td; Wan et al., J. Phys.: Condens. Matter 22 (2010) 415501"),
-    "Na-Sn": (0.22, "DFT, beta-Sn along [001]; Legrain, Malyi, Persson, Manzhos"),
+    "Na-Sn": (0.22, "PBE, beta-Sn along [001]; Legrain, Malyi, Persson, Manzhos, J. Chem. Phys. 143 (2015) 204701"),
 }
 
 

@@ -50,7 +50,9 @@ def test_report_folder_and_stored_document(quick_study, monkeypatch):
     assert "| claim | quantity measured | value +- 1 sigma | the seed | verdict |" in report
     assert "## Wall time of each part (s)" in report and "anodeflow study seed --scale quick" in report
     assert "## Dislocations at the end of the couples" in report and "| Li-Si | (110) |" in report
-    assert len(summary["claims"]) == 8
+    assert len(summary["claims"]) == 10
+    assert {"claim9_barriers.png", "claim10_pipe_diffusion.png"} <= names
+    assert "## Carrier site networks in the host crystals" in report and "## Pipe diffusion along dislocation cores" in report
 
     from anodeflow.store import open_store
 
@@ -88,6 +90,30 @@ def test_li_si_measured_with_replicas_and_error_bars(quick_study):
     assert li_si["reacted_phase"] == "Li15Si4" and li_si["carrier_fraction"] == pytest.approx(15 / 19)
 
 
+def test_li_si_network_and_pipe_diffusion_in_the_study(quick_study):
+    """The bulk network percolates at the MEAM's CI-NEB barrier (0.5537 eV, tests/workflows/test_neb.py);
+    pipe diffusion runs a 216-atom 60-degree dipole with one Li per line period in each of its two cores at
+    0.62 Tm. Two picoseconds decide nothing: the test checks the machinery and the error bars, not the picture."""
+    out, summary, _ = quick_study
+    doc = json.loads((out / "study.json").read_text())
+    li_si = next(s for s in doc["systems"] if s["system"] == "Li-Si")
+    assert li_si["parts"] == ["couples", "diffusion", "network", "pipe"]
+    network = li_si["network"]
+    assert network["well_posed"] and network["barrier_eV"] == pytest.approx(0.5537, abs=0.01)
+    assert len(network["sites"]) == 8
+    (run,) = li_si["pipe"]
+    assert run["temperature_K"] == pytest.approx(0.62 * li_si["melting_point_K"], abs=0.1)
+    assert run["n_core_carriers"] == 6 and run["n_crystal_carriers"] == 6
+    for key in ("D_core_line", "D_crystal"):
+        assert run[f"{key}_cm2_s"] > 0 and run[f"{key}_err_cm2_s"] > 0
+    assert run["picture"] in ("pipe", "trap", "undetermined")
+    claims = {c["claim"]: c for c in summary["claims"]}
+    barriers = claims["Carriers cross the host crystals in the order of the diffusivities: barrier Li-Si > Na-Sb > Na-Sn"]
+    assert barriers["values"]["Li-Si"].startswith("0.55") and barriers["verdict"] == "undetermined"
+    assert barriers["values"]["Na-Sn"].startswith("no valid potential")
+    assert f"Li-Si at {run['temperature_K']:.0f} K" in claims["Dislocation cores are fast diffusion paths (pipe diffusion)"]["reason"]
+
+
 def test_a_system_without_a_valid_potential_is_reported_not_run(quick_study):
     out, summary, _ = quick_study
     doc = json.loads((out / "study.json").read_text())
@@ -109,7 +135,8 @@ def test_a_system_without_a_valid_potential_is_reported_not_run(quick_study):
     (["--systems", "Li-Ge"], "system Li-Ge is not in the study; choose from Li-Si, Na-Sn, Na-Sb"),
     (["--potential", "Na-Sn"], "--potential 'Na-Sn' is not SYSTEM=NAME"),
     (["--potential", "Li-Si=Nope"], "Nope"),
-], ids=["scale", "system", "potential-form", "potential-name"])
+    (["--parts", "couples,bogus"], "unknown part 'bogus'; choose from couples, diffusion, network, pipe"),
+], ids=["scale", "system", "potential-form", "potential-name", "parts"])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     from typer.testing import CliRunner
 
@@ -138,9 +165,20 @@ def test_studies_run_separately_merge_into_one_report(quick_study, tmp_path):
     report = (tmp_path / "merged" / "report.md").read_text()
     assert "anodeflow study merge" in report and "| Li-Si | (110) |" in report
 
+    # Li-Si's parts from two studies (one ran the MD of the couples and the alloy, the other the network and pipe)
+    li_si = doc["systems"][0]
+    md = {**li_si, "parts": ["couples", "diffusion"], "network": None, "pipe": []}
+    rest = {**li_si, "parts": ["network", "pipe"], "orientations": [], "diffusion": None, "D_300K_cm2_s": None}
+    split = [tmp_path / "md.json", tmp_path / "rest.json"]
+    split[0].write_text(json.dumps({**doc, "systems": [md, *doc["systems"][1:]]}))
+    split[1].write_text(json.dumps({**doc, "systems": [rest]}))
+    by_parts = anodeflow("study", "merge", *split, "--out", tmp_path / "by-parts", "--json")
+    assert by_parts.returncode == 0, by_parts.stderr[-2000:]
+    assert json.loads(by_parts.stdout)["claims"] == summary["claims"]
+
     twice = anodeflow("study", "merge", parts[0], parts[0], "--out", tmp_path / "twice")
     assert twice.returncode == 2 and twice.stderr.strip() == \
-        "error: system Li-Si is in more than one study; give each system once"
+        "error: system Li-Si is in more than one study with the same parts; give each part of a system once"
     other = tmp_path / "other.json"
     other.write_text(json.dumps({**doc, "scale": {**doc["scale"], "name": "workstation"}, "systems": doc["systems"][1:]}))
     scales = anodeflow("study", "merge", parts[0], other, "--out", tmp_path / "scales")

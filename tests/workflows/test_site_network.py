@@ -25,11 +25,11 @@ pytestmark = pytest.mark.usefixtures("lammps_available")
 
 @pytest.fixture(scope="module")
 def li_si_network(tmp_path_factory):
-    env = home_env(tmp_path_factory.mktemp("network_home"))
-    run = subprocess.run([sys.executable, "-m", "anodeflow.cli", "run", "network", "Li-Si", "--json"],
-                         capture_output=True, text=True, env=env, timeout=600)
+    home = tmp_path_factory.mktemp("network_home")
+    run = subprocess.run([sys.executable, "-m", "anodeflow.cli", "run", "network", "Li-Si", "--json", "--plot",
+                          str(home / "network.png")], capture_output=True, text=True, env=home_env(home), timeout=600)
     assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout)
+    return {**json.loads(run.stdout), "plot": home / "network.png"}
 
 
 def test_li_in_si_minima_are_the_td_sites(li_si_network):
@@ -58,6 +58,18 @@ def test_li_in_si_percolates_at_the_bulk_barrier(li_si_network):
     assert all(h["converged"] for h in doc["hops"])
     assert len(doc["hops"]) == 16  # 4 Td neighbours per Td site, 8 sites, each hop once
     assert any(doc["winding"])
+
+
+def test_the_plot_follows_the_winding_path(li_si_network):
+    """The energy profile drawn along the winding path (its NEB bands) peaks at the barrier and returns to
+    the Td site's energy after every hop."""
+    from anodeflow.plots import _cycle_profile
+
+    assert li_si_network["plot"].read_bytes()[:4] == b"\x89PNG"
+    x, y = _cycle_profile(li_si_network)
+    assert max(y) == pytest.approx(li_si_network["barrier_eV"], abs=1e-6)
+    assert x[-1] == pytest.approx(sum(h["distance_A"] for h in li_si_network["cycle"]))
+    assert y[0] == 0.0 and y[-1] == pytest.approx(0.0, abs=1e-3)  # band ends: the relaxed Td site
 
 
 def test_symmetry_classes_of_hops_respect_direction_reversal():
