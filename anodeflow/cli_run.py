@@ -530,8 +530,9 @@ def run_pipe(
     time_ps: TimeOpt = 100.0,
     dislocation: Annotated[str, typer.Option("--dislocation", help="60 or screw")] = "60",
     separation: Annotated[int, typer.Option("--separation", help="glide distances between the dipole's cores")] = 6,
-    length_cells: Annotated[int, typer.Option("--length-cells", help="line periods along the line (one carrier "
-                                              "per period in each core)")] = 6,
+    length_cells: Annotated[int, typer.Option("--length-cells", help="line periods along the line")] = 6,
+    spacing_cells: Annotated[int, typer.Option("--spacing-cells", help="line periods between carriers along each "
+                                               "line (1: one per period; wider: closer to the dilute limit)")] = 1,
     core_radius: Annotated[float, typer.Option("--core-radius-A", help="carriers starting within this of a line "
                                                "are core carriers (A)")] = 4.0,
     dump_every: Annotated[float, typer.Option("--dump-every-ps", help="frame interval (ps)")] = 0.5,
@@ -553,7 +554,7 @@ def run_pipe(
     md = LammpsMDMaker(temperature_K=temperature, time_ps=time_ps, dump_every_ps=dump_every, ensemble="nvt", seed=seed,
                        potential=potential, progress=progress and not as_json)
     maker = PipeDiffusionMaker(dislocation=dislocation, separation=separation, length_cells=length_cells,
-                               core_radius_A=core_radius, md=md)
+                               spacing_cells=spacing_cells, core_radius_A=core_radius, md=md)
     keys = ["system", "dislocation", "temperature_K", "time_ps", "n_core_carriers", "n_crystal_carriers",
             "D_core_line_cm2_s", "D_core_line_err_cm2_s", "D_crystal_cm2_s", "D_crystal_err_cm2_s", "ratio", "ratio_err",
             "fraction_still_in_core", "picture", "wall_time_s"]

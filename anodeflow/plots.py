@@ -249,7 +249,8 @@ def plot_pipe_diffusion(docs: list[dict], path) -> Path:
             ax.errorbar(x, [d[f"{key}_cm2_s"] for d in runs], yerr=[d[f"{key}_err_cm2_s"] for d in runs],
                         fmt=marker + "-", color=f"C{i}", mfc="none" if key == "D_crystal" else f"C{i}",
                         label=f"{system}: {where}")
-    ax.set_yscale("symlog", linthresh=1e-8)
+    positive = all(d[f"{key}_cm2_s"] > 0 for d in docs for key in ("D_core_line", "D_crystal"))
+    ax.set_yscale("log" if positive else "symlog", **({} if positive else {"linthresh": 1e-8}))
     ax.set_xlabel("1000 / T (1/K)")
     ax.set_ylabel("carrier D (cm2/s)")
     ax.set_title("D of the carriers that start in the cores, along the line, +- 1 sigma", fontsize=9)

@@ -36,8 +36,9 @@ def _potential_rows(doc: dict) -> list[list[str]]:
         if check.get("spacegroup"):
             outcome += f" ({check['spacegroup']} -> {check['relaxed_spacegroup']}, {check['energy_meV_atom']:+.1f} meV/atom)"
         err = f" +- {s['melting_point_err_K']:.0f}" if s.get("melting_point_err_K") else ""
+        couples = f"{s['temperature_K']:.0f} K" if "couples" in s.get("parts", ("couples",)) else "no couples run"
         rows.append([s["system"], s["potential"], outcome, f"{s['melting_point_K']:.0f}{err} K: "
-                     f"{s['melting_point_source']}", f"{s['temperature_K']:.0f} K"])
+                     f"{s['melting_point_source']}", couples])
     return rows
 
 
@@ -183,7 +184,7 @@ def claim_figures(doc: dict, out: Path) -> list[Path]:
                                  ("claim3_host_bonds", "host_bond_shift_A", "host bond: front - bulk (A)"),
                                  ("claim7_stress", "eq1_stress_term_eV", "Eq. (1) stress term (eV)")):
             paths.append(plot_claim_bars({s: o[key] for s, o in first.items()}, label, out / f"{name}.png"))
-    li_si = next((s for s in systems if s["system"] == "Li-Si"), None)
+    li_si = next((s for s in systems if s["system"] == "Li-Si" and s["orientations"]), None)
     if li_si:
         for name, key, label in (("claim4_front_width", "interface_width_nm", "Li/Si front width (nm)"),
                                  ("claim5_anisotropy", "front_velocity_nm_ps", "Li/Si front velocity (nm/ps)")):

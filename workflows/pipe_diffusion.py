@@ -18,7 +18,7 @@ from anodeflow.analysis.diffusion import MIN_FRAMES
 from anodeflow.errors import InputError
 from anodeflow.structures import parse_system
 from anodeflow.structures.crystals import HOST_CRYSTALS
-from anodeflow.workflows.md import LammpsMDMaker
+from anodeflow.workflows.md import LammpsMDMaker, resolve_potential
 from anodeflow.workflows.schemas import AtomsModel, LammpsMDDocument, PipeDiffusionDocument
 
 
@@ -27,12 +27,16 @@ def _pipe_md() -> LammpsMDMaker:
 
 
 @job
-def pipe_cells(system: str, dislocation: str = "60", separation: int = 6, length_cells: int = 6) -> dict:
+def pipe_cells(system: str, dislocation: str = "60", separation: int = 6, length_cells: int = 6,
+               spacing_cells: int = 1, check_with: str | None = None) -> dict:
     """The dipole (:func:`~anodeflow.structures.dislocations.build_dislocation_dipole`) with one
-    carrier at the most open point within 2.5 A of each line in every line period, and the host
-    crystal (cubic supercell of about as many atoms) with as many carriers on a regular grid of its
-    cages. Returns {"core": AtomsModel, "crystal": AtomsModel, "n_carriers": int}."""
-    from anodeflow.structures.crystals import bulk_crystal
+    carrier at the most open point within 2.5 A of each line in every ``spacing_cells``-th line
+    period, and the host crystal (cubic supercell of about as many atoms) with as many carriers on a
+    regular grid of its cages. Returns {"core": AtomsModel, "crystal": AtomsModel, "n_carriers": int}.
+
+    With ``check_with`` (a potential name), the dipole is relaxed with it first and refused (:class:`InputError`)
+    when its lines annihilate: two lines a few glide distances apart attract, and only carriers
+    dense enough along them may hold them apart."""
     from anodeflow.structures.dislocations import build_dislocation_dipole
     from anodeflow.structures.endpoints import with_carriers
 
@@ -40,20 +44,52 @@ def pipe_cells(system: str, dislocation: str = "60", separation: int = 6, length
     crystal_name = HOST_CRYSTALS[host]
     dipole = build_dislocation_dipole(crystal_name, dislocation, separation, length_cells)
     period = float(dipole.info["line_period_A"])
-    targets = [(x, y, (k + 0.5) * period) for x, y in dipole.info["core_A"] for k in range(length_cells)]
+    targets = [(x, y, (k + 0.5) * period) for x, y in dipole.info["core_A"]
+               for k in range(0, length_cells, spacing_cells)]
     core = with_carriers(dipole, carrier, targets, radius_A=2.5)
-    unit = bulk_crystal(crystal_name)
-    repeats = max(1, round((len(dipole) / len(unit)) ** (1 / 3)))
-    crystal = unit.repeat(repeats)
-    per_side = int(np.ceil(len(targets) ** (1 / 3)))
-    grid = (np.indices((per_side,) * 3).reshape(3, -1).T[:len(targets)] + 0.5) / per_side
-    crystal = with_carriers(crystal, carrier, grid @ crystal.cell.array, radius_A=unit.cell.lengths()[0] / 2)
+    if check_with is not None:
+        check_dipole_survives(core, system, check_with, separation, spacing_cells)
+    crystal = crystal_with_carriers(crystal_name, carrier, len(dipole), len(targets))
     return {"core": AtomsModel.from_atoms(core), "crystal": AtomsModel.from_atoms(crystal), "n_carriers": len(targets)}
+
+
+def check_dipole_survives(dipole, system: str, potential: str, separation: int, spacing_cells: int) -> None:
+    """:class:`InputError` unless DXA still finds two lines in ``dipole`` (ASE Atoms) relaxed, positions
+    only, with ``potential``."""
+    from tempfile import TemporaryDirectory
+
+    from anodeflow.analysis.dislocations import DislocationContent
+    from anodeflow.workflows.calculators import lammps_calculator, relax
+
+    carrier, host = parse_system(system)
+    relaxed = dipole.copy()
+    with TemporaryDirectory() as workdir:
+        relax(relaxed, lammps_calculator(system, potential, workdir), fmax=0.01, steps=2000, cell=False)
+    host_mask = np.array(relaxed.get_chemical_symbols()) == host
+    lines = DislocationContent(host).compute(relaxed.positions, relaxed.cell.array, host_mask=host_mask).lines_A
+    if len(lines) < 2:
+        raise InputError(f"the dislocation dipole of separation {separation} annihilates when relaxed with {potential} "
+                         f"({len(lines)} lines left) with one {carrier} per {spacing_cells} line periods: place the "
+                         "carriers more densely (spacing_cells) or the lines further apart (separation)")
+
+
+def crystal_with_carriers(crystal_name: str, carrier: str, host_atoms: int, n_carriers: int):
+    """A cubic supercell of ``crystal_name`` with about ``host_atoms`` atoms and ``n_carriers`` carriers
+    in the cages nearest a regular grid (ASE Atoms)."""
+    from anodeflow.structures.crystals import bulk_crystal
+    from anodeflow.structures.endpoints import with_carriers
+
+    unit = bulk_crystal(crystal_name)
+    crystal = unit.repeat(max(1, round((host_atoms / len(unit)) ** (1 / 3))))
+    per_side = int(np.ceil(n_carriers ** (1 / 3)))
+    grid = (np.indices((per_side,) * 3).reshape(3, -1).T[:n_carriers] + 0.5) / per_side
+    return with_carriers(crystal, carrier, grid @ crystal.cell.array, radius_A=unit.cell.lengths()[0] / 2)
 
 
 @job
 def compare_pipe_diffusion(core_md: LammpsMDDocument, crystal_md: LammpsMDDocument, core_radius_A: float,
-                           dislocation: str, equilibration_ps: float = 0.0) -> PipeDiffusionDocument:
+                           dislocation: str, equilibration_ps: float = 0.0,
+                           spacing_cells: int = 1) -> PipeDiffusionDocument:
     """D along the line of the carriers starting in the cores against D in the crystal, and the
     fraction of core carriers still within ``core_radius_A`` of a line at the end."""
     from anodeflow.analysis import read_frames
@@ -87,7 +123,8 @@ def compare_pipe_diffusion(core_md: LammpsMDDocument, crystal_md: LammpsMDDocume
     return PipeDiffusionDocument(
         system=core_md.system, host=host, carrier=carrier, dislocation=dislocation,
         temperature_K=core_md.temperature_K, time_ps=core_md.time_ps, equilibration_ps=equilibration_ps,
-        core_radius_A=core_radius_A, n_core_carriers=int(selected.sum()), n_crystal_carriers=int(first.mask(carrier).sum()),
+        core_radius_A=core_radius_A, spacing_cells=spacing_cells, n_core_carriers=int(selected.sum()),
+        n_crystal_carriers=int(first.mask(carrier).sum()),
         D_core_line_cm2_s=core.D_cm2_s, D_core_line_err_cm2_s=core.D_err_cm2_s, D_crystal_cm2_s=crystal.D_cm2_s,
         D_crystal_err_cm2_s=crystal.D_err_cm2_s, ratio=ratio, ratio_err=ratio_err,
         fraction_still_in_core=float(kept.mean()) if len(kept) else float("nan"),
@@ -112,14 +149,16 @@ class PipeDiffusionMaker(Maker):
     """Carrier D along dislocation cores against the crystal at one temperature (one Flow).
 
     A dipole of ``dislocation`` (60 or screw; diamond hosts) ``separation`` glide distances apart,
-    ``length_cells`` line periods long, one carrier per period in each core; the crystal with as
-    many carriers; ``md`` runs both (default NVT 1200 K, 100 ps, frames every 0.5 ps).
+    ``length_cells`` line periods long, one carrier per ``spacing_cells`` periods in each core (a wider
+    spacing comes closer to dilute carriers); the crystal with as many carriers; ``md`` runs both
+    (default NVT 1200 K, 100 ps, frames every 0.5 ps).
     """
 
     name: str = "pipe diffusion"
     dislocation: str = "60"
     separation: int = 6
     length_cells: int = 6
+    spacing_cells: int = 1
     core_radius_A: float = 4.0
     equilibration_ps: float = 0.0
     md: LammpsMDMaker = field(default_factory=_pipe_md)
@@ -132,6 +171,8 @@ class PipeDiffusionMaker(Maker):
         if self.separation < 2 or self.length_cells < 3:
             raise InputError(f"need separation >= 2 glide distances and length_cells >= 3 (DXA finds the lines), got "
                              f"{self.separation}, {self.length_cells}")
+        if not 1 <= self.spacing_cells <= self.length_cells:
+            raise InputError(f"spacing_cells must be 1..{self.length_cells} (length_cells), got {self.spacing_cells}")
         if not self.core_radius_A > 0:
             raise InputError(f"core_radius_A must be > 0 A, got {self.core_radius_A}")
         if not 0 <= self.equilibration_ps < self.md.time_ps:
@@ -140,9 +181,10 @@ class PipeDiffusionMaker(Maker):
         if frames < MIN_FRAMES:
             raise InputError(f"{frames} frames after equilibration ({self.md.time_ps:g} ps, one every "
                              f"{self.md.dump_every_ps:g} ps); D needs at least {MIN_FRAMES}: run longer or dump more often")
-        cells = pipe_cells(system, self.dislocation, self.separation, self.length_cells)
+        cells = pipe_cells(system, self.dislocation, self.separation, self.length_cells, self.spacing_cells,
+                           resolve_potential(self.md.potential, system).name)
         core_md = self.md.make(cells.output["core"], system)
         crystal_md = self.md.make(cells.output["crystal"], system)
         doc = compare_pipe_diffusion(core_md.output, crystal_md.output, self.core_radius_A, self.dislocation,
-                                     self.equilibration_ps)
+                                     self.equilibration_ps, self.spacing_cells)
         return Flow([cells, core_md, crystal_md, doc], output=doc.output, name=f"{self.name} {system}")

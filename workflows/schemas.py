@@ -425,6 +425,7 @@ class PipeDiffusionDocument(BaseModel):
     equilibration_ps: float = Field(description="MD time dropped before the MSD (ps)")
     core_radius_A: float = Field(description="carriers starting within this of a dislocation line count as core "
                                              "carriers (A)")
+    spacing_cells: int = Field(1, description="line periods between the carriers placed along each line")
     n_core_carriers: int = Field(description="carriers starting in the cores")
     n_crystal_carriers: int = Field(description="carriers in the perfect crystal")
     D_core_line_cm2_s: float = Field(description="D of the core carriers along the line, z (cm^2/s)")

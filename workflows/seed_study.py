@@ -68,6 +68,7 @@ class PipeSettings(BaseModel):
     dislocation: str = Field("60", description="dislocation kind of the dipole: 60 or screw")
     separation: int = Field(ge=2, description="distance between the two lines of the dipole (glide distances)")
     length_cells: int = Field(ge=3, description="dipole length along the line (line periods)")
+    spacing_cells: int = Field(1, ge=1, description="line periods between the carriers along each line")
     time_ps: float = Field(gt=0, description="NVT time of each of the two cells (ps)")
     dump_every_ps: float = Field(gt=0, description="frame interval (ps)")
     temperatures: tuple[float, ...] = Field(description="MD temperatures / the host's melting point")
@@ -75,7 +76,7 @@ class PipeSettings(BaseModel):
     def maker(self, temperature_K: float, potential: str | None, progress: bool) -> PipeDiffusionMaker:
         """The pipe-diffusion Maker at ``temperature_K`` (K) with ``potential``."""
         return PipeDiffusionMaker(dislocation=self.dislocation, separation=self.separation,
-                                  length_cells=self.length_cells, md=LammpsMDMaker(
+                                  length_cells=self.length_cells, spacing_cells=self.spacing_cells, md=LammpsMDMaker(
                                       temperature_K=temperature_K, time_ps=self.time_ps,
                                       dump_every_ps=self.dump_every_ps, ensemble="nvt", potential=potential,
                                       progress=progress))
@@ -103,9 +104,9 @@ class StudyScale(BaseModel):
     melting: CoexistenceMeltingMaker | None = Field(
         description="solid-liquid coexistence run for the potential's own melting point; None: the experimental one")
     network: SiteNetworkMaker | None = Field(
-        description="the carrier's site network in the host crystal (its potential is the study's); None: not run")
-    pipe: PipeSettings | None = Field(description="carrier D along dislocation cores against the crystal, "
-                                                  "diamond hosts; None: not run")
+        None, description="the carrier's site network in the host crystal (its potential is the study's); None: not run")
+    pipe: PipeSettings | None = Field(None, description="carrier D along dislocation cores against the crystal, "
+                                                        "diamond hosts; None: not run")
     screening: bool = Field(description="also run the ICR/DCR screen of hosts")
     max_md_hours: float | None = Field(description="a system whose MD would take longer on one core (estimated from "
                                                    "its potential's measured speed) is not run; None: no limit")
@@ -506,7 +507,14 @@ def merge_studies(docs: list[dict]) -> SeedStudyDocument:
     """One study from seed-study documents of the same scale run for different systems, or for different parts
     of a system (one run per system or part, or on different machines): their systems side by side, the first
     screen found, and the claims table made again from them (:func:`study_document`)."""
-    studies = [_as(SeedStudyDocument, d) for d in docs]
+    from pydantic import ValidationError
+
+    try:
+        studies = [_as(SeedStudyDocument, d) for d in docs]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(f"a study is not a seed-study document: {'.'.join(map(str, first['loc']))}: "
+                         f"{first['msg']}") from None
     scales = sorted({study.scale.name for study in studies})
     if len(scales) != 1:
         raise InputError(f"the studies are of different scales ({', '.join(scales)}); merge studies of one scale")
