@@ -81,9 +81,13 @@ def _pipe_rows(doc: dict) -> list[list[str]]:
     rows = []
     for s in doc["systems"]:
         if not s.get("pipe"):
-            rows.append([s["system"], f"not run: {s.get('pipe_status') or s['reason']}", *"-----"])
+            rows.append([s["system"], f"not run: {s.get('pipe_status') or s['reason']}", *"------"])
         for d in s.get("pipe", []):
-            rows.append([s["system"], f"{d['temperature_K']:.0f}", f"{d['D_core_line_cm2_s']:.2g} +- {d['D_core_line_err_cm2_s']:.2g}",
+            spacing = d.get("spacing_cells", 1)
+            carriers = f"{d['n_core_carriers']} / {d['n_crystal_carriers']}, one per " + \
+                (f"{spacing} line periods" if spacing > 1 else "line period")
+            rows.append([s["system"], f"{d['temperature_K']:.0f}", carriers,
+                         f"{d['D_core_line_cm2_s']:.2g} +- {d['D_core_line_err_cm2_s']:.2g}",
                          f"{d['D_crystal_cm2_s']:.2g} +- {d['D_crystal_err_cm2_s']:.2g}", f"{d['ratio']:.2g} +- {d['ratio_err']:.2g}",
                          d["picture"], f"{d['fraction_still_in_core']:.2f}"])
     return rows
@@ -164,7 +168,8 @@ def report_markdown(doc: dict, wall_time_s: float, command: str) -> str:
              *_table(["system", "potential", "minima", "largest host shift (A)", "hops", "well posed",
                       "percolation barrier (eV)"], _network_rows(doc)), "",
              "## Pipe diffusion along dislocation cores", "",
-             *_table(["system", "T (K)", "D along the core (cm^2/s)", "D in the crystal (cm^2/s)", "ratio",
+             *_table(["system", "T (K)", "carriers: core / crystal", "D along the core (cm^2/s)",
+                      "D in the crystal (cm^2/s)", "ratio",
                       "picture", "core carriers still in a core"], _pipe_rows(doc)), "",
              "## Methods", "", *methods(doc), "", "## Settings", "",
              *(f"- {k}: {v}" for k, v in doc["scale"].items()), "", "## Wall time of each part (s)", "",

@@ -248,7 +248,7 @@ def pipe_row(results: dict[str, SystemResult]) -> ClaimRow:
     verdict = combine(parts)
     return ClaimRow(claim="Dislocation cores are fast diffusion paths (pipe diffusion)",
                     quantity="carrier D along the line of a periodic 60-degree dislocation dipole / D in the perfect "
-                             "crystal, same MD temperature; pipe > 1, trap < 1 by 2 sigma",
+                             "crystal with as many carriers, same MD temperature; pipe > 1, trap < 1 by 2 sigma",
                     values={s: _pipe_text(r) for s, r in results.items()},
                     seed_statement="dislocation cores lower the activation energy; pipe diffusion many orders of "
                                    "magnitude faster than bulk diffusion [84, 87-90]",
