@@ -111,6 +111,7 @@ def parts_wall_time_s(doc: dict) -> float:
 
 def methods(doc: dict) -> list[str]:
     scale = doc["scale"]
+    pipe = scale.get("pipe") or {}
     return [
         f"- Couples: host | carrier metal, {scale['couple_size_nm']:g} nm in plane, host slab "
         f"{1.25 * scale['couple_size_nm']:g} nm, reservoir {scale.get('reservoir_factor', 1.25) * scale['couple_size_nm']:g} nm "
@@ -139,9 +140,10 @@ def methods(doc: dict) -> list[str]:
         "symmetry class; the barrier is where the network of hops first winds through the cell "
         "(workflows.site_network). A network with a site that is not reproducible, or a pair that is not a hop, "
         "is not well posed and gives no barrier.",
-        "- Pipe diffusion (diamond hosts): a periodic dipole of 60-degree dislocations with one carrier per line "
-        "period in each core, and the perfect crystal with as many carriers in its cages, NVT MD of both at "
-        f"{', '.join(f'{f:g}' for f in (scale.get('pipe') or {}).get('temperatures', ()))} Tm; D along the line of the carriers "
+        "- Pipe diffusion (diamond hosts): a periodic dipole of 60-degree dislocations with one carrier every "
+        f"{pipe.get('spacing_cells', 1)} line period(s) in each core, and the perfect crystal with as many carriers in "
+        f"its cages, NVT MD of both at {', '.join(f'{f:g}' for f in pipe.get('temperatures', ()))} Tm; D along the "
+        "line of the carriers "
         "that start within the core radius of a line (DXA on the first frame) against 3-D D in the crystal "
         "(workflows.pipe_diffusion).",
         "- A claim is decided only when the measurement separates its outcomes by more than 2 standard errors; "

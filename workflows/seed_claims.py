@@ -200,7 +200,7 @@ def _network_text(result: SystemResult) -> str:
     if network is None:
         return _not_measured(result, "network") or f"not run: {result.network_status}"
     if not network.well_posed:
-        return "not well posed: the host reconstructs around the carrier"
+        return "not well posed: a site is not reproducible or a pair is not a hop"
     if not network.percolates:
         return f"no percolating path up to {network.max_hop_A:g} A"
     dft = BARRIERS_EV.get(result.system)
