@@ -12,8 +12,9 @@ from anodeflow.structures.crystals import parse_system
 from anodeflow.workflows.md import resolve_potential, type_elements_for
 
 
-def lammps_calculator(system: str, potential_name: str | None = None, directory: str | Path | None = None):
-    """An ASE calculator for ``system``'s elements with its potential (:meth:`Potential.calculator`: LAMMPS
+def lammps_calculator(system: str, potential_name=None, directory: str | Path | None = None):
+    """An ASE calculator for ``system``'s elements with its potential (a record, its name, or None: the
+    system's default; :meth:`Potential.calculator`: LAMMPS
     in-process for LAMMPS-native forms, files written into ``directory``, default
     ``ANODEFLOW_HOME/potential_files``; an MLIP is its own ASE calculator)."""
     potential = resolve_potential(potential_name, system)

@@ -28,15 +28,15 @@ def _pipe_md() -> LammpsMDMaker:
 
 @job
 def pipe_cells(system: str, dislocation: str = "60", separation: int = 6, length_cells: int = 6,
-               spacing_cells: int = 1, check_with: str | None = None) -> dict:
+               spacing_cells: int = 1, potential=None, check_survival: bool = False) -> dict:
     """The dipole (:func:`~anodeflow.structures.dislocations.build_dislocation_dipole`) with one
     carrier at the most open point within 2.5 A of each line in every ``spacing_cells``-th line
     period, and the host crystal (cubic supercell of about as many atoms) with as many carriers on a
     regular grid of its cages. Returns {"core": AtomsModel, "crystal": AtomsModel, "n_carriers": int}.
 
-    With ``check_with`` (a potential name), the dipole is relaxed with it first and refused (:class:`InputError`)
-    when its lines annihilate: two lines a few glide distances apart attract, and only carriers
-    dense enough along them may hold them apart."""
+    With ``check_survival``, the dipole is relaxed first with ``potential`` (a record, its name, or None:
+    the system's default) and refused (:class:`InputError`) when its lines annihilate: two lines a few
+    glide distances apart attract, and only carriers dense enough along them may hold them apart."""
     from anodeflow.structures.dislocations import build_dislocation_dipole
     from anodeflow.structures.endpoints import with_carriers
 
@@ -47,28 +47,29 @@ def pipe_cells(system: str, dislocation: str = "60", separation: int = 6, length
     targets = [(x, y, (k + 0.5) * period) for x, y in dipole.info["core_A"]
                for k in range(0, length_cells, spacing_cells)]
     core = with_carriers(dipole, carrier, targets, radius_A=2.5)
-    if check_with is not None:
-        check_dipole_survives(core, system, check_with, separation, spacing_cells)
+    if check_survival:
+        check_dipole_survives(core, system, potential, separation, spacing_cells)
     crystal = crystal_with_carriers(crystal_name, carrier, len(dipole), len(targets))
     return {"core": AtomsModel.from_atoms(core), "crystal": AtomsModel.from_atoms(crystal), "n_carriers": len(targets)}
 
 
-def check_dipole_survives(dipole, system: str, potential: str, separation: int, spacing_cells: int) -> None:
+def check_dipole_survives(dipole, system: str, potential, separation: int, spacing_cells: int) -> None:
     """:class:`InputError` unless DXA still finds two lines in ``dipole`` (ASE Atoms) relaxed, positions
-    only, with ``potential``."""
+    only, with ``potential`` (a record, its name, or None: the system's default)."""
     from tempfile import TemporaryDirectory
 
     from anodeflow.analysis.dislocations import DislocationContent
     from anodeflow.workflows.calculators import lammps_calculator, relax
 
     carrier, host = parse_system(system)
+    record = resolve_potential(potential, system)
     relaxed = dipole.copy()
     with TemporaryDirectory() as workdir:
-        relax(relaxed, lammps_calculator(system, potential, workdir), fmax=0.01, steps=2000, cell=False)
+        relax(relaxed, lammps_calculator(system, record, workdir), fmax=0.01, steps=2000, cell=False)
     host_mask = np.array(relaxed.get_chemical_symbols()) == host
     lines = DislocationContent(host).compute(relaxed.positions, relaxed.cell.array, host_mask=host_mask).lines_A
     if len(lines) < 2:
-        raise InputError(f"the dislocation dipole of separation {separation} annihilates when relaxed with {potential} "
+        raise InputError(f"the dislocation dipole of separation {separation} annihilates when relaxed with {record.name} "
                          f"({len(lines)} lines left) with one {carrier} per {spacing_cells} line periods: place the "
                          "carriers more densely (spacing_cells) or the lines further apart (separation)")
 
@@ -182,7 +183,7 @@ class PipeDiffusionMaker(Maker):
             raise InputError(f"{frames} frames after equilibration ({self.md.time_ps:g} ps, one every "
                              f"{self.md.dump_every_ps:g} ps); D needs at least {MIN_FRAMES}: run longer or dump more often")
         cells = pipe_cells(system, self.dislocation, self.separation, self.length_cells, self.spacing_cells,
-                           resolve_potential(self.md.potential, system).name)
+                           self.md.potential, check_survival=True)
         core_md = self.md.make(cells.output["core"], system)
         crystal_md = self.md.make(cells.output["crystal"], system)
         doc = compare_pipe_diffusion(core_md.output, crystal_md.output, self.core_radius_A, self.dislocation,
