@@ -586,7 +586,8 @@ def run_dft(
 @run_app.command("screen")
 @handle_errors
 def run_screen(
-    systems: Annotated[str, typer.Option("--systems", help="comma-separated carrier-host pairs")] = "Li-Si,Na-Sn,Na-Sb,Li-Ge",
+    systems: Annotated[str | None, typer.Option(
+        "--systems", help="comma-separated carrier-host pairs (default: Li-Si,Na-Sn,Na-Sb,Li-Ge,Li-P,Na-P)")] = None,
     reference: Annotated[str, typer.Option("--reference", help="pair the scores are relative to")] = "Li-Si",
     images: Annotated[int, typer.Option("--images", help="intermediate NEB images")] = 5,
     min_cell: Annotated[float, typer.Option("--min-cell-A", help="smallest NEB supercell edge (A)")] = 10.0,
@@ -598,25 +599,27 @@ def run_screen(
     amorphous layer of a short couple MD; predicted vs seed ICR/DCR."""
     from anodeflow.structures.sizes import check_length
     from anodeflow.workflows.neb import HopNebMaker
-    from anodeflow.workflows.screening import ScreeningFlowMaker, short_couple_md
+    from anodeflow.workflows.screening import SCREEN_SYSTEMS, ScreeningFlowMaker, short_couple_md
 
     if couple_ps < 0:
         raise InputError(f"--couple-ps must be >= 0, got {couple_ps}")
     check_length("--min-cell-A", min_cell, unit="A")
-    flow = ScreeningFlowMaker(systems=tuple(systems.split(",")), reference=reference,
+    pairs = tuple(systems.split(",")) if systems else SCREEN_SYSTEMS
+    flow = ScreeningFlowMaker(systems=pairs, reference=reference,
                               neb=HopNebMaker(num_images=images, min_cell_A=min_cell),
                               couple_md=short_couple_md(couple_ps) if couple_ps else None).make()
     doc = _execute(flow, "ICR/DCR screening", ["reference", "rows", "agreement"] if as_json else ["agreement"], out,
-                   as_json, f"screening {systems}")
+                   as_json, f"screening {','.join(pairs)}")
     if not as_json:
         table = Table(title=f"ranked pairs (score relative to {reference}; ICR if >= {doc['threshold']})")
-        for col in ("system", "bond (eV)", "shear G (GPa)", "barrier (eV)", "amorphous (nm)", "score", "predicted",
-                    "seed"):
+        for col in ("system", "potential", "bond (eV)", "shear G_VRH (GPa)", "Born (GPa)", "barrier (eV)",
+                    "amorphous (nm)", "score", "predicted", "seed"):
             table.add_column(col)
         for r in doc["rows"]:
             layer = "-" if r["amorphous_thickness_nm"] is None else f"{r['amorphous_thickness_nm']:.2f}"
-            table.add_row(r["system"], f"{r['bond_energy_eV']:.3f}", f"{r['shear_modulus_GPa']:.1f}",
-                          f"{r['barrier_eV']:.3f}", layer, f"{r['score']:.2f}", r["predicted"], str(r["seed"] or "-"))
+            table.add_row(r["system"], str(r.get("potential") or "-"), f"{r['bond_energy_eV']:.3f}",
+                          f"{r['shear_modulus_GPa']:.1f}", f"{r['born_stiffness_GPa']:.1f}", f"{r['barrier_eV']:.3f}",
+                          layer, f"{r['score']:.2f}", r["predicted"], str(r["seed"] or "-"))
         console.print(table)
 
 

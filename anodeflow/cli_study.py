@@ -46,8 +46,9 @@ def study_seed(
     potential: Annotated[list[str] | None, typer.Option(
         "--potential", help="SYSTEM=NAME, repeatable (default: each system's default potential)")] = None,
     parts: Annotated[str, typer.Option("--parts", help="comma-separated, from couples, diffusion, network, pipe "
-                                                       "(studies of different parts merge with 'study merge')")] = (
-        "couples,diffusion,network,pipe"),
+                                                       "(per system) and screen (the screen of hosts); studies of "
+                                                       "different parts merge with 'study merge'")] = (
+        "couples,diffusion,network,pipe,screen"),
     runs: Annotated[Path | None, typer.Option("--runs", help="folder for the run folders (default: settings work_dir)")] = None,
     as_json: JsonOpt = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="show progress bars")] = True,
@@ -59,7 +60,7 @@ def study_seed(
     from anodeflow.settings import get_settings
     from anodeflow.store import open_store
     from anodeflow.workflows.run import run_flow, run_root
-    from anodeflow.workflows.seed_study import PARTS, SeedStudyMaker
+    from anodeflow.workflows.seed_study import STUDY_PARTS, SeedStudyMaker
 
     check_report_folder(out)
     maker = SeedStudyMaker(scale=scale, systems=tuple(s.strip() for s in systems.split(",") if s.strip()),
@@ -70,13 +71,14 @@ def study_seed(
     store = open_store()
     run_root(runs, get_settings().work_dir)
     if not as_json:
-        console.print(f"seed study ({scale}) of {', '.join(maker.systems)}; report in {out}")
+        subject = f"of {', '.join(maker.systems)}" if set(maker.parts) - {"screen"} else "(the screen of hosts)"
+        console.print(f"seed study ({scale}) {subject}; report in {out}")
     start = time.perf_counter()
     doc = run_flow(flow, store=store, root_dir=runs)
     wall = time.perf_counter() - start
     command = shlex.join(["anodeflow", "study", "seed", "--scale", scale, "--systems", ",".join(maker.systems),
                           *(w for p in potential or [] for w in ("--potential", p)),
-                          *(("--parts", ",".join(maker.parts)) if set(maker.parts) != set(PARTS) else ()),
+                          *(("--parts", ",".join(maker.parts)) if set(maker.parts) != set(STUDY_PARTS) else ()),
                           "--out", str(out)])
     files = write_report(doc, out, wall, command)
     if as_json:
@@ -102,7 +104,7 @@ def study_merge(
 ):
     """One seed-study report from studies run separately for different systems or different parts of a system
     (same scale): the systems side by side and the claims table made again from all of them, with the screen of
-    the first study that has one. The total wall time is the sum of the parts'."""
+    the last study that has one. The total wall time is the sum of the parts'."""
     import json
 
     from anodeflow.seed_report import parts_wall_time_s, write_report

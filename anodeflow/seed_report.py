@@ -9,7 +9,8 @@ import platform
 from pathlib import Path
 
 from anodeflow.outputs import output_file
-from anodeflow.plots import plot_claim_bars, plot_front_advance, plot_pipe_diffusion, plot_study_arrhenius
+from anodeflow.plots import (plot_claim_bars, plot_front_advance, plot_pipe_diffusion, plot_screening,
+                             plot_study_arrhenius)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -93,6 +94,16 @@ def _pipe_rows(doc: dict) -> list[list[str]]:
     return rows
 
 
+def _screen_rows(doc: dict) -> list[list[str]]:
+    def number(row, key, digits):
+        return "-" if row.get(key) is None else f"{row[key]:.{digits}f}"
+
+    return [[r["system"], r.get("potential") or "-", number(r, "bond_energy_eV", 3), number(r, "shear_modulus_GPa", 1),
+             number(r, "born_stiffness_GPa", 1), number(r, "barrier_eV", 3), number(r, "amorphous_thickness_nm", 2),
+             f"{r['score']:.2f}", r["predicted"], r["seed"] or "-"]
+            for r in (doc.get("screening") or {}).get("rows", [])]
+
+
 def _dislocation_rows(doc: dict) -> list[list[str]]:
     rows = []
     for s in doc["systems"]:
@@ -146,12 +157,28 @@ def methods(doc: dict) -> list[str]:
         "line of the carriers "
         "that start within the core radius of a line (DXA on the first frame) against 3-D D in the crystal "
         "(workflows.pipe_diffusion).",
+        "- Screen of hosts: per host crystal relaxed with the pair's potential (for pairs without a default, "
+        "SevenNet-l3i5 for black P and SevenNet-0 for the others), the cohesive energy per first-shell bond, the Voigt-Reuss-Hill shear modulus and the Born "
+        "stiffness of its relaxed-ion elastic tensor (matscipy stress-strain fit); per pair, the CI-NEB barrier "
+        "of the carrier between the nearest pair of interstitial sites; the score is the mean of these relative to "
+        "the reference pair (workflows.screening).",
         "- A claim is decided only when the measurement separates its outcomes by more than 2 standard errors; "
         "otherwise it is undetermined.",
         f"- Host check: the host crystal and a {'x'.join(map(str, scale['rattled_repeats']))} supercell rattled by "
         "0.01 A relaxed with the cell free; the potential is valid when the supercell keeps the space group and "
         "ends no lower than the symmetric cell.",
     ]
+
+
+def _screen_section(doc: dict) -> list[str]:
+    screening = doc.get("screening")
+    if not screening:
+        return ["Not run: the screen runs at the workstation and hpc scales."]
+    return [f"Scores relative to {screening['reference']}; a pair is predicted ICR at a score of at least "
+            f"{screening['threshold']:g} (workflows.screening).", "",
+            *_table(["system", "potential", "bond energy (eV)", "shear modulus G_VRH (GPa)", "Born stiffness (GPa)",
+                     "carrier barrier (eV)", "amorphous layer (nm)", "score", "predicted", "the seed"],
+                    _screen_rows(doc))]
 
 
 def report_markdown(doc: dict, wall_time_s: float, command: str) -> str:
@@ -173,6 +200,7 @@ def report_markdown(doc: dict, wall_time_s: float, command: str) -> str:
              *_table(["system", "T (K)", "carriers: core / crystal", "D along the core (cm^2/s)",
                       "D in the crystal (cm^2/s)", "ratio",
                       "picture", "core carriers still in a core"], _pipe_rows(doc)), "",
+             "## Screen of hosts", "", *_screen_section(doc), "",
              "## Methods", "", *methods(doc), "", "## Settings", "",
              *(f"- {k}: {v}" for k, v in doc["scale"].items()), "", "## Wall time of each part (s)", "",
              *_table(["system", "part", "wall time (s)"], _wall_time_rows(doc)), "", "## Sources", "",
@@ -204,6 +232,8 @@ def claim_figures(doc: dict, out: Path) -> list[Path]:
     if barriers:
         paths.append(plot_claim_bars(barriers, "percolation barrier in the host crystal (eV)",
                                      out / "claim9_barriers.png", title="carrier site network, CI-NEB at 0 K"))
+    if doc.get("screening"):
+        paths.append(plot_screening(doc["screening"], out / "claim8_screening.png"))
     pipes = [d for s in systems for d in s.get("pipe", [])]
     if pipes:
         paths.append(plot_pipe_diffusion(pipes, out / "claim10_pipe_diffusion.png"))

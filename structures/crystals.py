@@ -16,7 +16,8 @@ class CrystalSpec:
     """A crystal: element, structure name, lattice constants (A), where the values come from.
 
     Cubic diamond/bcc crystals are built with ASE; the others from space group + Wyckoff
-    positions with pymatgen.
+    positions with pymatgen (hexagonal axes for rhombohedral groups, tetragonal when ``b_A`` is None,
+    else orthorhombic).
     """
 
     element: str
@@ -26,6 +27,7 @@ class CrystalSpec:
     c_A: float | None = None
     spacegroup: str | None = None
     wyckoff: tuple[float, float, float] | None = None
+    b_A: float | None = None
 
 
 CRYSTALS: dict[str, CrystalSpec] = {
@@ -37,11 +39,14 @@ CRYSTALS: dict[str, CrystalSpec] = {
                            c_A=3.182, spacegroup="I4_1/amd", wyckoff=(0.0, 0.0, 0.0)),
     "Sb": CrystalSpec("Sb", "A7", 4.307, "Barrett, Cucka & Haefner, Acta Cryst. 16 (1963) 451",
                       c_A=11.27, spacegroup="R-3m", wyckoff=(0.0, 0.0, 0.2336)),
+    # black P, orthorhombic A17: layers of puckered three-fold rings stacked along b (8 atoms per cell)
+    "black-P": CrystalSpec("P", "A17", 3.3136, "Brown & Rundqvist, Acta Cryst. 19 (1965) 684", c_A=4.3763,
+                           spacegroup="Cmce", wyckoff=(0.0, 0.10168, 0.08056), b_A=10.478),
     "Li": CrystalSpec("Li", "bcc", 3.51, "Berliner et al., Phys. Rev. B 39 (1989) 3251 (293 K)"),
     "Na": CrystalSpec("Na", "bcc", 4.29, "Barrett, Acta Cryst. 9 (1956) 671 (293 K)"),
 }
 #: host elements and the crystal each forms by default
-HOST_CRYSTALS = {"Si": "Si", "Ge": "Ge", "Sn": "beta-Sn", "Sb": "Sb"}
+HOST_CRYSTALS = {"Si": "Si", "Ge": "Ge", "Sn": "beta-Sn", "Sb": "Sb", "P": "black-P"}
 HOSTS = tuple(HOST_CRYSTALS)
 CARRIERS = ("Li", "Na")
 
@@ -60,7 +65,12 @@ def bulk_crystal(name: str, a_A: float | None = None) -> Atoms:
     from pymatgen.io.ase import AseAtomsAdaptor
 
     c = spec.c_A * a / spec.a_A
-    lattice = Lattice.hexagonal(a, c) if spec.spacegroup.startswith("R") else Lattice.tetragonal(a, c)
+    if spec.spacegroup.startswith("R"):
+        lattice = Lattice.hexagonal(a, c)
+    elif spec.b_A is None:
+        lattice = Lattice.tetragonal(a, c)
+    else:
+        lattice = Lattice.orthorhombic(a, spec.b_A * a / spec.a_A, c)
     structure = Structure.from_spacegroup(spec.spacegroup, lattice, [spec.element], [list(spec.wyckoff)])
     atoms = AseAtomsAdaptor.get_atoms(structure)
     atoms.info.clear()

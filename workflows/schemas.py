@@ -636,9 +636,11 @@ class ScreeningDocument(BaseModel):
     reference: str = Field(description="system the scores are relative to, e.g. Li-Si")
     threshold: float = Field(description="score at or above which a pair is predicted ICR (dimensionless)")
     rows: list[dict] = Field(
-        description="per pair, highest score first: system, host, bond_energy_eV (cohesive energy per first-shell "
-                    "bond, eV), shear_modulus_GPa (GPa), barrier_eV (bulk carrier barrier, eV), amorphous_thickness_nm "
-                    "(nm, None without a couple MD), score (dimensionless), predicted (ICR or DCR), seed (the "
+        description="per pair, highest score first: system, host, potential (name), bond_energy_eV (cohesive "
+                    "energy per first-shell bond, eV), shear_modulus_GPa (Voigt-Reuss-Hill average of the relaxed-ion "
+                    "elastic tensor, GPa), born_stiffness_GPa (least eigenvalue of that tensor, GPa; positive for a "
+                    "stable crystal), barrier_eV (bulk carrier barrier, eV), amorphous_thickness_nm (nm, None without a "
+                    "couple MD), score (dimensionless), predicted (ICR or DCR), seed (the "
                     "seed's class, None where it gives none)")
     agreement: float | None = Field(None, description="fraction of pairs whose predicted class equals the seed's "
                                                       "(dimensionless)")

@@ -1,8 +1,8 @@
 """ICR/DCR screening of host/carrier pairs (seed's design principle: weak bonds, low shear strength and
 easy carrier hops favour amorphization, dislocations and diffusion-controlled fronts).
 
-Per host: cohesive energy per bond and the shear modulus (a yield-strength proxy), both relaxed with
-the chosen potential. Per pair: the bulk carrier migration barrier (CI-NEB) and, with ``couple_md``,
+Per host: cohesive energy per bond and the orientation-averaged shear modulus (a yield-strength proxy), both
+relaxed with the chosen potential. Per pair: the bulk carrier migration barrier (CI-NEB) and, with ``couple_md``,
 the amorphous host layer a short couple MD grows at the front.
 A score compares each pair with the reference pair; the predicted class is set beside the seed's.
 """
@@ -15,11 +15,11 @@ import numpy as np
 from jobflow import Flow, Maker, job
 
 from anodeflow.errors import InputError
-from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system, sheared_xz
+from anodeflow.structures.crystals import HOST_CRYSTALS, bulk_crystal, parse_system
 from anodeflow.workflows.couple import BuildCoupleMaker, InterfaceMDMaker
 from anodeflow.workflows.md import LammpsMDMaker
-from anodeflow.workflows.calculators import cohesive_energy_eV, lammps_calculator, relax
-from anodeflow.workflows.neb import EV_A3_TO_GPA, HopNebMaker
+from anodeflow.workflows.calculators import cohesive_energy_eV, relax
+from anodeflow.workflows.neb import HopNebMaker
 from anodeflow.workflows.schemas import ScreeningDocument
 
 #: classes the seed reports (ICR: interface-controlled, DCR: diffusion-controlled)
@@ -29,31 +29,42 @@ SEED_CLASSES = {"Si": "ICR", "Sb": "ICR", "P": "ICR", "Sn": "DCR", "Ge": "DCR"}
 ICR_THRESHOLD = 0.75
 #: amorphous layers thinner than this (nm) count as this thick in the score (one atomic layer)
 AMORPHOUS_FLOOR_NM = 0.05
-#: potential for pairs without a configured default (validated on A7 Sb, see potentials/data)
+#: potential for pairs without a configured default (it keeps A7 Sb, see potentials/data)
 UNIVERSAL_POTENTIAL = "SevenNet-0"
+#: hosts whose PBE elastic tensor another universal potential reproduces better (benchmarks/black_p_stiffness.py)
+UNIVERSAL_POTENTIAL_BY_HOST = {"P": "SevenNet-l3i5"}
+#: the pairs screened by default: the study's systems and the seed's other examples (Li/Ge, Li/P, Na/P)
+SCREEN_SYSTEMS = ("Li-Si", "Na-Sn", "Na-Sb", "Li-Ge", "Li-P", "Na-P")
 
 
 @job
 def host_properties(system: str, potential: str | None = None) -> dict:
-    """Cohesive energy per first-shell bond (eV) and the relaxed shear modulus (GPa) of the host crystal."""
+    """Cohesive energy per first-shell bond (eV), the Voigt-Reuss-Hill shear modulus (GPa; the orientation
+    average, a yield-strength proxy that does not depend on how a non-cubic cell is set in the axes) and the Born
+    stiffness (GPa; the least eigenvalue of the elastic tensor, positive for a mechanically stable crystal) of the
+    host crystal relaxed with the potential (relaxed-ion constants,
+    :func:`workflows.stability.elastic_constants_GPa`)."""
+    from pathlib import Path
+
     from ase.neighborlist import neighbor_list
+    from pymatgen.analysis.elasticity import ElasticTensor
+
+    from anodeflow.workflows.md import resolve_potential, type_elements_for
+    from anodeflow.workflows.stability import born_stiffness_GPa, elastic_constants_GPa
 
     carrier, host = parse_system(system)
-    crystal = relax(bulk_crystal(HOST_CRYSTALS[host]), lammps_calculator(system, potential))
-    cohesive = cohesive_energy_eV(crystal, lammps_calculator(system, potential))
+    record = resolve_potential(potential, system)
+    types = type_elements_for((carrier, host), record)
+    calculator = record.calculator(types, Path.cwd() / "potential")
+    crystal = relax(bulk_crystal(HOST_CRYSTALS[host]), calculator)
+    cohesive = cohesive_energy_eV(crystal, calculator)
     i, d = neighbor_list("id", crystal, 4.0)
-    nearest = d.min()
-    z = float(np.mean(np.bincount(i[d < 1.1 * nearest], minlength=len(crystal))))
-    # shear modulus from the xz shear stress at +-2 % engineering shear, ions relaxed in the cell
-    # (stress, not energy curvature: float32 MLIP energies are too noisy for a second difference)
-    stresses = {}
-    for gamma in (-0.02, 0.02):
-        sheared = relax(sheared_xz(crystal, gamma), lammps_calculator(system, potential), cell=False)
-        stresses[gamma] = float(sheared.get_stress(voigt=True)[4])  # xz, eV/A^3
-    shear = (stresses[0.02] - stresses[-0.02]) / 0.04 * EV_A3_TO_GPA
-    return {"host": host, "crystal": HOST_CRYSTALS[host], "cohesive_energy_eV_atom": float(cohesive),
-            "coordination": z, "bond_energy_eV": float(2 * cohesive / z),
-            "shear_modulus_GPa": float(shear)}
+    z = float(np.mean(np.bincount(i[d < 1.1 * d.min()], minlength=len(crystal))))
+    constants = elastic_constants_GPa(crystal, record, types, Path.cwd() / "elastic")
+    return {"host": host, "crystal": HOST_CRYSTALS[host], "potential": record.name,
+            "cohesive_energy_eV_atom": float(cohesive), "coordination": z, "bond_energy_eV": float(2 * cohesive / z),
+            "shear_modulus_GPa": float(ElasticTensor.from_voigt(constants).g_vrh),
+            "born_stiffness_GPa": born_stiffness_GPa(constants)}
 
 
 @job
@@ -68,8 +79,9 @@ def rank_pairs(hosts: list[dict], barriers: list, systems: list[str], reference:
     couples = couples or [None] * len(systems)
     rows = []
     for system, host, neb, couple in zip(systems, hosts, barriers, couples, strict=True):
-        rows.append({"system": system, "host": host["host"], "bond_energy_eV": host["bond_energy_eV"],
-                     "shear_modulus_GPa": host["shear_modulus_GPa"], "barrier_eV": neb.barrier_eV,
+        rows.append({"system": system, "host": host["host"], "potential": host["potential"],
+                     "bond_energy_eV": host["bond_energy_eV"], "shear_modulus_GPa": host["shear_modulus_GPa"],
+                     "born_stiffness_GPa": host["born_stiffness_GPa"], "barrier_eV": neb.barrier_eV,
                      "amorphous_thickness_nm": None if couple is None else couple.amorphous_thickness_nm})
     ref = next(r for r in rows if r["system"] == reference)
     for r in rows:
@@ -97,14 +109,14 @@ def short_couple_md(time_ps: float = 5.0, temperature_K: float = 1500.0) -> Inte
 class ScreeningFlowMaker(Maker):
     """Host/carrier pairs -> bond strength, shear modulus, bulk barrier -> ranked ICR/DCR table.
 
-    ``potentials`` maps systems to potential names (default: the system's default potential, else
-    the universal SevenNet-0);
+    ``potentials`` maps systems to potential names (default: the system's default potential, else the
+    universal potential for its host: ``UNIVERSAL_POTENTIAL_BY_HOST``, ``UNIVERSAL_POTENTIAL``);
     ``reference`` is the pair scores are relative to (it must be among the systems);
     ``couple_md`` (e.g. :func:`short_couple_md`) adds the amorphous-layer term (a short couple MD per pair).
     """
 
     name: str = "screen"
-    systems: tuple[str, ...] = ("Li-Si", "Na-Sn", "Na-Sb", "Li-Ge")
+    systems: tuple[str, ...] = SCREEN_SYSTEMS
     reference: str = "Li-Si"
     potentials: dict[str, str] = field(default_factory=dict)
     neb: HopNebMaker = field(default_factory=lambda: HopNebMaker(num_images=5, min_cell_A=10.0))
@@ -134,4 +146,6 @@ class ScreeningFlowMaker(Maker):
 def _default_or_universal(system: str) -> str | None:
     from anodeflow.settings import get_settings
 
-    return None if system in get_settings().default_potentials else UNIVERSAL_POTENTIAL
+    if system in get_settings().default_potentials:
+        return None
+    return UNIVERSAL_POTENTIAL_BY_HOST.get(parse_system(system)[1], UNIVERSAL_POTENTIAL)

@@ -3,11 +3,13 @@ per system and a verdict from :mod:`anodeflow.analysis.claims`."""
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from anodeflow.analysis.claims import (
     AGREES, DISAGREES, UNDETERMINED, Estimate, Verdict, at_most, combine, descending, greater, log10_estimate,
     rate_law)
+from anodeflow.errors import InputError
 from anodeflow.workflows.schemas import ClaimRow, MeasuredValue, OrientationResult, SystemResult
 from anodeflow.workflows.validation import BARRIERS_EV
 
@@ -168,20 +170,38 @@ def stress_row(results: dict[str, SystemResult]) -> ClaimRow:
 
 
 def screening_row(screening: dict | None) -> ClaimRow:
-    seed = {"Si": "ICR", "Sb": "ICR", "P": "ICR", "Sn": "DCR", "Ge": "DCR"}
+    """Each screened pair's predicted class against the seed's; a seed host the screen did not cover leaves
+    the claim undetermined."""
+    from anodeflow.workflows.screening import SEED_CLASSES
+
+    row = dict(claim="Screening classes: Si, Sb, P are ICR; Sn, Ge are DCR", quantity="predicted class",
+               seed_statement="Si, Sb, P: ICR; Sn, Ge: DCR (seed)")
     if not screening:
-        return ClaimRow(claim="Screening classes: Si, Sb, P are ICR; Sn, Ge are DCR", quantity="predicted class",
-                        values={}, seed_statement="Si, Sb, P: ICR; Sn, Ge: DCR (seed)", verdict=UNDETERMINED,
+        return ClaimRow(**row, values={}, verdict=UNDETERMINED,
                         reason="the screen runs at the workstation and hpc scales only")
     rows = screening.get("rows", [])
-    values = {r["system"]: r["predicted"] for r in rows}
-    parts = [Verdict("agrees" if r["predicted"] == seed[r["host"]] else "disagrees", f"{r['system']}: {r['predicted']}")
-             for r in rows if r["host"] in seed]
-    parts.append(Verdict(UNDETERMINED, "P is not screened (no validated black-P potential)"))
+    parts = [_screened_pair(r) for r in rows if r["host"] in SEED_CLASSES]
+    screened = {r["host"] for r in rows}
+    parts += [Verdict(UNDETERMINED, f"{host} is not screened") for host in SEED_CLASSES if host not in screened]
     verdict = combine(parts)
-    return ClaimRow(claim="Screening classes: Si, Sb, P are ICR; Sn, Ge are DCR", quantity="predicted class",
-                    values=values, seed_statement="Si, Sb, P: ICR; Sn, Ge: DCR (seed)", verdict=verdict.verdict,
+    return ClaimRow(**row, values={r["system"]: r["predicted"] for r in rows}, verdict=verdict.verdict,
                     reason=verdict.reason)
+
+
+def _screened_pair(row: dict) -> Verdict:
+    """One screened pair against the seed's class; undetermined where its potential's record says it fails the
+    pair's host check (the registry as it is now, so an older screen is judged with what is known today)."""
+    from anodeflow.potentials import get_potential
+    from anodeflow.workflows.screening import SEED_CLASSES
+
+    text = f"{row['system']}: {row['predicted']}"
+    try:
+        failure = get_potential(row["potential"]).fails_host_check.get(row["system"]) if row.get("potential") else None
+    except InputError:
+        failure = None
+    if failure:
+        return Verdict(UNDETERMINED, f"{text}, but {row['potential']} {re.split(r'[:;(]', failure)[0].strip()}")
+    return Verdict("agrees" if row["predicted"] == SEED_CLASSES[row["host"]] else "disagrees", text)
 
 
 def network_barrier(result: SystemResult) -> MeasuredValue | None:

@@ -58,6 +58,8 @@ SYSTEMS = ("Li-Si", "Na-Sn", "Na-Sb")
 #: parts of the study per system (the host check always runs, the melting point wherever a part needs a
 #: temperature): replica couples, diffusion in the amorphous alloy, the site network, pipe diffusion
 PARTS = ("couples", "diffusion", "network", "pipe")
+#: every part: those per system and the screen of hosts (at the scales that have one)
+STUDY_PARTS = (*PARTS, "screen")
 #: parts run at a temperature set from the host's melting point
 THERMAL_PARTS = ("couples", "diffusion", "pipe")
 
@@ -505,8 +507,9 @@ def merge_system_results(results: list[SystemResult]) -> SystemResult:
 
 def merge_studies(docs: list[dict]) -> SeedStudyDocument:
     """One study from seed-study documents of the same scale run for different systems, or for different parts
-    of a system (one run per system or part, or on different machines): their systems side by side, the first
-    screen found, and the claims table made again from them (:func:`study_document`)."""
+    of a system (one run per system or part, or on different machines): their systems side by side, the screen
+    of the last study that has one (a screen run again supersedes), and the claims table made again from them
+    (:func:`study_document`)."""
     from pydantic import ValidationError
 
     try:
@@ -522,21 +525,30 @@ def merge_studies(docs: list[dict]) -> SeedStudyDocument:
     for system in (system for study in studies for system in study.systems):
         by_name.setdefault(system.system, []).append(system)
     systems = [merge_system_results(results) for results in by_name.values()]
-    return study_document(studies[0].scale, systems, next((s.screening for s in studies if s.screening), None))
+    return study_document(merged_scale([study.scale for study in studies]), systems,
+                          next((s.screening for s in reversed(studies) if s.screening), None))
+
+
+def merged_scale(scales: list[StudyScale]) -> StudyScale:
+    """The first study's scale, with each part's settings that it lacks (a study made before that part
+    existed) taken from the first study that has them."""
+    missing = {f: next(getattr(s, f) for s in scales if getattr(s, f) is not None)
+               for f in ("network", "pipe") if getattr(scales[0], f) is None and any(getattr(s, f) for s in scales)}
+    return scales[0].model_copy(update=missing)
 
 
 @dataclass
 class SeedStudyMaker(Maker):
     """The seed study over ``systems`` at ``scale`` (a key of ``SCALES``); ``potentials`` maps a system to a
-    potential name (default: the system's default potential). ``parts`` (from ``PARTS``) selects what runs per
-    system; the screen of hosts, at the scales that have one, runs with every part. Studies of the same systems
-    with different parts merge into one (:func:`merge_studies`)."""
+    potential name (default: the system's default potential). ``parts`` (from ``STUDY_PARTS``) selects what
+    runs: per system (``PARTS``), and the screen of hosts (``screen``, at the scales that have one). Studies of the
+    same systems with different parts merge into one (:func:`merge_studies`)."""
 
     name: str = "seed study"
     scale: str = "quick"
     systems: tuple[str, ...] = SYSTEMS
     potentials: dict[str, str] = field(default_factory=dict)
-    parts: tuple[str, ...] = PARTS
+    parts: tuple[str, ...] = STUDY_PARTS
     progress: bool = False
 
     def make(self) -> Flow:
@@ -544,28 +556,31 @@ class SeedStudyMaker(Maker):
 
         if self.scale not in SCALES:
             raise InputError(f"unknown scale '{self.scale}'; choose one of {', '.join(SCALES)}")
-        unknown_parts = [p for p in self.parts if p not in PARTS]
+        unknown_parts = [p for p in self.parts if p not in STUDY_PARTS]
         if unknown_parts or not self.parts:
-            raise InputError(f"unknown part '{','.join(unknown_parts)}'; choose from {', '.join(PARTS)}")
+            raise InputError(f"unknown part '{','.join(unknown_parts)}'; choose from {', '.join(STUDY_PARTS)}")
         unknown = [s for s in self.systems if s not in SYSTEMS] + [s for s in self.potentials if s not in self.systems]
         if unknown:
             raise InputError(f"system {', '.join(unknown)} is not in the study; choose from {', '.join(SYSTEMS)}")
         scale = SCALES[self.scale]
+        if "screen" in self.parts and not scale.screening and len(self.parts) == 1:
+            raise InputError(f"the {self.scale} scale has no screen of hosts; choose workstation or hpc")
+        system_parts = tuple(p for p in self.parts if p in PARTS)
         jobs, results = [], []
-        for system in self.systems:
+        for system in self.systems if system_parts else ():
             potential = self.potentials.get(system)
             record = resolve_potential(potential, system)
             record.check_elements(parse_system(system))
-            hours = estimated_md_hours(system, scale, record, self.parts)
+            hours = estimated_md_hours(system, scale, record, system_parts)
             over = scale.max_md_hours is not None and hours is not None and hours > scale.max_md_hours
             check = check_host(system, potential, scale.rattled_repeats)  # first: is the potential valid at all?
             run = run_system(system, potential, scale, check.output, self.progress, hours if over else None,
-                             tuple(self.parts))
+                             system_parts)
             jobs += [check, run]
             results.append(run.output)
         screening = None
-        if scale.screening and set(self.parts) == set(PARTS):
-            screen = ScreeningFlowMaker(systems=("Li-Si", "Na-Sb", "Na-Sn", "Li-Ge"), potentials=self.potentials).make()
+        if scale.screening and "screen" in self.parts:
+            screen = ScreeningFlowMaker(potentials=self.potentials).make()
             jobs.append(screen)
             screening = screen.output
         study = assemble_study(scale, results, screening)

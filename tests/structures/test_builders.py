@@ -25,7 +25,7 @@ AMU_G = 1.66053907e-24
 # space group numbers (International Tables) and room-temperature densities (g/cm^3, CRC Handbook)
 @pytest.mark.parametrize(("name", "spacegroup", "density"), [
     ("Si", 227, 2.329), ("Ge", 227, 5.323), ("alpha-Sn", 227, 5.769), ("beta-Sn", 141, 7.265),
-    ("Sb", 166, 6.697), ("Li", 229, 0.534), ("Na", 229, 0.968),
+    ("Sb", 166, 6.697), ("black-P", 64, 2.69), ("Li", 229, 0.534), ("Na", 229, 0.968),
 ])
 def test_crystal_symmetry_and_density(name, spacegroup, density):
     atoms = bulk_crystal(name)
@@ -36,7 +36,7 @@ def test_crystal_symmetry_and_density(name, spacegroup, density):
 
 
 def test_unknown_crystal():
-    with pytest.raises(InputError, match="no crystal 'Xx'; known: Si, Ge, alpha-Sn, beta-Sn, Sb, Li, Na"):
+    with pytest.raises(InputError, match="no crystal 'Xx'; known: Si, Ge, alpha-Sn, beta-Sn, Sb, black-P, Li, Na"):
         bulk_crystal("Xx")
 
 
@@ -178,7 +178,21 @@ def test_hop_builders_reject_cells_without_their_feature():
         core_hop_endpoints(build_dislocation("Si", "60", radius_nm=1.2, length_cells=1), "Li")
 
 
-@pytest.mark.parametrize(("host", "carrier"), [("beta-Sn", "Na"), ("Sb", "Na"), ("Ge", "Na")])
+def test_black_p_puckered_layers():
+    """Three bonds per atom, two of 2.224 A within a zigzag chain along a and one of 2.244 A between chains,
+    and 3.6 A or more to the next layer (Brown & Rundqvist, Acta Cryst. 19 (1965) 684)."""
+    from ase.neighborlist import neighbor_list
+
+    atoms = bulk_crystal("black-P")
+    i, d = neighbor_list("id", atoms, 2.5)
+    assert np.bincount(i).tolist() == [3] * 8
+    assert sorted(np.round(d[i == 0], 3)) == pytest.approx([2.224, 2.224, 2.244], abs=0.002)
+    pairs = neighbor_list("ijD", atoms, 3.7)
+    across = [np.linalg.norm(v) for a, b, v in zip(*pairs) if abs(v[1]) > 2.5]  # b is the stacking axis
+    assert min(across) > 3.5
+
+
+@pytest.mark.parametrize(("host", "carrier"), [("beta-Sn", "Na"), ("Sb", "Na"), ("Ge", "Na"), ("black-P", "Li")])
 def test_other_hosts_give_one_carrier_hops(host, carrier):
     initial, final, record = bulk_hop_endpoints(host, carrier)
     assert initial.get_chemical_symbols().count(carrier) == 1 == final.get_chemical_symbols().count(carrier)

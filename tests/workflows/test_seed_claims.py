@@ -93,3 +93,34 @@ def test_parts_of_one_system_merge_and_a_part_given_twice_is_refused():
         merge_system_results([extra, extra])
     with pytest.raises(InputError, match="different potentials"):
         merge_system_results([md, extra.model_copy(update={"potential": "other"})])
+
+
+def screen(*rows: tuple[str, str]) -> dict:
+    return {"rows": [{"system": system, "host": system.split("-")[1], "predicted": predicted}
+                     for system, predicted in rows]}
+
+
+def test_screening_verdict_needs_every_seed_host():
+    """Si, Sb, P ICR and Sn, Ge DCR (seed): all five screened and matching agree; a mismatch disagrees; a host
+    left out leaves the claim undetermined and names it."""
+    from anodeflow.workflows.seed_claims import screening_row
+
+    matching = [("Li-Si", "ICR"), ("Na-Sb", "ICR"), ("Na-P", "ICR"), ("Na-Sn", "DCR"), ("Li-Ge", "DCR")]
+    assert screening_row(screen(*matching)).verdict == "agrees"
+    mismatch = screening_row(screen(*matching[:2], ("Na-P", "DCR"), *matching[3:]))
+    assert mismatch.verdict == "disagrees" and "Na-P: DCR" in mismatch.reason
+    no_p = screening_row(screen(*matching[:2], *matching[3:]))
+    assert no_p.verdict == "undetermined" and no_p.reason.endswith("P is not screened")
+    assert screening_row(None).verdict == "undetermined"
+
+
+def test_a_pair_whose_potential_fails_its_host_check_decides_nothing():
+    """SevenNet-l3i5 lets black P's layers slide (its record, docs/host_fidelity/black_p_stiffness.json): its
+    Na-P row is undetermined whatever it predicts, and the claim with it."""
+    from anodeflow.workflows.seed_claims import screening_row
+
+    doc = screen(("Li-Si", "ICR"), ("Na-Sb", "ICR"), ("Na-P", "ICR"), ("Na-Sn", "DCR"), ("Li-Ge", "DCR"))
+    doc["rows"][2]["potential"] = "SevenNet-l3i5"
+    row = screening_row(doc)
+    assert row.verdict == "undetermined"
+    assert "Na-P: ICR, but SevenNet-l3i5 lets the layers of black P slide" in row.reason

@@ -136,8 +136,9 @@ def test_a_system_without_a_valid_potential_is_reported_not_run(quick_study):
     (["--systems", "Li-Ge"], "system Li-Ge is not in the study; choose from Li-Si, Na-Sn, Na-Sb"),
     (["--potential", "Na-Sn"], "--potential 'Na-Sn' is not SYSTEM=NAME"),
     (["--potential", "Li-Si=Nope"], "Nope"),
-    (["--parts", "couples,bogus"], "unknown part 'bogus'; choose from couples, diffusion, network, pipe"),
-], ids=["scale", "system", "potential-form", "potential-name", "parts"])
+    (["--parts", "couples,bogus"], "unknown part 'bogus'; choose from couples, diffusion, network, pipe, screen"),
+    (["--parts", "screen"], "the quick scale has no screen of hosts; choose workstation or hpc"),
+], ids=["scale", "system", "potential-form", "potential-name", "parts", "screen"])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     from typer.testing import CliRunner
 
@@ -185,3 +186,31 @@ def test_studies_run_separately_merge_into_one_report(quick_study, tmp_path):
     scales = anodeflow("study", "merge", parts[0], other, "--out", tmp_path / "scales")
     assert scales.returncode == 2 and "different scales (quick, workstation)" in scales.stderr
     assert not (tmp_path / "twice").exists() and not (tmp_path / "scales").exists()
+
+
+def test_a_screen_run_again_and_settings_of_later_parts_carry_into_the_merge(quick_study, tmp_path):
+    """The screen of the last study given is the merged study's (a screen run again supersedes); a study made
+    before the pipe part existed takes the pipe settings of the study that ran it; the report tabulates the
+    screen and draws it."""
+    out, _, _ = quick_study
+    doc = json.loads((out / "study.json").read_text())
+    row = {"system": "Na-P", "host": "P", "potential": "SevenNet-0", "bond_energy_eV": 2.3, "shear_modulus_GPa": 6.0,
+           "born_stiffness_GPa": 2.6, "barrier_eV": 0.1, "amorphous_thickness_nm": None, "score": 0.4, "predicted": "DCR", "seed": "ICR"}
+    old = {**doc, "scale": {**doc["scale"], "pipe": None}, "screening": {
+        "reference": "Li-Si", "threshold": 0.75, "rows": [{**row, "system": "Li-P"}], "agreement": 0.0}}
+    new = {**doc, "systems": [], "screening": {"reference": "Li-Si", "threshold": 0.75, "rows": [row],
+                                                "agreement": 0.0}}
+    files = [tmp_path / "old.json", tmp_path / "new.json"]
+    for path, study in zip(files, (old, new)):
+        path.write_text(json.dumps(study))
+    merged = anodeflow("study", "merge", *files, "--out", tmp_path / "merged", "--json")
+    assert merged.returncode == 0, merged.stderr[-2000:]
+    stored = json.loads((tmp_path / "merged" / "study.json").read_text())
+    assert [r["system"] for r in stored["screening"]["rows"]] == ["Na-P"]
+    assert stored["scale"]["pipe"] == doc["scale"]["pipe"] is not None
+    report = (tmp_path / "merged" / "report.md").read_text()
+    assert "| Na-P | SevenNet-0 | 2.300 | 6.0 | 2.6 | 0.100 | - | 0.40 | DCR | ICR |" in report
+    assert (tmp_path / "merged" / "claim8_screening.png").stat().st_size > 10_000
+    screening = next(c for c in stored["claims"] if c["claim"].startswith("Screening"))
+    assert screening["verdict"] == "undetermined" and screening["reason"].startswith(
+        "Na-P: DCR, but SevenNet-0 is a third as stiff as PBE along black P's chains")  # its record, as it is now
