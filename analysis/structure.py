@@ -67,10 +67,10 @@ def motif_descriptors(positions: np.ndarray, cell: np.ndarray) -> tuple[np.ndarr
 
 def host_density_A3(host: str) -> float:
     """Number density (atoms/A^3) of the crystal that ``host`` (an element) forms by default."""
-    from anodeflow.structures.crystals import number_density_A3
+    from anodeflow.structures.crystals import FRONT_HOSTS, number_density_A3
 
-    if host not in DEFAULT_LATTICE:
-        raise InputError(f"host '{host}' is not supported; supported: {', '.join(DEFAULT_LATTICE)}")
+    if host not in FRONT_HOSTS:
+        raise InputError(f"host '{host}' is not supported; supported: {', '.join(FRONT_HOSTS)}")
     return number_density_A3(DEFAULT_LATTICE[host])
 
 
@@ -153,11 +153,11 @@ class CrystallineHost:
     """
 
     def __init__(self, host: str, lattice: str | None = None):
-        from anodeflow.structures.crystals import CRYSTALS
+        from anodeflow.structures.crystals import CRYSTALS, FRONT_HOSTS
 
         lattice = lattice or DEFAULT_LATTICE.get(host)
-        if lattice is None or lattice not in CRYSTALS or CRYSTALS[lattice].element != host:
-            known = ", ".join(f"{k} ({v})" for k, v in DEFAULT_LATTICE.items())
+        if lattice is None or lattice not in CRYSTALS or CRYSTALS[lattice].element != host or host not in FRONT_HOSTS:
+            known = ", ".join(f"{k} ({v})" for k, v in DEFAULT_LATTICE.items() if k in FRONT_HOSTS)
             raise InputError(f"crystallinity of host '{host}' (lattice {lattice}) is not supported; supported: {known}")
         self.host = host
         self.lattice = lattice

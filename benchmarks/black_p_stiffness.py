@@ -1,5 +1,5 @@
 """How stiff is black P with each universal potential, against PBE? The screen of hosts puts Li-P and Na-P
-through a potential that none of our fits cover; its shear modulus and its Born stiffness come from that
+through a universal potential (no shipped fit covers P); its shear modulus and its Born stiffness come from that
 potential's elastic tensor, so the tensor is checked here against CP2K PBE on the same cells.
 
     python benchmarks/black_p_stiffness.py [--potentials SevenNet-0,SevenNet-l3i5,CHGNet-0.3.0]

@@ -9,7 +9,7 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 
 from anodeflow.errors import InputError, require_positive
-from anodeflow.structures.crystals import CRYSTALS, HOST_CRYSTALS, bulk_crystal, parse_system
+from anodeflow.structures.crystals import CRYSTALS, FRONT_HOSTS, HOST_CRYSTALS, bulk_crystal, parse_system
 from anodeflow.structures.orient import orthorhombic, plane_unit, slab, smallest_integer_multiple
 from anodeflow.structures.sizes import check_atoms, check_length, couple_atoms
 
@@ -26,7 +26,11 @@ def min_distance(atoms: Atoms, cutoff: float = 4.0) -> float:
 
 
 def host_crystal_name(host: str, crystal: str | None = None) -> str:
-    """The ``CRYSTALS`` key of the host slab: ``crystal`` if given (e.g. alpha-Sn), else the host's default."""
+    """The ``CRYSTALS`` key of the host slab: ``crystal`` if given (e.g. alpha-Sn), else the host's default;
+    only hosts whose fronts the analyses follow (``FRONT_HOSTS``) make slabs and wires."""
+    if host not in FRONT_HOSTS:
+        raise InputError(f"no couples or nanowires of host '{host}': its crystallinity is not classified; "
+                         f"hosts with fronts: {', '.join(FRONT_HOSTS)}")
     name = crystal or HOST_CRYSTALS[host]
     if name not in CRYSTALS or CRYSTALS[name].element != host:
         known = [k for k, spec in CRYSTALS.items() if spec.element == host]

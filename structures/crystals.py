@@ -48,6 +48,9 @@ CRYSTALS: dict[str, CrystalSpec] = {
 #: host elements and the crystal each forms by default
 HOST_CRYSTALS = {"Si": "Si", "Ge": "Ge", "Sn": "beta-Sn", "Sb": "Sb", "P": "black-P"}
 HOSTS = tuple(HOST_CRYSTALS)
+#: hosts whose fronts the analyses follow, having a crystallinity classifier (diamond structure identification,
+#: or motif templates of the element's polymorphs); black P is a bulk host only (screen, NEB, site networks)
+FRONT_HOSTS = ("Si", "Ge", "Sn", "Sb")
 CARRIERS = ("Li", "Na")
 
 

@@ -189,12 +189,17 @@ def screening_row(screening: dict | None) -> ClaimRow:
 
 
 def _screened_pair(row: dict) -> Verdict:
-    """One screened pair against the seed's class; undetermined where its potential's record says it fails the
-    pair's host check (the registry as it is now, so an older screen is judged with what is known today)."""
+    """One screened pair against the seed's class; undetermined where the host crystal is not mechanically stable
+    with the pair's potential (Born stiffness <= 0), or where the potential's record says it fails the pair's host
+    check (the registry as it is now, so an older screen is judged with what is known today)."""
     from anodeflow.potentials import get_potential
     from anodeflow.workflows.screening import SEED_CLASSES
 
     text = f"{row['system']}: {row['predicted']}"
+    born = row.get("born_stiffness_GPa")
+    if born is not None and born <= 0:
+        return Verdict(UNDETERMINED, f"{text}, but {row['host']} is not mechanically stable with {row['potential']} "
+                                     f"(Born stiffness {born:.1f} GPa)")
     try:
         failure = get_potential(row["potential"]).fails_host_check.get(row["system"]) if row.get("potential") else None
     except InputError:
@@ -265,7 +270,7 @@ def pipe_row(results: dict[str, SystemResult]) -> ClaimRow:
         for d in result.pipe:
             parts.append(Verdict(picture.get(d.picture, UNDETERMINED), f"{system} at {d.temperature_K:.0f} K: "
                                  f"D_core/D_crystal = {d.ratio:.2g} +- {d.ratio_err:.2g}, {d.picture}"))
-    verdict = combine(parts)
+    verdict = combine(parts) if parts else Verdict(UNDETERMINED, "no system in this study")
     return ClaimRow(claim="Dislocation cores are fast diffusion paths (pipe diffusion)",
                     quantity="carrier D along the line of a periodic 60-degree dislocation dipole / D in the perfect "
                              "crystal with as many carriers, same MD temperature; pipe > 1, trap < 1 by 2 sigma",

@@ -47,9 +47,11 @@ def test_carrier_interstitials_do_not_amorphize_the_host():
     assert not result.crystalline[~mask].any()
 
 
-def test_unsupported_host_is_a_clear_error():
-    with pytest.raises(InputError, match=r"host 'P' \(lattice None\) is not supported; supported: Si \(Si\)"):
-        CrystallineHost("P")
+@pytest.mark.parametrize(("host", "lattice"), [("Cu", "None"), ("P", "black-P")])  # black P: a bulk host only
+def test_unsupported_host_is_a_clear_error(host, lattice):
+    with pytest.raises(InputError, match=rf"host '{host}' \(lattice {lattice}\) is not supported; supported: Si \(Si\), "
+                                         r"Ge \(Ge\), Sn \(beta-Sn\), Sb \(Sb\)$"):
+        CrystallineHost(host)
 
 
 def test_fit_recovers_synthetic_fronts():

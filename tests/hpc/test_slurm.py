@@ -143,7 +143,7 @@ def test_a_failing_batch_job_shows_its_error(cli_env):
     job_id = json.loads(sub.stdout)["job_id"]
     (status,) = json.loads(_cli(cli_env, "jobs", "--wait", job_id, "--timeout-s", "300", "--json").stdout)
     assert status["state"] == "FAILED" and status["exit_code"] == 2
-    assert status["error"] == "error: unknown host 'Xx' in 'Li-Xx'; hosts: Si, Ge, Sn, Sb"
+    assert status["error"] == "error: unknown host 'Xx' in 'Li-Xx'; hosts: Si, Ge, Sn, Sb, P"
     table = _cli({**cli_env, "COLUMNS": "250"}, "jobs")
     assert "FAILED" in table.stdout and "unknown host" in table.stdout
 

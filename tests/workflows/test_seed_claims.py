@@ -116,7 +116,8 @@ def test_screening_verdict_needs_every_seed_host():
 
 def test_a_pair_whose_potential_fails_its_host_check_decides_nothing():
     """SevenNet-l3i5 lets black P's layers slide (its record, docs/host_fidelity/black_p_stiffness.json): its
-    Na-P row is undetermined whatever it predicts, and the claim with it."""
+    Na-P row is undetermined whatever it predicts, and the claim with it; so is a row whose host crystal is not
+    Born-stable with its potential."""
     from anodeflow.workflows.seed_claims import screening_row
 
     doc = screen(("Li-Si", "ICR"), ("Na-Sb", "ICR"), ("Na-P", "ICR"), ("Na-Sn", "DCR"), ("Li-Ge", "DCR"))
@@ -124,3 +125,7 @@ def test_a_pair_whose_potential_fails_its_host_check_decides_nothing():
     row = screening_row(doc)
     assert row.verdict == "undetermined"
     assert "Na-P: ICR, but SevenNet-l3i5 lets the layers of black P slide" in row.reason
+    # a host that is not Born-stable with its potential (SevenNet-0's beta-Sn in the workstation screen: -307 GPa)
+    doc["rows"][3].update(potential="SevenNet-0", born_stiffness_GPa=-307.2)
+    assert "Na-Sn: DCR, but Sn is not mechanically stable with SevenNet-0 (Born stiffness -307.2 GPa)" in \
+        screening_row(doc).reason
