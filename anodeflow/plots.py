@@ -193,19 +193,25 @@ def plot_claim_bars(values: dict[str, dict], label: str, path,
     return _save(fig, path)
 
 
-def plot_screening(screening: dict, path) -> Path:
+def plot_screening(screening: dict, path, not_counted: frozenset[str] = frozenset()) -> Path:
     """Each screened pair's score (relative to the reference pair) coloured by its predicted class, the ICR
-    threshold, and the seed's class written above each bar."""
+    threshold, and the seed's class written above each bar; pairs in ``not_counted`` (their potential does not
+    hold their host) hatched."""
     fig, ax = plt.subplots(figsize=(6, 3.8))
     rows = screening["rows"]
     colours = {"ICR": "C0", "DCR": "C3"}
-    ax.bar([r["system"] for r in rows], [r["score"] for r in rows],
-           color=[colours.get(r["predicted"], "0.5") for r in rows], edgecolor="k", linewidth=0.6)
+    bars = ax.bar([r["system"] for r in rows], [r["score"] for r in rows],
+                  color=[colours.get(r["predicted"], "0.5") for r in rows], edgecolor="k", linewidth=0.6)
+    for bar, row in zip(bars, rows, strict=True):
+        if row["system"] in not_counted:
+            bar.set_hatch("//")
+            bar.set_alpha(0.45)
     for i, r in enumerate(rows):
         ax.annotate(f"seed: {r['seed'] or '-'}", (i, r["score"]), ha="center", va="bottom", fontsize=8)
     ax.axhline(screening["threshold"], color="k", ls="--", lw=0.8, label=f"ICR at >= {screening['threshold']:g}")
     ax.set_ylabel(f"score relative to {screening['reference']}")
-    ax.set_title("screen of hosts: blue predicted ICR, red predicted DCR", fontsize=9)
+    ax.set_title("screen of hosts: blue predicted ICR, red DCR; hatched: the potential does not hold the host",
+                 fontsize=8)
     ax.legend(fontsize=8)
     return _save(fig, path)
 

@@ -233,7 +233,14 @@ def claim_figures(doc: dict, out: Path) -> list[Path]:
         paths.append(plot_claim_bars(barriers, "percolation barrier in the host crystal (eV)",
                                      out / "claim9_barriers.png", title="carrier site network, CI-NEB at 0 K"))
     if doc.get("screening"):
-        paths.append(plot_screening(doc["screening"], out / "claim8_screening.png"))
+        from anodeflow.analysis.claims import UNDETERMINED
+        from anodeflow.workflows.screening import SEED_CLASSES
+        from anodeflow.workflows.seed_claims import screened_pair
+
+        rows = doc["screening"]["rows"]
+        not_counted = frozenset(r["system"] for r in rows if r["host"] in SEED_CLASSES
+                                and screened_pair(r).verdict == UNDETERMINED)
+        paths.append(plot_screening(doc["screening"], out / "claim8_screening.png", not_counted))
     pipes = [d for s in systems for d in s.get("pipe", [])]
     if pipes:
         paths.append(plot_pipe_diffusion(pipes, out / "claim10_pipe_diffusion.png"))

@@ -180,7 +180,7 @@ def screening_row(screening: dict | None) -> ClaimRow:
         return ClaimRow(**row, values={}, verdict=UNDETERMINED,
                         reason="the screen runs at the workstation and hpc scales only")
     rows = screening.get("rows", [])
-    parts = [_screened_pair(r) for r in rows if r["host"] in SEED_CLASSES]
+    parts = [screened_pair(r) for r in rows if r["host"] in SEED_CLASSES]
     screened = {r["host"] for r in rows}
     parts += [Verdict(UNDETERMINED, f"{host} is not screened") for host in SEED_CLASSES if host not in screened]
     verdict = combine(parts)
@@ -188,7 +188,7 @@ def screening_row(screening: dict | None) -> ClaimRow:
                     reason=verdict.reason)
 
 
-def _screened_pair(row: dict) -> Verdict:
+def screened_pair(row: dict) -> Verdict:
     """One screened pair against the seed's class; undetermined where the host crystal is not mechanically stable
     with the pair's potential (Born stiffness <= 0), or where the potential's record says it fails the pair's host
     check (the registry as it is now, so an older screen is judged with what is known today)."""
