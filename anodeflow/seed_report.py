@@ -154,11 +154,11 @@ def methods(doc: dict) -> list[str]:
         "- Pipe diffusion (diamond hosts): a periodic dipole of 60-degree dislocations with one carrier every "
         f"{pipe.get('spacing_cells', 1)} line period(s) in each core, and the perfect crystal with as many carriers in "
         f"its cages, NVT MD of both at {', '.join(f'{f:g}' for f in pipe.get('temperatures', ()))} Tm; D along the "
-        "line of the carriers "
-        "that start within the core radius of a line (DXA on the first frame) against 3-D D in the crystal "
-        "(workflows.pipe_diffusion).",
+        "line of the carriers that start within the core radius of a line (DXA on the first frame) against 3-D D "
+        "in the crystal (workflows.pipe_diffusion).",
         "- Screen of hosts: per host crystal relaxed with the pair's potential (for pairs without a default, "
-        "SevenNet-l3i5 for black P and SevenNet-0 for the others), the cohesive energy per first-shell bond, the Voigt-Reuss-Hill shear modulus and the Born "
+        "SevenNet-l3i5 for black P and SevenNet-0 for the others), the cohesive energy per first-shell bond, the "
+        "Voigt-Reuss-Hill shear modulus and the Born "
         "stiffness of its relaxed-ion elastic tensor (matscipy stress-strain fit); per pair, the CI-NEB barrier "
         "of the carrier between the nearest pair of interstitial sites; the score is the mean of these relative to "
         "the reference pair (workflows.screening).",
@@ -233,14 +233,10 @@ def claim_figures(doc: dict, out: Path) -> list[Path]:
         paths.append(plot_claim_bars(barriers, "percolation barrier in the host crystal (eV)",
                                      out / "claim9_barriers.png", title="carrier site network, CI-NEB at 0 K"))
     if doc.get("screening"):
-        from anodeflow.analysis.claims import UNDETERMINED
-        from anodeflow.workflows.screening import SEED_CLASSES
-        from anodeflow.workflows.seed_claims import screened_pair
+        from anodeflow.workflows.seed_claims import pairs_not_counted
 
-        rows = doc["screening"]["rows"]
-        not_counted = frozenset(r["system"] for r in rows if r["host"] in SEED_CLASSES
-                                and screened_pair(r).verdict == UNDETERMINED)
-        paths.append(plot_screening(doc["screening"], out / "claim8_screening.png", not_counted))
+        paths.append(plot_screening(doc["screening"], out / "claim8_screening.png",
+                                    pairs_not_counted(doc["screening"])))
     pipes = [d for s in systems for d in s.get("pipe", [])]
     if pipes:
         paths.append(plot_pipe_diffusion(pipes, out / "claim10_pipe_diffusion.png"))

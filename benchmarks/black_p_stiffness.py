@@ -10,8 +10,9 @@ screen's relaxed-ion elastic tensor on it (``workflows.stability.elastic_constan
 SevenNet-0 relaxes to, the clamped-ion and relaxed-ion tensors from +-1 % of each Voigt strain; each tensor
 with its Voigt-Reuss-Hill shear modulus and Born stiffness. CP2K PBE (DZVP-MOLOPT-SR-GTH, ``--kpoints``,
 ``--cutoff-Ry``) gives the clamped-ion tensor on that same cell and, with ``--relaxed``, the relaxed-ion one
-(positions relaxed to 0.01 eV/A at each strain). Writes JSON (``--out``, default ``black_p_stiffness.json``) and prints one line per potential.
-a = zigzag chains, b = stacking axis, c = armchair.
+(positions relaxed to 0.01 eV/A at each strain). The central differences need 12 strained cells where matscipy's
+fit takes 30, which matters for CP2K. Writes JSON (``--out``, default ``black_p_stiffness.json``) and prints one
+line per potential. a = zigzag chains, b = stacking axis, c = armchair.
 """
 
 from __future__ import annotations
@@ -78,9 +79,13 @@ def mlip_row(name: str, reference_cell, work: Path) -> dict:
 
 
 def line(name: str, row: dict) -> str:
-    return "; ".join(f"{kind} C11 C22 C33 {np.round(np.diag(row[kind]['constants_GPa'])[:3], 1)}, C44 C55 C66 "
-                     f"{np.round(np.diag(row[kind]['constants_GPa'])[3:], 1)}, G_VRH {row[kind]['shear_modulus_vrh_GPa']:.1f}"
-                     for kind in ("screen", "clamped", "relaxed") if kind in row) + f" GPa ({name})"
+    """One printed line: the diagonal constants and G_VRH of each tensor of ``row`` (GPa)."""
+    def text(kind: str) -> str:
+        diagonal = np.round(np.diag(row[kind]["constants_GPa"]), 1)
+        return (f"{kind} C11 C22 C33 {diagonal[:3]}, C44 C55 C66 {diagonal[3:]}, "
+                f"G_VRH {row[kind]['shear_modulus_vrh_GPa']:.1f}")
+
+    return "; ".join(text(kind) for kind in ("screen", "clamped", "relaxed") if kind in row) + f" GPa ({name})"
 
 
 def main() -> None:

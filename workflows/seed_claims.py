@@ -206,7 +206,15 @@ def screened_pair(row: dict) -> Verdict:
         failure = None
     if failure:
         return Verdict(UNDETERMINED, f"{text}, but {row['potential']} {re.split(r'[:;(]', failure)[0].strip()}")
-    return Verdict("agrees" if row["predicted"] == SEED_CLASSES[row["host"]] else "disagrees", text)
+    return Verdict(AGREES if row["predicted"] == SEED_CLASSES[row["host"]] else DISAGREES, text)
+
+
+def pairs_not_counted(screening: dict) -> frozenset[str]:
+    """The screened pairs of a seed host that decide nothing in the screening claim (:func:`screened_pair`)."""
+    from anodeflow.workflows.screening import SEED_CLASSES
+
+    return frozenset(r["system"] for r in screening.get("rows", [])
+                     if r["host"] in SEED_CLASSES and screened_pair(r).verdict == UNDETERMINED)
 
 
 def network_barrier(result: SystemResult) -> MeasuredValue | None:
